@@ -1,0 +1,222 @@
+"""Organisations, industrial parks and projects, recognised by their suffix and a walk left over tokens.
+
+Chinese organisation names end in a small set of heads (有限公司, 研究院, 开发区, 项目…) and start
+where the clause's grammar does: after a preposition, a reporting verb, punctuation or another
+entity. So the recogniser finds each head, then walks left over jieba tokens while they can still be
+part of a name (nouns, place names, unknown words, verbs that occur in names, bracketed parts).
+"""
+from __future__ import annotations
+
+import re
+
+from kg.extract import lexicon as lx
+from kg.extract.tokens import OPEN_BRACKETS, PUNCT, Tokens
+from kg.model import Mention
+
+SUFFIX_LABEL: dict[str, str] = {}
+for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", lx.PARK_SUFFIXES),
+                          ("Institution", lx.INSTITUTION_SUFFIXES), ("Company", lx.COMPANY_SUFFIXES)):
+    for _s in _suffixes:
+        SUFFIX_LABEL.setdefault(_s, _label)
+SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
+
+# Central bodies known by their short names (general knowledge, not from any article).
+ABBREVIATED_INSTITUTIONS = {
+    "国务院", "工信部", "发改委", "国家发改委", "科技部", "商务部", "财政部", "教育部", "农业农村部",
+    "生态环境部", "自然资源部", "交通运输部", "住建部", "人社部", "民政部", "水利部", "国资委",
+    "国家能源局", "海关总署", "市场监管总局", "国家统计局", "工信厅", "发改委", "科技厅", "住建厅",
+    "卫健委", "商务厅", "财政厅", "教育厅", "农牧厅", "能源局", "统计局",
+}
+
+# Single-character heads match only as their own token or at the end of a longer unknown word:
+# 布局, 格局 and 客厅 are ordinary words.
+NOT_HEADS = {"布局", "格局", "结局", "大局", "全局", "开局", "当局", "客厅", "餐厅", "大厅", "展厅", "门厅",
+             "报告厅", "园区", "社区", "小区", "城区", "景区", "片区", "辖区", "校区", "街区", "新区",
+             "工程", "项目", "基地", "公司", "集团", "中心", "政府", "医院", "大学", "学院"}
+LEADING_STRIP = ("全市", "全区", "我市", "我区", "本市", "全国", "全球", "国内", "区内", "市内", "首府")
+STOP_POS = {"a", "ad", "i", "e", "o", "y", "z"}
+STOP_POS_CLASSES = ("p", "c", "u", "r", "d", "t")
+PROPER_POS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "x", "eng", "j"}
+
+
+def _stop_pos(pos: str) -> bool:
+    return pos in STOP_POS or pos.startswith(STOP_POS_CLASSES)
+NOT_NAME_PLACES = {"以上", "以下", "之间", "之中", "期间", "中间", "以来", "其中", "上", "下", "中", "内", "外", "前", "后", "里"}
+MAX_LEN = {"Company": 30, "Institution": 30, "IndustrialPark": 30, "Project": 40}
+QUOTES = {"”": "“", "’": "‘", "》": "《", "」": "「"}
+MEASURED_ROAD = re.compile(r"(\d+(?:\.\d+)?公里)([\u4e00-\u9fff]{2,6}?(?:路高架|大街|大道|路|高速|铁路|公路))(?=[，。、；,]|$)")
+DIGITS = re.compile(r"[0-9０-９]")
+
+
+def _head_at(text: str, toks: Tokens, i: int):
+    """The longest name head ending at token i's end, as (suffix, label, start of suffix) or None."""
+    tok = toks[i]
+    end = tok.end
+    for n in SUFFIX_LENGTHS:
+        s = text[end - n:end]
+        if len(s) < n or s not in SUFFIX_LABEL:
+            continue
+        start = end - n
+        if start > tok.start:  # the head ends a longer token
+            if n == 1 and not (len(tok.word) >= 3 or tok.pos in ("x", "nt")):
+                continue
+            if tok.word in NOT_HEADS and start > tok.start:
+                continue
+        return s, SUFFIX_LABEL[s], start
+    return None
+
+
+def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: list[tuple[int, int]],
+               names: list[tuple[int, int]]) -> int:
+    """Where a name ends going left from token k (exclusive of k): the name's start offset."""
+    start = toks[k].start
+    project = label == "Project"
+    j = k - 1
+    while j >= 0:
+        t = toks[j]
+        w = t.word
+        if any(bs < t.end and t.start < be for bs, be in blockers):
+            break
+        if w in OPEN_BRACKETS or (project and w in QUOTES):
+            opener = OPEN_BRACKETS.get(w) or QUOTES[w]
+            o = text.rfind(opener, max(0, t.start - 20), t.start)
+            inner = text[o + 1:t.start] if o >= 0 else ""
+            if o < 0 or any(ch in "，。；：、" for ch in inner):
+                break
+            start = o
+            j = toks.index_at(o) - 1
+            continue
+        if project and w in ("+", "·", "/", "-", "＋", "／"):
+            start = t.start
+            j -= 1
+            continue
+        if any(rs <= t.start and t.end <= re_ for rs, re_ in names):
+            start = t.start
+            j -= 1
+            continue
+        if project and w in ("及", "和") and j > 0 and toks[j - 1].pos != "w":
+            j -= 1
+            continue
+        if t.pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
+            break
+        if _stop_pos(t.pos):
+            break
+        if t.pos.startswith("f") and w in NOT_NAME_PLACES:
+            break
+        if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS:
+            break
+        if t.pos.startswith("q") and not project:
+            break
+        if t.pos in ("v", "vd", "vi", "vg") and w not in lx.NAME_VERBS:
+            break
+        if toks[k].end - t.start > limit:
+            break
+        start = t.start
+        j -= 1
+    return start
+
+
+def _trim(text: str, start: int, end: int, label: str) -> int:
+    """Drop leading words that qualify the name without being part of it (全市…, 40公里…)."""
+    changed = True
+    while changed:
+        changed = False
+        for lead in LEADING_STRIP:
+            if text.startswith(lead, start) and end - start - len(lead) >= 4:
+                start += len(lead)
+                changed = True
+        if label == "Project":
+            m = re.match(r"[0-9０-９.．A-Za-z]*[0-9０-９][0-9０-９.．A-Za-z]*(公里|千米|米|级|个|座|条|项)?|(公里|千米|米)", text[start:end])
+            if m and m.end() and end - start - m.end() >= 4:
+                start += m.end()
+                changed = True
+    if text[start] in "和及与、":
+        start += 1
+    return start
+
+
+def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_spans) -> bool:
+    """A name with nothing proper before its head (重点项目, 特色产业园区, 法治政府, 该公司).
+
+    A proper part is a place name, a word jieba does not know (most brand names), a Latin word, a
+    known abbreviation, an ordinal (第一医院) or, for parks, an industry (稀土高新区).
+    """
+    if not core or core in lx.GENERIC_MODIFIERS:
+        return True
+    if any(start <= rs < stop for rs, _ in region_spans):
+        return False
+    if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
+        return False
+    i = toks.index_at(start)
+    while i < len(toks) and toks[i].start < stop:
+        t = toks[i]
+        if t.word not in lx.GENERIC_MODIFIERS and (t.pos in PROPER_POS or DIGITS.search(t.word)
+                                                    or t.word.startswith("第")):
+            return False
+        i += 1
+    return True
+
+
+def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[list[Mention], list[Mention]]:
+    """Organisations, parks and projects in `text`.
+
+    Region mentions (from the gazetteer) count as name parts, whatever jieba's tag. Projects are
+    found after organisations, whose names end a project name going left (the owner, not the name).
+    Returns (mentions, inner): `inner` holds shorter names nested inside a found one (the park in
+    呼和浩特市市场监督管理局经济技术开发区分局), which relation rules read but which are not entities.
+    """
+    region_spans = [(m.start, m.end) for m in regions]
+    orgs = _scan(text, toks, ("Company", "Institution", "IndustrialPark"), [], region_spans)
+    for m in re.finditer("|".join(sorted(ABBREVIATED_INSTITUTIONS, key=len, reverse=True)), text):
+        if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
+            orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
+    orgs, inner = _outermost(orgs)
+    blockers = [(m.start, m.end) for m in orgs if m.label != "IndustrialPark"]
+    projects = _scan(text, toks, ("Project",), blockers, region_spans)
+    for m in MEASURED_ROAD.finditer(text):
+        projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
+                                confidence=0.7))
+    kept, inner2 = _outermost(orgs + projects)
+    return kept, inner + inner2
+
+
+def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spans) -> list[Mention]:
+    found: list[Mention] = []
+    for i in range(len(toks)):
+        head = _head_at(text, toks, i)
+        if not head or head[1] not in labels:
+            continue
+        suffix, label, s_start = head
+        end = toks[i].end
+        k = toks.index_at(s_start)
+        start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, region_spans), toks[k].start)
+        start = _trim(text, start, end, label)
+        name = text[start:end]
+        core = text[start:s_start] if s_start > start else ""
+        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, region_spans):
+            continue
+        found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
+    return found
+
+
+def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """Keep the longest of overlapping names; names nested inside a kept one go to `inner`."""
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[Mention] = []
+    inner: list[Mention] = []
+    for m in found:
+        host = next((k for k in kept if k.start <= m.start and m.end <= k.end), None)
+        if host is not None:
+            if (m.start, m.end) != (host.start, host.end):
+                inner.append(m)
+            continue
+        clash = next((k for k in kept if k.start < m.end and m.start < k.end), None)
+        if clash is not None:
+            if m.end - m.start > clash.end - clash.start:
+                kept.remove(clash)
+                inner.append(clash)
+            else:
+                continue
+        kept.append(m)
+    kept.sort(key=lambda m: m.start)
+    return kept, inner

@@ -1,0 +1,74 @@
+"""jieba tokens with part-of-speech tags, computed once per article and shared by the recognisers.
+
+The tags come from jieba's dictionary (a lookup, not the slower HMM tagger of jieba.posseg): a word
+jieba made up from unknown characters gets the tag `x`, which the recognisers read as "a name part".
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·,.;:?!()[]<>\"' \n\t\u3000■●□◆▲")
+OPEN_BRACKETS = {"）": "（", ")": "("}
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    start: int
+    end: int
+    pos: str
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    import jieba.posseg as posseg  # the tag table ships with jieba; loading it once is enough
+
+    posseg.dt.initialize()
+    return posseg.dt.word_tag_tab
+
+
+def tag_of(word: str) -> str:
+    if all(ch in PUNCT for ch in word):
+        return "w"
+    if word.isascii() and word.strip().isdigit():
+        return "m"
+    if word.isascii():
+        return "eng" if any(ch.isalnum() for ch in word) else "w"
+    return _tags().get(word, "x")
+
+
+class Tokens:
+    """The tokens of one text, with lookups by character offset."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.items = [Token(w, s, e, tag_of(w)) for w, s, e in jieba.tokenize(text)]
+        self.starts = [t.start for t in self.items]
+        self.ends = [t.end for t in self.items]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i) -> Token:
+        return self.items[i]
+
+    def index_at(self, offset: int) -> int:
+        """Index of the token that contains character `offset`."""
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def is_boundary(self, offset: int) -> bool:
+        """Whether a token starts (or the text ends) at `offset`."""
+        if offset >= len(self.text) or offset <= 0:
+            return True
+        i = bisect.bisect_left(self.starts, offset)
+        return i < len(self.starts) and self.starts[i] == offset
+
+    def as_triples(self) -> list[tuple[str, int, int]]:
+        return [(t.word, t.start, t.end) for t in self.items]
