@@ -1,0 +1,355 @@
+"""China's administrative divisions (kg/data/regions.tsv) and the Region recogniser built on them.
+
+Names are found with one Aho-Corasick automaton over every full name, short form and derived
+form (short form + the full name's suffix: 彭水县 for 彭水苗族土家族自治县). Whether a hit counts
+is decided by rules that use jieba's tokens, because many short forms are ordinary words:
+
+* full names (呼和浩特市, 奈曼旗, 兴安盟) fire unless their edge is glued to the next or previous
+  word (包头市场 is 包头 + 市场, not 包头市 + 场; 城市和县城 holds no 和县);
+* province and prefecture short forms (内蒙古, 包头, 北京) must start a token and end one, or be
+  the head of a longer token of at least two more characters (北京大学 → 北京, but 大理石 is not
+  大理); a two-character form must not be assembled from single-character tokens, and a few that
+  are everyday words (来宾, 朝阳, 中山, 大同…) need their suffix;
+* county short forms of two characters (合作, 新兴, 公安, 和平, 城关) are never used alone, only
+  with a region suffix (which usually makes them the full name); longer ones (和林格尔, 准格尔)
+  fire at token boundaries with a low confidence;
+* development zones (code's 5th digit 7) fire by full name only, labelled IndustrialPark: their
+  short forms in the source (高新区, 经开区) are generic.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import ahocorasick
+
+from kg.model import Mention
+
+DATA = Path(__file__).resolve().parent / "data" / "regions.tsv"
+
+LEVELS = ("Province", "City", "County", "Park")
+LEVEL_RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+SUFFIXES = ("地区", "省", "市", "州", "盟", "县", "旗", "区")
+
+# Prefecture/province short forms that are everyday words in jieba's dictionary or in news text;
+# they count only with their suffix (来宾市), which the full name or derived form covers.
+COMMON_WORDS = frozenset(
+    "来宾 安康 长治 大同 阿里 中山 朝阳 白银 普洱 红河 怒江 黄山 玉树 三明 文山".split()
+)
+
+CONF = {
+    "full": 0.95,        # official full name
+    "derived": 0.85,     # short form + suffix (彭水县, 大理州), or a source alias ending in one (准旗)
+    "short": 0.8,        # province/prefecture short form, three characters or more
+    "short2": 0.7,       # province/prefecture short form of two characters
+    "county-short": 0.6,  # county short form of three characters or more, used alone
+}
+RULES = {
+    "full": "gazetteer-full-name",
+    "derived": "gazetteer-short-name",
+    "short": "gazetteer-short-name",
+    "short2": "gazetteer-short-name",
+    "county-short": "gazetteer-short-name",
+}
+_ADCODE = re.compile(r"^\d{6}$")
+
+
+@dataclass(frozen=True)
+class Division:
+    """One administrative division (or development zone) of the gazetteer."""
+
+    adcode: str
+    name: str                 # official full name
+    level: str                # Province, City, County or Park
+    parent: str               # parent's adcode; "" for a province
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The schema label a mention of this division gets."""
+        return "IndustrialPark" if self.level == "Park" else "Region"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One way a division can be named: the surface key and what kind of name it is."""
+
+    division: Division
+    kind: str                 # "full", "derived", "alias"
+
+
+class Gazetteer:
+    """Lookup by adcode and name, and recognition of division names in text."""
+
+    def __init__(self, divisions: Iterable[Division]):
+        self.divisions: dict[str, Division] = {d.adcode: d for d in divisions}
+        self._names: dict[str, list[_Entry]] = {}
+        for d in self.divisions.values():
+            self._add(d.name, d, "full")
+            for alias in d.aliases:
+                if alias[0] != d.name[0]:
+                    continue   # not a shortening of the name (成都高新技术产业开发区 → 高新区)
+                self._add(alias, d, "derived" if self._is_abbreviation(d, alias) else "alias")
+                for form in self._derived_forms(d, alias):
+                    self._add(form, d, "derived")
+        self._automaton = ahocorasick.Automaton()
+        for key in self._names:
+            self._automaton.add_word(key, key)
+        self._automaton.make_automaton()
+
+    # ---- loading -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path = DATA) -> "Gazetteer":
+        """Read the TSV that scripts/build_gazetteer.py writes."""
+        divisions = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                code, name, level, parent, aliases = line.rstrip("\n").split("\t")
+                divisions.append(Division(code, name, level, parent, tuple(a for a in aliases.split("|") if a)))
+        return cls(divisions)
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def default() -> "Gazetteer":
+        """The packaged gazetteer, loaded once per process."""
+        return Gazetteer.load(DATA)
+
+    def _add(self, key: str, d: Division, kind: str) -> None:
+        entries = self._names.setdefault(key, [])
+        if all(e.division.adcode != d.adcode for e in entries):
+            entries.append(_Entry(d, kind))
+
+    @staticmethod
+    def _is_abbreviation(d: Division, alias: str) -> bool:
+        """A source alias that keeps the name's head and suffix (准旗, 土左旗, 海南州) is used like a
+        full name; 广州 (for 广州市) is a short form, 高新区 (成都高新技术产业开发区) a generic word."""
+        if d.level == "Park":
+            return False
+        return any(alias.endswith(s) and d.name.endswith(s) for s in SUFFIXES)
+
+    @staticmethod
+    def _derived_forms(d: Division, alias: str) -> list[str]:
+        """Short form + the full name's suffix (大理州, 彭水县), for names the source shortens more."""
+        if d.level == "Park" or alias.endswith(SUFFIXES) or d.name.endswith("自治区"):
+            return []
+        suffix = next((s for s in SUFFIXES if d.name.endswith(s)), "")
+        form = alias + suffix
+        return [form] if suffix and form != d.name else []
+
+    # ---- lookup ----------------------------------------------------------------------------
+    def get(self, adcode: str) -> Division | None:
+        return self.divisions.get(adcode)
+
+    def parent_chain(self, adcode: str) -> list[Division]:
+        """The division's ancestors, nearest first (county → [city, province])."""
+        chain: list[Division] = []
+        d = self.divisions.get(adcode)
+        while d is not None and d.parent and d.parent != d.adcode:
+            d = self.divisions.get(d.parent)
+            if d is None:
+                break
+            chain.append(d)
+        return chain
+
+    def by_name(self, name: str) -> list[Division]:
+        """Every division with this full name, short form or derived form; full names first."""
+        entries = self._names.get(name, [])
+        entries = sorted(entries, key=lambda e: (e.kind != "full", LEVEL_RANK[e.division.level], e.division.adcode))
+        return [e.division for e in entries]
+
+    def park_entries(self) -> list[Division]:
+        """The development zones (adcode's 5th digit 7); `parent` is their city."""
+        return [d for d in sorted(self.divisions.values(), key=lambda d: d.adcode) if d.level == "Park"]
+
+    # ---- recognition -----------------------------------------------------------------------
+    def find(self, text: str, tokens: Sequence[tuple[str, int, int]] | None = None) -> list[Mention]:
+        """Region (and IndustrialPark) mentions in `text`, longest match first, never overlapping.
+
+        `tokens` are jieba's (word, start, end) for `text`; they are computed if not given.
+        Ambiguous names get every plausible adcode in attrs["candidates"]; the chosen one is
+        resolved within `text` by `disambiguate`.
+        """
+        if tokens is None:
+            import jieba
+            tokens = list(jieba.tokenize(text))
+        seg = _Segmentation(text, tokens)
+        hits = []
+        for end_idx, key in self._automaton.iter(text):
+            start, end = end_idx - len(key) + 1, end_idx + 1
+            scored = self._accept(text, seg, key, start, end)
+            if scored:
+                kind, divisions = scored
+                hits.append((start, end, key, kind, divisions))
+        hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        taken = [False] * (len(text) + 1)
+        mentions = []
+        for start, end, key, kind, divisions in hits:
+            if any(taken[start:end]):
+                continue
+            for i in range(start, end):
+                taken[i] = True
+            mentions.append(self._mention(key, start, end, kind, divisions))
+        mentions.sort(key=lambda m: m.start)
+        return self.disambiguate(mentions)
+
+    def _accept(self, text: str, seg: "_Segmentation", key: str, start: int, end: int):
+        """(kind, divisions) if the name at [start, end) counts as a mention, else None."""
+        ok: dict[str, list[Division]] = {}
+        for entry in self._names[key]:
+            d, kind = entry.division, entry.kind
+            if kind == "full" or kind == "derived":
+                if len(key) == 2:
+                    if not seg.whole_token(start, end):
+                        continue
+                    if key.endswith("区") and not self._after_parent(text, start, d):
+                        continue   # 城区, 郊区, 矿区: only as 阳泉市城区
+                elif not seg.edges_ok(start, end):
+                    continue
+            elif d.level == "Park":
+                continue
+            elif d.level == "County":
+                if len(key) < 3 or not seg.word_ok(start, end) or text[end:end + 1] == "族":
+                    continue   # 鄂温克族 is a people
+                kind = "county-short"
+            else:
+                if key in COMMON_WORDS or not seg.word_ok(start, end):
+                    continue
+                if len(key) == 2:
+                    if not seg.single_token_head(start, end):
+                        continue
+                    kind = "short2"
+                else:
+                    kind = "short"
+            ok.setdefault(kind, []).append(d)
+        if not ok:
+            return None
+        best = max(ok, key=lambda k: CONF[k])
+        divisions = sorted({d.adcode: d for ds in ok.values() for d in ds}.values(),
+                           key=lambda d: (LEVEL_RANK[d.level], d.adcode))
+        return best, divisions
+
+    def _after_parent(self, text: str, start: int, d: Division) -> bool:
+        """Whether `text` names d's parent right before `start` (阳泉市城区)."""
+        parent = self.divisions.get(d.parent)
+        return parent is not None and any(text[max(0, start - len(n)):start] == n for n in (parent.name, *parent.aliases))
+
+    def _mention(self, key: str, start: int, end: int, kind: str, divisions: list[Division]) -> Mention:
+        first = divisions[0]
+        return Mention(
+            label=first.label, text=key, start=start, end=end, rule=RULES[kind],
+            confidence=CONF[kind], name=first.name,
+            attrs={"adcode": first.adcode, "level": first.level,
+                   "candidates": [d.adcode for d in divisions]},
+        )
+
+    # ---- disambiguation --------------------------------------------------------------------
+    def disambiguate(self, mentions: Sequence[Mention], context_adcodes: Iterable[str] = ()) -> list[Mention]:
+        """Choose one candidate for each ambiguous mention; return the mentions, updated copies.
+
+        A candidate wins if the division written right before it is its ancestor (西安市新城区);
+        else if it lies under a division that the text names unambiguously, or that
+        `context_adcodes` gives (a dateline's place; names are looked up too), or that contains
+        one of those; a closer anchor (city) beats a farther one (province). Otherwise the highest level, then the smallest
+        adcode. Deterministic: independent of the mentions' order.
+        """
+        anchors: set[str] = set()
+        for m in mentions:
+            cands = m.attrs.get("candidates") or []
+            if len(cands) == 1:
+                anchors.add(cands[0])
+        for c in context_adcodes:
+            if _ADCODE.match(c or ""):
+                anchors.add(c)
+            elif c:
+                found = self.by_name(c)   # best reading first: 西安 → 西安市, not 西安区
+                if found:
+                    anchors.add(found[0].adcode)
+        # A named county also vouches for its city and province (赛罕区 → 呼和浩特市 → 内蒙古).
+        anchors |= {a.adcode for c in list(anchors) for a in self.parent_chain(c)}
+        ends = {m.end: m.attrs.get("adcode") for m in mentions if len(m.attrs.get("candidates") or []) == 1}
+        out = []
+        for m in mentions:
+            cands = m.attrs.get("candidates") or []
+            if len(cands) < 2:
+                out.append(m)
+                continue
+            before = ends.get(m.start)    # 西安市新城区: the city written right before decides
+            best = min(cands, key=lambda c: self._rank(c, anchors, before))
+            d = self.divisions[best]
+            if best != m.attrs.get("adcode"):
+                m = dataclasses.replace(m, name=d.name, label=d.label,
+                                        attrs={**m.attrs, "adcode": d.adcode, "level": d.level})
+            out.append(m)
+        return out
+
+    def _rank(self, adcode: str, anchors: set[str], before: str | None = None) -> tuple:
+        d = self.divisions[adcode]
+        chain = [a.adcode for a in self.parent_chain(adcode)]
+        distance = next((i for i, a in enumerate(chain) if a in anchors), len(chain) + 9)
+        return (before not in chain, distance, LEVEL_RANK[d.level], adcode)
+
+
+class _Segmentation:
+    """jieba's token boundaries over a text, for the word-boundary checks."""
+
+    def __init__(self, text: str, tokens: Sequence[tuple[str, int, int]]):
+        n = len(text)
+        self.text = text
+        self.starts = [False] * (n + 1)
+        self.ends = [False] * (n + 1)
+        self.token_of = [(i, i + 1) for i in range(n + 1)]   # chars jieba skipped: own token
+        self.starts[0] = self.starts[n] = self.ends[0] = self.ends[n] = True
+        for _, s, e in tokens:
+            if 0 <= s < e <= n:
+                self.starts[s] = self.ends[e] = True
+                for i in range(s, e):
+                    self.token_of[i] = (s, e)
+
+    def edges_ok(self, start: int, end: int) -> bool:
+        """Neither edge of a full name is glued to a real word of its neighbour.
+
+        包头市场 is 包头 + 市场 (a dictionary word), so no 包头市 there; 城市和县城 has no 和县. A
+        glued token that is no dictionary word (巴彦淖尔|市农|推官) or is the division's own
+        office (新兴|县委书记, 包头|市长, 包头|市政府) does not veto the name.
+        """
+        ts, te = self.token_of[end - 1]
+        if te > end and ts > start and _is_word(self.text[ts:te]):
+            return False
+        ts, te = self.token_of[start]
+        if ts < start and te < end and _is_word(self.text[ts:te]):
+            return False
+        return True
+
+    def word_ok(self, start: int, end: int) -> bool:
+        """Starts a token and ends one, or heads a token that runs at least two chars further."""
+        if not self.starts[start]:
+            return False
+        if self.ends[end]:
+            return True
+        ts, te = self.token_of[end - 1]
+        return ts == start and te - end >= 2
+
+    def whole_token(self, start: int, end: int) -> bool:
+        return self.token_of[start] == (start, end)
+
+    def single_token_head(self, start: int, end: int) -> bool:
+        """A two-char form must lie in one token (not two single chars): whole, or head of ≥4."""
+        ts, te = self.token_of[start]
+        return ts == start and (te == end or te - end >= 2)
+
+
+@lru_cache(maxsize=4096)
+def _is_word(token: str) -> bool:
+    """Whether jieba's dictionary knows `token` as a word other than an office of a division."""
+    if len(token) >= 2 and token[0] in "市县区旗盟州" and token[1] in "委长政":
+        return False
+    import jieba
+    if not jieba.dt.initialized:
+        jieba.dt.initialize()
+    return jieba.dt.FREQ.get(token, 0) > 0
