@@ -1,0 +1,147 @@
+"""Extraction of one article, in two passes.
+
+Pass 1 (`recognise`) finds what names itself: regions from the gazetteer, organisations, parks and
+projects by their heads. Between the passes the pipeline gathers every full company name of the
+corpus, so that pass 2 (`extract`) can find the same companies by their short names, then people,
+industries, anaphora, quantities and the relations between them all.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from kg.extract.coref import find_anaphora
+from kg.extract.industries import find_industries
+from kg.extract.names import find_names
+from kg.extract.people import find_people
+from kg.extract.quantities import find_quantities, quantity_props
+from kg.extract.relations import Context, extract_relations
+from kg.extract.shortnames import ShortNames, find_listed_companies
+from kg.extract.tokens import Tokens
+from kg.gazetteer import Gazetteer
+from kg.model import Article, ArticleExtraction, Mention, Sentence
+
+# Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
+LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "City", "我市": "City",
+               "全市": "City", "本市": "City"}
+
+
+@dataclass
+class FirstPass:
+    article: Article
+    tokens: Tokens
+    regions: list[Mention]        # every region mention, also those inside names
+    names: list[Mention]          # organisations, parks, projects (outermost)
+    inner: list[Mention]          # names nested in other names
+
+    def company_names(self) -> dict[str, set[str]]:
+        """Full company names → the region forms written inside them (for short forms)."""
+        out = {}
+        for m in self.names:
+            if m.label == "Company" and m.rule.startswith("suffix"):
+                out[m.name] = {r.text for r in self.regions if m.start <= r.start and r.end <= m.end}
+        return out
+
+
+def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass:
+    gazetteer = gazetteer or Gazetteer.default()
+    text = article.text
+    toks = Tokens(text)
+    found = gazetteer.find(text, toks.as_triples())
+    if article.place:
+        found = gazetteer.disambiguate(found, [article.place])
+    regions = [m for m in found if m.label == "Region"]
+    gazetteer_parks = [m for m in found if m.label == "IndustrialPark"]
+    names, inner = find_names(text, toks, regions)
+    for p in gazetteer_parks:  # a park the code list knows: keep it unless a longer name holds it
+        if not any(n.start <= p.start and p.end <= n.end for n in names):
+            names.append(p)
+    names.sort(key=lambda m: m.start)
+    return FirstPass(article, toks, regions, names, inner)
+
+
+def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
+    """The article's main region of each level: named in the title, else the most often named."""
+    focus: dict[str, Mention] = {}
+    counts = Counter(m.name for m in regions)
+    title_end = len(article.title) if article.text.startswith(article.title) else 0
+    for level in ("Province", "City", "County"):
+        here = [m for m in regions if m.attrs.get("level") == level]
+        if not here:
+            continue
+        in_title = [m for m in here if m.start < title_end]
+        best = in_title[0] if in_title else max(here, key=lambda m: (counts[m.name], -m.start))
+        focus[level] = best
+    if "Province" not in focus and "City" in focus:
+        parent = Gazetteer.default().parent_chain(focus["City"].attrs["adcode"])
+        if parent:
+            focus["Province"] = Mention("Region", parent[-1].name, 0, 0, rule="gazetteer-parent", name=parent[-1].name,
+                                        attrs={"adcode": parent[-1].adcode, "level": "Province", "implicit": True})
+    return focus
+
+
+def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken: list[Mention]) -> list[Mention]:
+    out = []
+    for word, level in LOCAL_WORDS.items():
+        target = focus.get(level)
+        if target is None or target.attrs.get("implicit"):
+            continue
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if tokens.is_boundary(start) and not any(m.start <= start < m.end for m in taken):
+                out.append(Mention("Region", word, start, end, rule="local-reference", confidence=0.6,
+                                   name=target.name, coref=True, attrs={"antecedent": target, **target.attrs}))
+            start = text.find(word, end)
+    return out
+
+
+def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None) -> ArticleExtraction:
+    article, text, toks = first.article, first.article.text, first.tokens
+    names = list(first.names)
+    occupied = names + first.regions
+    if short_names is not None:
+        names += short_names.find(text, toks, occupied)
+    names += find_listed_companies(text, toks, names + first.regions)
+    orgs = [m for m in names if m.label in ("Company", "Institution")]
+    people = find_people(text, orgs)
+    top_regions = [r for r in first.regions if not any(n.start <= r.start and r.end <= n.end for n in names)]
+    industries = find_industries(text, toks, names + top_regions + people)
+    entities = sorted(names + top_regions + people + industries, key=lambda m: m.start)
+    anaphora = find_anaphora(text, entities)
+    focus = _focus(first.regions, article)
+    local = _local_mentions(text, toks, focus, entities + anaphora)
+    mentions = sorted(entities + anaphora + local, key=lambda m: m.start)
+    _attach_quantities(text, mentions, sentences)
+    ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries))
+    facts = extract_relations(ctx, sentences)
+    # regions inside names are entities too (their facts were just read); they join the mentions
+    inside = [r for r in first.regions if r not in top_regions]
+    return ArticleExtraction(article, sentences, sorted(mentions + inside, key=lambda m: m.start), facts)
+
+
+def _distinct(industries: list[Mention]) -> list[Mention]:
+    seen, out = set(), []
+    for m in sorted(industries, key=lambda m: -len(m.name)):
+        if m.name not in seen:
+            seen.add(m.name)
+            out.append(m)
+    return out
+
+
+def _attach_quantities(text: str, mentions: list[Mention], sentences: list[Sentence]) -> None:
+    """A quantity describes the nearest project (else company, else park) named before it in its sentence."""
+    for s in sentences:
+        here = [m for m in mentions if s.start <= m.start and m.end <= s.end and not m.coref
+                and m.label in ("Project", "Company", "IndustrialPark")]
+        if not here:
+            continue
+        for q in find_quantities(text[s.start:s.end]):
+            props = quantity_props(q)
+            if not props:
+                continue
+            at = s.start + q.start
+            before = [m for m in here if m.end <= at] or here
+            target = next((m for m in reversed(before) if m.label == "Project"), before[-1])
+            for key, value in props.items():
+                target.props.setdefault(key, value)

@@ -1,0 +1,36 @@
+"""Anaphora such as 该公司, 该院, 该区: each stands for the nearest earlier entity of a fitting label."""
+from __future__ import annotations
+
+import re
+
+from kg.model import Mention
+
+# anaphor head → the labels it may refer to, nearest first
+ANAPHORS = {
+    "公司": ("Company",), "企业": ("Company",), "集团": ("Company",),
+    "院": ("Institution",), "医院": ("Institution",), "中心": ("Institution",), "局": ("Institution",),
+    "校": ("Institution",), "所": ("Institution",), "机构": ("Institution",), "协会": ("Institution",),
+    "园区": ("IndustrialPark",), "开发区": ("IndustrialPark",), "高新区": ("IndustrialPark",),
+    "区": ("IndustrialPark", "Region"), "市": ("Region",), "县": ("Region",), "旗": ("Region",),
+    "项目": ("Project",), "基地": ("Project",), "工程": ("Project",),
+}
+PATTERN = re.compile(r"(?:该|本|此)(" + "|".join(sorted(ANAPHORS, key=len, reverse=True)) + ")")
+
+
+def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Anaphor mentions, each with attrs["antecedent"] = the Mention it stands for."""
+    named = sorted((m for m in mentions if not m.coref), key=lambda m: m.end)
+    found = []
+    for match in PATTERN.finditer(text):
+        if any(m.start <= match.start() < m.end for m in named):
+            continue  # part of a name
+        labels = ANAPHORS[match.group(1)]
+        for label in labels:
+            before = [m for m in named if m.label == label and m.end <= match.start()]
+            if before:
+                antecedent = before[-1]
+                found.append(Mention(label, match.group(), match.start(), match.end(), rule="anaphora",
+                                     confidence=0.7, name=antecedent.name, coref=True,
+                                     attrs={"antecedent": antecedent}))
+                break
+    return found

@@ -1,0 +1,106 @@
+"""Industries: terms of industrial policy (稀土新材料, 乳业…) and the grammar that lists them.
+
+Three sources: the general lexicon of industries; enumerations closed by 等…产业/领域/集群 (whose
+items are industries even when the lexicon lacks one); and 在X领域 / X方面 phrases. Each mention's
+attrs say which enumeration it belongs to, so relation rules can give the whole list one subject.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import ahocorasick
+
+from kg.extract import lexicon as lx
+from kg.extract.tokens import Tokens
+from kg.model import Mention
+
+_HEADS = "|".join(lx.INDUSTRY_HEADS)
+# A list A、B、C等…领域: the items, up to 6 characters each, before 等 and an industry head.
+ENUMERATION = re.compile(
+    r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:[^，。；、]{0,12}?)(?:" + _HEADS + ")")
+FIELD = re.compile(r"在([\u4e00-\u9fff]{2,8})(?:[（(]([A-Za-z0-9\-]{2,12})[)）])?(?:等)?领域")
+TOPIC = re.compile(r"(?:^|[。；，\n])([\u4e00-\u9fff]{2,8})方面[，,]")
+GENERIC = {"传统", "新兴", "未来", "优势", "特色", "主导", "支柱", "战略性新兴", "重点", "相关", "上下游",
+           "传统优势", "这些", "其他", "各", "多个", "交叉", "前沿", "民生", "重点行业", "产能规划",
+           "基地建设", "建设", "发展", "技术", "服务", "生产", "研发", "工作", "管理", "政策"}
+
+
+@lru_cache(maxsize=1)
+def _automaton():
+    a = ahocorasick.Automaton()
+    for term in lx.INDUSTRIES:
+        a.add_word(term, term)
+    a.make_automaton()
+    return a
+
+
+def _strip_head(item: str) -> str:
+    for head in ("产业集群", "产业链", "产业", "行业", "制造业"):
+        if item.endswith(head) and len(item) - len(head) >= 2:
+            return item[: -len(head)]
+    return item
+
+
+def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
+    """Industry mentions outside other names (北方稀土 is a company, not the industry 稀土)."""
+    spans = [(m.start, m.end) for m in occupied]
+
+    def free(s, e):
+        return not any(a < e and s < b for a, b in spans)
+
+    found: dict[tuple[int, int], Mention] = {}
+    for n, match in enumerate(ENUMERATION.finditer(text)):
+        items = match.group(1).split("、")
+        known = sum(_strip_head(i) in lx.INDUSTRIES or i in lx.INDUSTRIES for i in items)
+        pos = match.start(1)
+        first = True
+        for item in items:
+            start, end = pos, pos + len(item)
+            pos = end + 1
+            if first:  # the first item's left edge is where its jieba word starts
+                first = False
+                t = toks.index_at(end - 1)
+                while t > 0 and toks[t].start > start and toks[t - 1].start >= start:
+                    t -= 1
+                if toks[t].start > start:
+                    start = toks[t].start
+                item = text[start:end]
+                for term in sorted(lx.INDUSTRIES, key=len, reverse=True):
+                    if item.endswith(term):
+                        start, item = end - len(term), term
+                        break
+            name = _strip_head(item)
+            if known and name not in GENERIC and free(start, end):
+                found[(start, start + len(name))] = Mention(
+                    "Industry", name, start, start + len(name), rule="enumeration", confidence=0.8,
+                    attrs={"group": f"enum{n}", "clause_end": match.end()})
+    for match in FIELD.finditer(text):
+        name = match.group(1)
+        if name not in GENERIC and free(match.start(1), match.end(1)):
+            m = Mention("Industry", name, match.start(1), match.end(1), rule="field", confidence=0.7)
+            if match.group(2):
+                m.attrs["alias"] = match.group(2)
+            found.setdefault((m.start, m.end), m)
+    for match in TOPIC.finditer(text):
+        name = match.group(1)
+        if (name in lx.INDUSTRIES or name.endswith(("能源", "材料", "制造"))) and free(match.start(1), match.end(1)):
+            found[(match.start(1), match.end(1))] = Mention(
+                "Industry", name, match.start(1), match.end(1), rule="topic", confidence=0.75, attrs={"topic": True})
+    taken = [k for k in found]
+    for end, term in _automaton().iter(text):
+        end += 1
+        start = end - len(term)
+        if any(a <= start and end <= b for a, b in taken) or not free(start, end):
+            continue
+        if not (toks.is_boundary(start) and toks.is_boundary(end)):
+            continue
+        found[(start, end)] = Mention("Industry", term, start, end, rule="lexicon", confidence=0.7)
+        taken.append((start, end))
+    # longest wins among overlapping lexicon hits
+    result: list[Mention] = []
+    for m in sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))):
+        if result and m.start < result[-1].end:
+            continue
+        result.append(m)
+    return result

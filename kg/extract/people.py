@@ -1,0 +1,75 @@
+"""People with a role: a title word next to a Chinese personal name (董事长刘斌, 张俊昌教授).
+
+Only people with a title are kept: the schema's Person is someone with a role in an organisation,
+and a title is what the text gives for it. Names are a common surname and one or two characters,
+bounded by the title on one side and a reporting verb, punctuation or a conjunction on the other.
+"""
+from __future__ import annotations
+
+import re
+
+from kg.extract import lexicon as lx
+from kg.extract.tokens import PUNCT
+from kg.model import Mention
+
+_BEFORE = re.compile("|".join(sorted(lx.TITLES_BEFORE_NAME, key=len, reverse=True)))
+_AFTER = re.compile("|".join(sorted(lx.TITLES_AFTER_NAME, key=len, reverse=True)))
+# What may follow a name written after its title (…刘斌介绍, …赵丽霞说, …李孔燕。)
+_FOLLOW = ("说", "表示", "介绍", "指出", "认为", "称", "告诉", "坦言", "强调", "透露", "谈到", "提到", "带领",
+           "率领", "一行", "等", "在", "和", "与", "及", "的", "也", "就", "对", "向", "为", "同志", "先生", "女士")
+# What may stand before a name written before its title (该院张俊昌教授, 与夏龙教授)
+_PRECEDE = ("该院", "该校", "该公司", "该中心", "该所", "与", "和", "及", "由", "、", "同", "以及", "院", "校",
+            "中心", "公司", "团队", "学院", "大学", "医院", "研究所")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_NAME_CHARS = set("的了是在和与及等为将对从向把被说我你他她们这那个位名家级市区县旗盟省局厅院所部委会中心")
+
+
+def _surname_len(name: str) -> int:
+    if name[:2] in lx.COMPOUND_SURNAMES:
+        return 2
+    return 1 if name[:1] in lx.SURNAMES else 0
+
+
+def _valid(name: str) -> bool:
+    n = _surname_len(name)
+    given = name[n:]
+    return bool(n) and 1 <= len(given) <= 2 and all(_CJK.match(c) for c in name) \
+        and not any(c in _NOT_NAME_CHARS for c in given)
+
+
+def _followed(text: str, pos: int) -> bool:
+    return pos >= len(text) or text[pos] in PUNCT or text.startswith(_FOLLOW, pos)
+
+
+def _preceded(text: str, pos: int, org_ends: set[int]) -> bool:
+    return pos == 0 or text[pos - 1] in PUNCT or pos in org_ends or text[:pos].endswith(_PRECEDE)
+
+
+def find_people(text: str, orgs: list[Mention] = ()) -> list[Mention]:
+    """Person mentions; attrs carry the title and where it stands, for HOLDS_POSITION."""
+    org_ends = {m.end for m in orgs}
+    taken: list[tuple[int, int]] = []
+    found: list[Mention] = []
+
+    def add(start, end, title, t_start, t_end, rule):
+        if any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(Mention("Person", text[start:end], start, end, rule=rule, confidence=0.85,
+                             attrs={"title": title, "title_start": t_start, "title_end": t_end}))
+
+    for m in _BEFORE.finditer(text):
+        for n in (3, 2, 4):
+            name = text[m.end():m.end() + n]
+            if len(name) == n and _valid(name) and _followed(text, m.end() + n):
+                add(m.end(), m.end() + n, m.group(), m.start(), m.end(), "title-then-name")
+                break
+    for m in _AFTER.finditer(text):
+        for n in (3, 2, 4):
+            start = m.start() - n
+            name = text[max(0, start):m.start()]
+            if start >= 0 and _valid(name) and _preceded(text, start, org_ends):
+                add(start, m.start(), m.group(), m.start(), m.end(), "name-then-title")
+                break
+    found.sort(key=lambda p: p.start)
+    return found

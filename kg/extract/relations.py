@@ -1,0 +1,300 @@
+"""Relation rules: each reads one sentence's mentions and the words between them.
+
+Every rule has a name (it becomes the relation's `rule`) and a confidence that reflects how often
+that pattern is right. Rules see anaphors (该公司) like names; resolution later maps them to the
+entity they stand for. Facts inside names count: 包头市氢通工业制造有限公司 is LOCATED_IN 包头市.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.model import Fact, Mention, Sentence
+
+ORGS = ("Company", "Institution")
+PLACES = ("IndustrialPark", "Region")
+CLAUSE_END = "，。；：！？\n"
+COOPERATION = ("合作", "共建", "携手", "签约", "签署", "联合", "协作", "对接", "共同")
+OWNER_VERBS = ("投资", "建设", "启动", "实施", "推进", "打造", "开工", "承建", "运营", "投运", "承担", "兴建",
+               "新建", "建成", "筹建", "布局", "开发")
+LOCATE_VERBS = ("位于", "落户", "入驻", "坐落于", "坐落在", "扎根", "落地", "选址", "地处", "总部设在")
+SERVE_VERBS = ("打造", "提供", "定制", "开发", "建设", "搭建", "研制", "供应")
+
+
+@dataclass
+class Context:
+    """What the rules of one article share: its text, mentions and the regions it is about."""
+
+    text: str
+    mentions: list[Mention]          # entities and anaphors, by start
+    inner: list[Mention]             # names nested in others (not entities)
+    regions: list[Mention]           # every region mention, inside names too
+    focus: dict[str, Mention]        # level → the article's main Region mention of that level
+    industry_names: list[Mention]    # one mention per distinct industry named in the article
+
+
+def _in(sentence: Sentence, m: Mention) -> bool:
+    return sentence.start <= m.start and m.end <= sentence.end
+
+
+def _between(text: str, a: int, b: int) -> str:
+    return text[a:b] if a <= b else ""
+
+
+def _clause_clear(text: str, a: int, b: int) -> bool:
+    return not any(ch in CLAUSE_END for ch in _between(text, a, b))
+
+
+def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
+    facts: list[Fact] = []
+    for s in sentences:
+        ms = [m for m in ctx.mentions if _in(s, m)]
+        if not ms:
+            continue
+        add = lambda subj, pred, obj, rule, conf: facts.append(Fact(subj, pred, obj, rule, conf, s))
+        _names(ctx, s, ms, add)
+        _located(ctx, s, ms, add)
+        _develops(ctx, s, ms, add)
+        _cooperates(ctx, s, ms, add)
+        _serves(ctx, s, ms, add)
+        _subsidiary(ctx, s, ms, add)
+        _positions(ctx, s, ms, add)
+        _industries(ctx, s, ms, add)
+    return [f for f in facts if f.subject is not f.object and f.subject.name != f.object.name]
+
+
+def _names(ctx, s, ms, add):
+    """Facts inside names: the region or park a name starts with or holds; parks within parks."""
+    for m in ms:
+        if m.coref or m.label not in ("Company", "Institution", "IndustrialPark", "Project"):
+            continue
+        inside = [r for r in ctx.regions if m.start <= r.start and r.end <= m.end and (r.start, r.end) != (m.start, m.end)]
+        if inside:
+            # the last place named inside is the nearest: 北京一零一中呼和浩特分校 is in 呼和浩特
+            add(m, "LOCATED_IN", inside[-1], "name-contains-region", 0.85)
+        elif m.label == "Institution" and m.name.startswith(("市", "自治区", "区", "县", "旗", "省")):
+            level = "Province" if m.name.startswith(("自治区", "省")) else "City" if m.name[0] == "市" else "County"
+            if level in ctx.focus:
+                add(m, "LOCATED_IN", ctx.focus[level], "name-local-prefix", 0.6)
+        for p in ctx.inner:
+            if p.label == "IndustrialPark" and m.start <= p.start and p.end <= m.end and m.label != "IndustrialPark":
+                add(m, "LOCATED_IN", p, "name-contains-park", 0.75)
+        if m.label == "IndustrialPark":
+            for p in ms:
+                if p.label == "IndustrialPark" and not p.coref and p.start == m.end:
+                    add(p, "PART_OF", m, "park-within-park", 0.8)
+
+
+def _located(ctx, s, ms, add):
+    text = ctx.text
+    for place in ms:
+        if place.label not in PLACES:
+            continue
+        before = text[max(s.start, place.start - 4):place.start]
+        if before.endswith("在") or before.endswith(LOCATE_VERBS):
+            verb = "site" if before.endswith("在") else "verb"
+            # the subject: the nearest entity before, in the same clause
+            subj = [m for m in ms if m.end <= place.start and m.label in ("Company", "Institution", "Project")
+                    and _clause_clear(text, m.end, place.start)]
+            if subj and verb == "verb":
+                add(subj[-1], "LOCATED_IN", place, "located-verb", 0.75)
+            elif subj and subj[-1].label in ("Company", "Project"):
+                add(subj[-1], "LOCATED_IN", place, "site-of-event", 0.65)
+            elif not subj and place.label == "IndustrialPark" and before.endswith("在"):
+                # 在某园区，某公司…: the companies of the sentence are in the park
+                after = text[place.end:place.end + 1]
+                if after in "，,":
+                    for m in ms:
+                        if m.start > place.end and m.label == "Company":
+                            add(m, "LOCATED_IN", place, "in-park-opening", 0.65)
+
+
+def _develops(ctx, s, ms, add):
+    text = ctx.text
+    owner_of: dict[int, Mention] = {}
+    for i, p in enumerate(ms):
+        if p.label != "Project" or p.coref:
+            continue
+        prev = [m for m in ms if m.end <= p.start and m.label in ORGS]
+        if prev and (prev[-1].end == p.start or text[prev[-1].end:p.start] in ("的", "之")):
+            owner_of[id(p)] = prev[-1]
+            add(prev[-1], "DEVELOPS", p, "owner-prefix", 0.85)
+            continue
+        if i > 0 and ms[i - 1].label == "Project" and id(ms[i - 1]) in owner_of \
+                and text[ms[i - 1].end:p.start] in ("、", "和", "及", "以及"):
+            owner_of[id(p)] = owner_of[id(ms[i - 1])]
+            add(owner_of[id(p)], "DEVELOPS", p, "owner-prefix-list", 0.75)
+            continue
+        by = re.search(r"由([^，。；]{0,40}?)(?:承担|负责|投资|建设|承建|实施)[^，。；]{0,10}$", text[s.start:p.start])
+        if by:
+            org = [m for m in prev if s.start + by.start(1) <= m.start < s.start + by.end(1)]
+            if org:
+                add(org[0], "DEVELOPS", p, "undertaken-by", 0.8)
+                continue
+        if prev and _clause_clear(text, prev[-1].end, p.start):
+            gap = text[prev[-1].end:p.start]
+            if any(v in gap for v in OWNER_VERBS) and len(gap) <= 30:
+                add(prev[-1], "DEVELOPS", p, "owner-verb", 0.65)
+
+
+def _orgs_after(ms, text, pos):
+    """The organisations listed right after `pos` (B、C和D), up to the end of the clause."""
+    out = []
+    for m in ms:
+        if m.start < pos or m.label not in ORGS:
+            continue
+        gap = text[pos:m.start]
+        if out and not re.fullmatch(r"[、和及与]|以及|[（(][^）)]*[）)][、和及与]?", gap):
+            break
+        if not out and len(gap) > 4:
+            break
+        out.append(m)
+        pos = m.end
+        close = re.match(r"[（(][^）)]{1,12}[）)]", text[pos:])
+        if close:
+            pos += close.end()
+    return out
+
+
+def _cooperates(ctx, s, ms, add):
+    text = ctx.text
+    for i, m in enumerate(ms):
+        if m.label not in ORGS:
+            continue
+        after = text[m.end:m.end + 1]
+        if after in ("与", "和", "同"):
+            partners = _orgs_after(ms, text, m.end + 1)
+            if partners:
+                tail = text[partners[-1].end:min(s.end, partners[-1].end + 30)]
+                tail = re.split(r"[。；]", tail)[0]
+                if any(w in tail for w in COOPERATION):
+                    subj = m
+                    for p in partners:
+                        add(subj, "COOPERATES_WITH", p, "with-cooperate", 0.8)
+    for verb in re.finditer(r"联合|携手|牵手|协同", text[s.start:s.end]):
+        pos = s.start + verb.end()
+        partners = _orgs_after(ms, text, pos)
+        subj = [m for m in ms if m.end <= pos - len(verb.group()) and m.label in ORGS]
+        if partners and subj:
+            for p in partners:
+                add(subj[-1], "COOPERATES_WITH", p, "jointly-with", 0.7)
+
+
+def _serves(ctx, s, ms, add):
+    text = ctx.text
+    for m in ms:
+        if m.label != "Company":
+            continue
+        rest = text[m.end:s.end]
+        if rest.startswith("为"):
+            clients = _orgs_after(ms, text, m.end + 1)
+            if clients and re.match(r"(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")", text[clients[-1].end:]):
+                for c in clients:
+                    add(m, "SERVES", c, "provides-for", 0.75)
+    for verb in re.finditer(r"助力|服务于|服务", text[s.start:s.end]):
+        pos = s.start + verb.end()
+        clients = _orgs_after(ms, text, pos)
+        subj = [m for m in ms if m.end <= pos - len(verb.group()) and m.label == "Company"]
+        if clients and subj:
+            for c in clients:
+                if c.label in ORGS:
+                    add(subj[-1], "SERVES", c, "helps", 0.65)
+
+
+def _brand(name: str, regions: list[Mention]) -> str:
+    core = re.sub(r"[（(][^）)]*[）)]", "", name)
+    for r in regions:
+        for form in (r.text, r.name):
+            if core.startswith(form):
+                core = core[len(form):]
+    return core
+
+
+def _subsidiary(ctx, s, ms, add):
+    text = ctx.text
+    comps = [m for m in ms if m.label == "Company" and not m.coref]
+    for a in comps:
+        for b in comps:
+            if a is b or b.end > a.start:
+                continue
+            gap = text[b.end:a.start]
+            if re.fullmatch(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司", gap):
+                add(a, "SUBSIDIARY_OF", b, "subsidiary-phrase", 0.8)
+    for a in comps:
+        m = re.match(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司", text[a.end:s.end])
+        if m:
+            parents = [b for b in comps if a.end + m.start(2) <= b.start < a.end + m.end(2)]
+            if parents:
+                add(a, "SUBSIDIARY_OF", parents[0], "subsidiary-phrase", 0.8)
+    # 合生远景（内蒙古）生物科技有限公司 beside 天津合生生物科技有限公司: a regional branch of the brand
+    every = [m for m in ctx.mentions if m.label == "Company" and not m.coref]
+    for a in comps:
+        if not re.search(r"[（(][^）)]+[）)]", a.name):
+            continue
+        inside = re.search(r"[（(]([^）)]+)[）)]", a.name).group(1)
+        if not any(r.start >= a.start and r.end <= a.end and r.text == inside for r in ctx.regions):
+            continue
+        ba = _brand(a.name, ctx.regions)
+        for b in every:
+            bb = _brand(b.name, ctx.regions)
+            if b.name != a.name and "（" not in b.name and "(" not in b.name and len(bb) > 4 \
+                    and ba[:2] == bb[:2] and text.find(b.text, s.start, s.end) >= 0:
+                add(a, "SUBSIDIARY_OF", b, "regional-branch", 0.6)
+                break
+
+
+def _positions(ctx, s, ms, add):
+    text = ctx.text
+    for p in ms:
+        if p.label != "Person":
+            continue
+        left = min(p.start, p.attrs.get("title_start", p.start))
+        # step over a coordination of people (张俊昌教授与夏龙教授): the organisation precedes the first
+        people = [q for q in ms if q.label == "Person" and q.end <= left]
+        while people:
+            q = people[-1]
+            gap = text[max(q.end, q.attrs.get("title_end", q.end)):left]
+            if len(gap) <= 2 and all(ch in "与和及、" for ch in gap):
+                left = min(q.start, q.attrs.get("title_start", q.start))
+                people.pop()
+            else:
+                break
+        orgs = [m for m in ms if m.label in ORGS and m.end <= left and left - m.end <= 12
+                and _clause_clear(text, m.end, left)]
+        if orgs:
+            add(p, "HOLDS_POSITION", orgs[-1], "title-of-organisation", 0.8)
+
+
+def _industries(ctx, s, ms, add):
+    text = ctx.text
+    inds = [m for m in ms if m.label == "Industry"]
+    if not inds:
+        return
+    subjects = [m for m in ms if m.label in ("Company", "Project", "IndustrialPark") or
+                (m.label == "Institution" and False)]
+    orgs_here = [m for m in ms if m.label in ORGS]
+    for ind in inds:
+        prev = [m for m in ms if m.end == ind.start and m.label == "Region"]
+        if prev:
+            add(prev[0], "IN_INDUSTRY", ind, "region-industry", 0.8)
+            continue
+        if ind.attrs.get("topic"):
+            for c in subjects:
+                if c.start > ind.end and c.label == "Company":
+                    add(c, "IN_INDUSTRY", ind, "topic-companies", 0.7)
+            continue
+        if ind.rule == "field":
+            subj = [m for m in subjects if m.end <= ind.start]
+            if subj:
+                add(subj[-1], "IN_INDUSTRY", ind, "field-of", 0.75)
+            continue
+        if not orgs_here:
+            focus = ctx.focus.get("Province") or ctx.focus.get("City")
+            if focus is not None:
+                add(focus, "IN_INDUSTRY", ind, "policy-of-region", 0.5)
+    for m in ms:
+        if m.label in ("Project", "IndustrialPark", "Company") and not m.coref:
+            for ind in ctx.industry_names:
+                if ind.name in m.name and len(ind.name) >= 2:
+                    add(m, "IN_INDUSTRY", ind, "name-contains-industry", 0.6)
+                    break

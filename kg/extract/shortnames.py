@@ -1,0 +1,124 @@
+"""Companies named without their suffix: short forms of full names seen anywhere in the corpus
+(金宇保灵 for 金宇保灵生物药品有限公司), and names listed before 等N家企业.
+
+Short forms are derived, not listed: strip the place, the bracketed place, the legal suffix and the
+business descriptor from a full name; what is left is the brand, found again with an automaton.
+"""
+from __future__ import annotations
+
+import re
+
+import ahocorasick
+
+from kg.extract import lexicon as lx
+from kg.extract.tokens import PUNCT, Tokens
+from kg.model import Mention
+
+# Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
+DESCRIPTORS = sorted((
+    "生物科技", "生物技术", "生物药品", "生物医药", "生物工程", "生物", "科技", "信息技术", "信息科技",
+    "技术", "新材料", "材料", "能源", "新能源", "电子", "电气", "电力", "电驱", "智能", "数字", "数据",
+    "网络", "软件", "工业制造", "工业", "制造", "实业", "发展", "投资", "控股", "贸易", "商贸", "物流",
+    "化工", "建设", "工程", "环保", "环境", "医药", "药业", "乳业", "食品", "农牧业", "农业", "矿业",
+    "稀土", "永磁电机", "磁材", "装备", "机械", "汽车", "钢铁", "铝业", "硅能", "光伏", "风电", "储能",
+    "股份", "集团", "进出口贸易", "进出口", "综合保税区",
+), key=len, reverse=True)
+LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "公司", "集团")
+ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
+
+
+def short_forms(name: str, region_forms: list[str]) -> set[str]:
+    """Brand names a company may go by: 天津合生生物科技有限公司 → {合生生物}, 才匠智能（内蒙古）科技有限公司 → {才匠智能}."""
+    core = name
+    bracket = re.search(r"[（(]([^）)]*)[）)]", core)
+    extra = ""
+    if bracket:
+        if bracket.group(1) not in region_forms:
+            extra = bracket.group(1)  # 内蒙古电力（集团）: the bracket is part of the short name
+        core = core[:bracket.start()] + core[bracket.end():]
+    for legal in LEGAL:
+        if core.endswith(legal):
+            core = core[: -len(legal)]
+            break
+    for form in sorted(region_forms, key=len, reverse=True):
+        if core.startswith(form) and len(core) - len(form) >= 2:
+            core = core[len(form):]
+            break
+    forms = set()
+    brand = core
+    for d in DESCRIPTORS:
+        if brand.endswith(d) and len(brand) - len(d) >= 2:
+            brand = brand[: -len(d)]
+            break
+    if len(brand) >= 3 and brand not in lx.INDUSTRIES:
+        forms.add(brand)
+    if extra and len(brand) >= 2:
+        forms.add(brand + extra)
+    if brand != core:
+        first = next((d for d in DESCRIPTORS if core[len(brand):].startswith(d)), "")
+        if first and len(brand) == 2:
+            forms.add(brand + first)
+        elif len(brand) >= 3 and 4 <= len(core) <= 6:
+            forms.add(core)
+    return {f for f in forms if f != name and len(f) >= 3}
+
+
+class ShortNames:
+    """An automaton over the short forms of every full company name seen."""
+
+    def __init__(self, full_names: dict[str, set[str]]):
+        """`full_names`: each full name → the region forms found inside it."""
+        self.owners: dict[str, set[str]] = {}
+        for name, regions in full_names.items():
+            for form in short_forms(name, sorted(regions)):
+                self.owners.setdefault(form, set()).add(name)
+        self.automaton = ahocorasick.Automaton()
+        for form in self.owners:
+            self.automaton.add_word(form, form)
+        if self.owners:
+            self.automaton.make_automaton()
+
+    def find(self, text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
+        if not self.owners:
+            return []
+        spans = [(m.start, m.end) for m in occupied]
+        found: list[Mention] = []
+        for end, form in self.automaton.iter(text):
+            end += 1
+            start = end - len(form)
+            if any(a < end and start < b for a, b in spans) or not toks.is_boundary(start):
+                continue
+            if found and found[-1].end > start:
+                if found[-1].end - found[-1].start >= end - start:
+                    continue
+                found.pop()
+            owners = sorted(self.owners[form])
+            found.append(Mention("Company", form, start, end, rule="short-name", confidence=0.75,
+                                 attrs={"full_names": owners}))
+        return found
+
+
+def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
+    """Names listed before 等N家企业 (天和磁材、金蒙汇磁等5家企业) are companies."""
+    spans = [(m.start, m.end) for m in occupied]
+    found = []
+    for match in ENUM_COMPANIES.finditer(text):
+        pos = match.start(1)
+        items = match.group(1).split("、")
+        for n, item in enumerate(items):
+            start, end = pos, pos + len(item)
+            pos = end + 1
+            if n == 0:  # the list's first item starts at a word boundary after the clause's verb
+                t = toks.index_at(end - 1)
+                first = t
+                while first > 0 and toks[first - 1].start >= start and toks[first - 1].pos in ("x", "nz", "nr", "ns", "n", "j") \
+                        and toks[first - 1].word not in lx.BOUNDARY_WORDS and end - toks[first - 1].start <= 6:
+                    first -= 1
+                start = max(start, toks[first].start)
+                item = text[start:end]
+            if len(item) < 2 or item in lx.INDUSTRIES or item in lx.GENERIC_MODIFIERS or any(ch in PUNCT for ch in item):
+                continue
+            if any(a < end and start < b for a, b in spans):
+                continue
+            found.append(Mention("Company", item, start, end, rule="listed-before-enterprises", confidence=0.65))
+    return found
