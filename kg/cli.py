@@ -1,0 +1,94 @@
+"""The `kg` command: build a graph from articles, and look at a built one.
+
+Exit status: 0 on success; 1 when the build finished but some input files were skipped; 2 when
+nothing could be built (no article, output folder not writable, store failure).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+EXIT_SKIPPED = 1
+EXIT_FAILED = 2
+
+
+def _cmd_build(args) -> int:
+    from kg.pipeline import BuildError, build
+    from kg.store import StoreError
+
+    try:
+        summary = build(args.paths, args.out, store=not args.no_store)
+    except (BuildError, StoreError) as e:
+        print(f"kg build: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    for path, reason in summary.files_skipped:
+        print(f"kg build: skipped {path}: {reason}", file=sys.stderr)
+    print("\n".join(summary.lines()))
+    print(f"graph written to {args.out}" + ("" if summary.stored else " (JSON Lines only, no store)"))
+    return EXIT_SKIPPED if summary.files_skipped else 0
+
+
+def _cmd_stats(args) -> int:
+    graph = Path(args.graph)
+    entities, relations = graph / "entities.jsonl", graph / "relations.jsonl"
+    if not entities.is_file() or not relations.is_file():
+        print(f"kg stats: {graph} holds no built graph (run `kg build PATH --out {graph}` first)", file=sys.stderr)
+        return EXIT_FAILED
+    store_dir = graph / "store"
+    if store_dir.is_dir():
+        from kg.store import EmbeddedStore, StoreError
+
+        try:
+            with EmbeddedStore(store_dir) as db:
+                counts = db.counts()
+            nodes, rels = counts["nodes"], counts["relationships"]
+            source = "embedded store"
+        except StoreError as e:
+            print(f"kg stats: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        nodes = {k: v for k, v in nodes.items() if k not in ("Province", "City", "County")}
+    else:
+        nodes = Counter(json.loads(line)["type"] for line in entities.open(encoding="utf-8") if line.strip())
+        rels = Counter(json.loads(line)["predicate"] for line in relations.open(encoding="utf-8") if line.strip())
+        source = "JSON Lines export"
+    summary = graph / "summary.json"
+    if summary.is_file():
+        s = json.loads(summary.read_text("utf-8"))
+        print(f"files read: {s['files_read']}\narticles found: {s['articles']}\n"
+              f"duplicate articles merged: {s['duplicates_merged']}\nbuild time: {s['seconds']} s")
+    print(f"nodes: {sum(nodes.values())} ({source})")
+    for k, v in sorted(nodes.items()):
+        print(f"  {k:<16} {v}")
+    print(f"relationships: {sum(rels.values())}")
+    for k, v in sorted(rels.items()):
+        print(f"  {k:<16} {v}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="kg", description="Knowledge graphs from Chinese regional economic news.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="read articles and build the graph")
+    b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them")
+    b.add_argument("--out", default="out", help="output folder (default: out/)")
+    b.add_argument("--no-store", action="store_true", help="write the JSON Lines export only")
+    b.set_defaults(func=_cmd_build)
+    s = sub.add_parser("stats", help="print the summary of a built graph")
+    s.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
+    s.set_defaults(func=_cmd_stats)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("kg: interrupted; the previous graph is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
