@@ -1,0 +1,691 @@
+"""Ingest: source files → repaired articles whose characters map back to the file's text.
+
+Pipeline: `iter_source_files` → `read_source` (decode) → `split_articles` (repair a page dump and
+cut it into articles) → `mark_duplicates`; `ingest` runs all of it. `split_sentences` cuts an
+article for extraction.
+
+Offsets. `Article.offsets[i]` is the index, in the file's text *as decoded* (a UTF-8 BOM removed,
+so offset 0 is the first character after the BOM), of `Article.text[i]`, plus one entry for the
+end. Repairs never invent characters: joined fragments simply skip the blank lines between them,
+removed edition markers / markdown marks / page furniture are skipped, the "\n" between two
+paragraphs maps to the newline that ended the first one, and punctuation normalisation swaps one
+character for one character (so `text[i]` is the file's character, or its full-width form).
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from kg.model import Article, Sentence
+
+SOURCE_SUFFIXES = (".txt", ".md")
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+class SourceError(Exception):
+    """A source file that cannot be used; the caller reports it and goes on with the others."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+def iter_source_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every .txt/.md file under `paths` (files or folders), deduplicated and sorted by path.
+
+    A path given explicitly is kept whatever its suffix (the user named it) and even if it does
+    not exist, so that `read_source` reports it instead of it silently vanishing.
+    """
+    found: dict[str, Path] = {}
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if not name.startswith(".") and name.lower().endswith(SOURCE_SUFFIXES):
+                        f = Path(root) / name
+                        found.setdefault(os.path.normpath(os.path.abspath(f)), f)
+        else:
+            found.setdefault(os.path.normpath(os.path.abspath(p)), p)
+    return [found[k] for k in sorted(found, key=lambda k: Path(k).as_posix())]
+
+
+def doc_names(files: Iterable[str | os.PathLike]) -> dict[Path, str]:
+    """The schema's `doc` for each file: its base name, or, when several inputs share a base name,
+    its path relative to the common root of all inputs (POSIX separators), so names stay unique
+    and do not depend on the order of the inputs."""
+    files = [Path(f) for f in files]
+    absolute = {f: Path(os.path.abspath(f)) for f in files}
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f.name] = counts.get(f.name, 0) + 1
+    root = None
+    if any(c > 1 for c in counts.values()):
+        root = Path(os.path.commonpath([str(a.parent) for a in absolute.values()]))
+    return {f: (absolute[f].relative_to(root).as_posix() if counts[f.name] > 1 else f.name)
+            for f in files}
+
+
+def read_source(path: str | os.PathLike) -> str:
+    """The file's text, decoded; raises `SourceError` naming the file when it cannot be used.
+
+    Decoding order: strict UTF-8 (a BOM is dropped; offsets count from after it), strict GB18030
+    (a superset of GBK/GB2312), then charset-normalizer as a last resort. Text that decodes but
+    is mostly garbage (control or private-use characters, rare ideographs) is rejected.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise SourceError(path, "file not found (it vanished after being listed?)") from None
+    except PermissionError:
+        raise SourceError(path, "permission denied, cannot read") from None
+    except IsADirectoryError:
+        raise SourceError(path, "is a directory, not a file") from None
+    except OSError as e:
+        raise SourceError(path, f"cannot read: {e.strerror or e}") from None
+    if not data.strip():
+        raise SourceError(path, "empty file" if not data else "file holds only whitespace")
+    if b"\x00" in data:
+        raise SourceError(path, "binary file (NUL bytes), not text")
+    decoded = None
+    for text, encoding in _decodings(data):
+        if not text.strip(_WS + "\n"):
+            raise SourceError(path, "file holds only whitespace")
+        if not _garbage(text):
+            return text
+        decoded = decoded or encoding
+    if decoded:
+        raise SourceError(path, f"decodes as {decoded} but reads as garbage, not text")
+    raise SourceError(path, "cannot decode: not UTF-8, not GB18030/GBK, and no other "
+                            "encoding gives readable text")
+
+
+def _decodings(data: bytes) -> Iterator[tuple[str, str]]:
+    """Candidate decodings, most trusted first; only strict decoders, so no silent U+FFFD."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            yield data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data).best()
+    except Exception:               # a detector failure is just "no encoding found"
+        best = None
+    if best is not None:
+        yield str(best).lstrip("\ufeff"), best.encoding
+
+
+def _garbage(text: str) -> bool:
+    """True when the text is not something a person wrote: blank, too many unprintable
+    characters, or Chinese made mostly of ideographs outside the 3,755 common ones (GB2312
+    level 1), which is what a wrong multi-byte decoding produces."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return True
+    bad = sum(1 for c in chars if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn")
+              or c == "\ufffd")
+    if bad / len(chars) > 0.05:
+        return True
+    han = [c for c in chars if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"]
+    if len(han) >= 20:
+        common = 0
+        for c in han:
+            try:
+                b = c.encode("gb2312")
+                common += 0xB0 <= b[0] <= 0xD7
+            except UnicodeEncodeError:
+                pass
+        if common / len(han) < 0.6:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Line classification
+
+_WS = " \t\r\f\v\u3000\xa0\ufeff"
+_BULLETS = "●○■□◆◇▲△★☆•▶►◎"
+_TERMINAL = "。！？!?…；;—"          # a line ending in one of these ends its paragraph
+_CLOSERS = "”’」』）)》】\"'"
+_CLAUSE = re.compile(r"[，,；;。！？!?]")
+_DANGLING = set("的地得着和与及或并而在对把被将从向为以于由是之其所该这那各每要会能可也就都还又再更最很不没至即且但则")
+_MD = re.compile(r"#{1,6}[ \t]+")
+_NUM = r"[0-9０-９一二三四五六七八九十百]+"
+# edition markers: ■上接第1版, (下转第3版), （上接第二版）, 【紧接第2版】 …
+_MARKER = re.compile(
+    rf"[{_BULLETS}]\s*(?P<a>上接|紧接|接|下转|转)第?\s*{_NUM}\s*版"
+    rf"|[(（【\[]\s*(?P<b>上接|紧接|接|下转|转|续)第?\s*{_NUM}\s*版\s*[)）】\]]")
+# page furniture: editor / layout credits, page numbers, page date lines
+_FURNITURE = re.compile(
+    r"^[(（【\[]?\s*(责任编辑|责编|编辑|美编|校对|版式设计|版式|海报设计|排版|组版|审核|终审|审校|制图)"
+    r"\s*[:：]\s*[^。！？]{0,30}[)）】\]]?$"
+    rf"|^第?\s*{_NUM}\s*版\s*[^\s。，,]{{0,12}}$"
+    r"|^\d{4}年\d{1,2}月\d{1,2}日\s*(星期|周)[一二三四五六日天]$")
+_AGENCY = r"(?:本报|新华社|中新社|人民日报|经济日报|光明日报)"
+_PLACE = r"(?P<place>[\u4e00-\u9fff]{2,10}?)?"
+_DATE = r"(?P<date>(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
+_PAREN = r"(?:\s*[(（](?P<who>[^)）]{1,40})[)）])?"
+_LEAD = re.compile(rf"^(?:本报讯|{_AGENCY}{_PLACE}{_DATE}(?:讯|电)){_PAREN}")
+_BYLINE = re.compile(
+    rf"^[{_BULLETS}]?\s*(?:{_AGENCY}|文\s*/\s*图|文/)?\s*(?:特约|实习|见习|首席)?(?:记者|通讯员|评论员|撰稿)"
+    r"[\s:：/]*[\u4e00-\u9fff·]{2,4}(?:\s.*)?$")
+_CREDIT = re.compile(
+    rf"[{_BULLETS}]?\s*(?:{_AGENCY})?(?:特约|实习|见习|首席)?(?:记者|通讯员|摄影)?"
+    r"\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4}){0,3}\s*摄(?:影)?$")
+
+
+def _is_cjk(c: str) -> bool:
+    return ("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" or "\u3000" <= c <= "\u303f"
+            or "\uff00" <= c <= "\uffef" or c in "“”‘’—…·")
+
+
+def _core(t: str) -> str:
+    return t.rstrip(_WS + _CLOSERS)
+
+
+def _ends_paragraph(t: str) -> bool:
+    c = _core(t)
+    return not c or c[-1] in _TERMINAL + ":："
+
+
+def _heading_like(t: str) -> bool:
+    """A short line that does not read as prose: no sentence or clause punctuation inside, no
+    sentence-final mark at the end. Headlines, kickers and section heads look like this."""
+    c = _core(t)
+    return 0 < len(t) <= 40 and bool(c) and c[-1] not in _TERMINAL and not _CLAUSE.search(t)
+
+
+def _photo_credit(t: str) -> re.Match | None:
+    """A photo credit (本报记者 王磊 摄), alone on its line or closing a picture caption."""
+    m = _CREDIT.search(t)
+    if not m:
+        return None
+    credit = m.group()
+    named = re.search(rf"记者|通讯员|摄影|[{_BULLETS}]|\s摄", credit)
+    if m.start() == 0 or t[m.start() - 1] in _WS + _TERMINAL + _CLOSERS:
+        return m if named else None
+    return None
+
+
+_TOKENIZER = None
+
+
+def _cuts_word(a: str, b: str) -> bool:
+    """Whether the boundary between `a` and `b` falls inside a dictionary word (建|筑, 完|成):
+    the mark of a word split by the page dump rather than of two separate lines."""
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        import logging
+        import jieba
+        jieba.setLogLevel(logging.WARNING)
+        _TOKENIZER = jieba.Tokenizer()   # private instance: others' add_word must not change us
+    left, right = a.rstrip(_WS)[-4:], b.lstrip(_WS)[:4]
+    if not left or not right:
+        return False
+    pos = 0
+    for tok in _TOKENIZER.lcut(left + right, HMM=False):
+        if pos < len(left) < pos + len(tok):
+            return True
+        pos += len(tok)
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Paragraphs
+
+
+@dataclass
+class _Para:
+    chars: list[str]
+    offs: list[int]
+    nl: int                      # offset of the newline ending the paragraph's last line
+    md: int = 0                  # markdown heading level, 0 if none
+    gap: int = 0                 # blank lines before it
+    cont_from: bool = False      # carried a 上接 marker: a continued article starts here
+    cont_to: bool = False        # carried a 下转 marker: its article stops here
+    kind: str = "body"           # heading | byline | lead | credit | body
+    photo_end: bool = False      # ends with a photo credit: a picture box ends here
+    credit: str = ""
+    displaced: list[list[str]] = field(default_factory=list)   # headline runs dropped when joining
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    def classify(self) -> None:
+        t = self.text
+        self.kind = "body"
+        if self.md:
+            self.kind = "heading"
+        elif _LEAD.match(t):
+            self.kind = "lead"
+        elif len(t) <= 40 and _BYLINE.match(t) and not _photo_credit(t) and not _ends_paragraph(t):
+            self.kind = "byline"
+        elif (m := _photo_credit(t)) is not None:
+            self.photo_end = True
+            self.credit = m.group().strip(_WS + _BULLETS)
+            self.kind = "credit" if m.start() == 0 or t[: m.start()].strip(_WS + _BULLETS) == "" else "body"
+        elif _heading_like(t):
+            self.kind = "heading"
+
+
+def _paragraphs(text: str) -> list[_Para]:
+    """Non-blank lines as paragraphs, with markdown marks, edition markers and furniture removed."""
+    paras: list[_Para] = []
+    pos, blanks, pending_from = 0, 0, False
+    for raw in text.split("\n"):
+        start, nl = pos, pos + len(raw)
+        pos = nl + 1
+        s = start + len(raw) - len(raw.lstrip(_WS))
+        e = start + len(raw.rstrip(_WS))
+        if s >= e:
+            blanks += 1
+            continue
+        line = text[s:e]
+        if _FURNITURE.match(line):
+            blanks += 1
+            continue
+        md = 0
+        if m := _MD.match(line):
+            md = m.end() - m.start() - len(m.group().lstrip("#"))
+            s += m.end()
+            line = text[s:e]
+        keep = [True] * len(line)
+        cont_from = cont_to = False
+        for m in _MARKER.finditer(line):
+            kind = m.group("a") or m.group("b")
+            cont_to |= kind in ("下转", "转")
+            cont_from |= kind not in ("下转", "转")
+            for i in range(m.start(), m.end()):
+                keep[i] = False
+        chars = [c for c, k in zip(line, keep) if k]
+        offs = [s + i for i, k in enumerate(keep) if k]
+        while chars and chars[0] in _WS:
+            chars.pop(0), offs.pop(0)
+        while chars and chars[-1] in _WS:
+            chars.pop(), offs.pop()
+        if not chars:                       # a marker alone on its line
+            if cont_to and paras:
+                paras[-1].cont_to = True
+            pending_from |= cont_from
+            blanks = 0
+            continue
+        p = _Para(chars, offs, nl, md=md, gap=blanks, cont_from=cont_from or pending_from,
+                  cont_to=cont_to)
+        p.classify()
+        paras.append(p)
+        blanks, pending_from = 0, False
+    return paras
+
+
+def _hard_gap(paras: list[_Para]) -> int:
+    """Blank lines that separate layout boxes: two more than the file's usual paragraph gap."""
+    gaps = sorted(p.gap for p in paras[1:])
+    usual = gaps[len(gaps) // 2] if gaps else 1
+    return usual + 2
+
+
+def _join(paras: list[_Para], hard: int) -> list[_Para]:
+    """Join paragraphs the page dump split mid-sentence or mid-word.
+
+    A body line that does not end its sentence (no 。！？…；—： at the end) continues on the next
+    body line when it is long (≥ 26 chars, so not a headline) or, if short, when the boundary
+    cuts a word or the line ends in a function character (…的 / …要). A headline-looking next
+    line is joined only if the boundary cuts a word and no byline/lead follows it. When headline
+    lines sit inside a cut sentence (有条不紊地完 / 以数字化转型为引擎 / 成永磁电机), the sentence is
+    joined over them if the boundary cuts a word; the dropped lines are kept as title candidates.
+    A layout gap, a byline, a lead or an edition marker always stops a join.
+    """
+    out: list[_Para] = []
+    i = 0
+    while i < len(paras):
+        cur = paras[i]
+        i += 1
+        while i < len(paras) and cur.kind == "body" and not cur.cont_to and not cur.photo_end:
+            t = cur.text
+            if _ends_paragraph(t):
+                break
+            nxt = paras[i]
+            if nxt.gap >= hard or nxt.cont_from:
+                break
+            if nxt.kind == "body":
+                if len(t) >= 26 or t[-1] in _DANGLING or _cuts_word(t, nxt.text):
+                    cur = _merge(cur, nxt)
+                    i += 1
+                    continue
+                break
+            if nxt.kind != "heading" or len(t) < 26:
+                break
+            after = paras[i + 1] if i + 1 < len(paras) else None
+            if (not nxt.md and _cuts_word(t, nxt.text)
+                    and not (after and after.kind in ("lead", "byline"))):
+                cur = _merge(cur, nxt)
+                i += 1
+                continue
+            # displaced headline lines inside a cut sentence
+            j = i
+            while j < len(paras) and j - i < 4 and paras[j].kind == "heading" and paras[j].gap < hard \
+                    and not paras[j].cont_from:
+                j += 1
+            if j < len(paras) and j - i < 4 and paras[j].kind == "body" and paras[j].gap < hard \
+                    and not paras[j].cont_from and _cuts_word(t, paras[j].text):
+                run = [p.text for p in paras[i:j]]
+                cur = _merge(cur, paras[j])
+                cur.displaced.append(run)
+                i = j + 1
+                continue
+            break
+        out.append(cur)
+    return out
+
+
+def _merge(a: _Para, b: _Para) -> _Para:
+    p = _Para(a.chars + b.chars, a.offs + b.offs, b.nl, md=a.md, gap=a.gap, cont_from=a.cont_from,
+              cont_to=b.cont_to, displaced=a.displaced + b.displaced)
+    p.kind, p.photo_end, p.credit = "body", b.photo_end, b.credit
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# Punctuation
+
+_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+
+
+def _normalise_punct(chars: list[str]) -> None:
+    """Half-width , : ; ? ! ( ) next to Chinese become full-width, in place (one char for one).
+
+    Brackets go by pairs, so (HMOs) inside Chinese becomes （HMOs） as a whole; a colon between
+    digits (9:00) and punctuation inside Latin text stay as they are."""
+    n = len(chars)
+
+    def cjk_at(k: int) -> bool:
+        return 0 <= k < n and _is_cjk(chars[k])
+
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    lone: list[int] = []
+    for k, c in enumerate(chars):
+        if c == "(":
+            stack.append(k)
+        elif c == ")":
+            if stack:
+                pairs.append((stack.pop(), k))
+            else:
+                lone.append(k)
+        elif c in _HALF_TO_FULL:
+            if c == ":" and k > 0 and k + 1 < n and chars[k - 1].isdigit() and chars[k + 1].isdigit():
+                continue
+            if cjk_at(k - 1) or cjk_at(k + 1):
+                chars[k] = _HALF_TO_FULL[c]
+    lone.extend(stack)
+    for a, b in pairs:
+        if cjk_at(a - 1) or cjk_at(b + 1) or cjk_at(a + 1) or cjk_at(b - 1):
+            chars[a], chars[b] = "（", "）"
+    for k in lone:
+        if cjk_at(k - 1) or cjk_at(k + 1):
+            chars[k] = _HALF_TO_FULL[chars[k]]
+
+
+# --------------------------------------------------------------------------------------------
+# Articles
+
+
+def split_articles(text: str, doc: str) -> list[Article]:
+    """Repair a page dump and cut it into articles (see the module docstring for offsets).
+
+    Rules, read off the seed pages:
+    * An article starts at a *start signal*: a lead (本报讯（记者 …）, 本报鄂尔多斯12月27日电…,
+      新华社…电), a byline line (●本报记者 …, □本报记者 … 通讯员 …) or a continuation marker
+      (■上接第1版, （上接第1版）). The headline lines just above the signal (up to five short
+      headline-looking or markdown lines) belong to it.
+    * It also starts after a layout gap (two more blank lines than usual: picture boxes), after a
+      photo credit (本报记者 王磊 摄) and after a 下转 marker; and at the top of the file.
+    * Any other headline-looking line — markdown or not — is a section heading of the article it
+      sits in: without a byline or dateline it cannot be told from one.
+    * Title: the last headline line above the signal (the one next to the byline; a kicker
+      ending in ：such as 王彩云代表： is put in front, a ——subtitle is skipped). An article with
+      no headline (its headline was printed elsewhere on the page) takes the unused headline
+      lines of the page that its text best contains; the first article of a file with no
+      headline at all takes its first line.
+    * Byline: the byline line without its bullet, or what the lead's brackets hold (记者 祁晓燕),
+      or the photo credit. Place and date come from a dateline only (本报鄂尔多斯12月27日电).
+    """
+    paras = _paragraphs(text)
+    if not paras:
+        return []
+    hard = _hard_gap(paras)
+    paras = _join(paras, hard)
+    for p in paras:
+        _normalise_punct(p.chars)
+
+    def boundary_before(i: int) -> bool:
+        if i == 0:
+            return True
+        prev = paras[i - 1]
+        return paras[i].gap >= hard or prev.photo_end or prev.kind == "credit" or prev.cont_to
+
+    starts: list[int] = []
+    for i, p in enumerate(paras):
+        if boundary_before(i):
+            starts.append(i)
+        if p.kind in ("lead", "byline") or p.cont_from:
+            j = i
+            while j > 0 and paras[j - 1].kind == "heading" and not boundary_before(j) and i - j < 5:
+                j -= 1
+            s0 = starts[-1] if starts else 0
+            if j <= s0 or all(q.kind in ("heading", "byline") for q in paras[s0:j]):
+                continue     # the current article has no body yet: the signal is its own
+            starts.append(j)
+    starts = sorted(set(starts))
+    spans = [[s, e] for s, e in zip(starts, starts[1:] + [len(paras)])]
+
+    # titles
+    titles: list[str] = []
+    pool: list[list[tuple[int | None, str]]] = []   # unused headline runs: (para index or None, text)
+    for k, (s, e) in enumerate(spans):
+        run_end = s
+        while run_end < e and paras[run_end].kind == "heading":
+            run_end += 1
+        run = list(range(s, run_end))
+        title, used = "", set()
+        cands = [i for i in run if not paras[i].text.startswith(("—", "－", "-"))]
+        if cands:
+            t = cands[-1]
+            title, used = paras[t].text, {t}
+            if t - 1 in run and paras[t - 1].text[-1:] in ":：":
+                title, used = paras[t - 1].text + title, {t - 1, t}
+        elif k == 0 and s == 0:
+            first = paras[0].text
+            title = re.split(r"(?<=[。！？!?])", first, maxsplit=1)[0][:60]
+        left = [(i, paras[i].text) for i in run if i not in used]
+        if left:
+            pool.append(left)
+        for p in paras[s:e]:
+            pool.extend([(None, t) for t in r] for r in p.displaced)
+        titles.append(title)
+
+    # orphans: articles without a headline take the page's unused headline lines they best match
+    for k, (s, e) in enumerate(spans):
+        if titles[k]:
+            continue
+        body = "".join(paras[i].text for i in range(s, e))
+        grams = {body[i:i + 2] for i in range(len(body) - 1)}
+        best, best_score, best_lines = None, 0, []
+        for g, run in enumerate(pool):
+            if any(i is not None and s <= i < e for i, _ in run):
+                continue
+            lines, score = [], 0
+            for i, t in run:
+                han = "".join(c for c in t if "\u4e00" <= c <= "\u9fff")
+                bg = [han[x:x + 2] for x in range(len(han) - 1)]
+                hit = sum(b in grams for b in bg)
+                if len(bg) >= 3 and hit / len(bg) >= 0.5:
+                    lines.append((i, t))
+                    score += hit
+            if score > best_score:
+                best, best_score, best_lines = g, score, lines
+        if best is not None:
+            titles[k] = " ".join(t for _, t in best_lines)
+            used_idx = {i for i, _ in best_lines if i is not None}
+            pool[best] = [x for x in pool[best] if x not in best_lines]
+            for sp in spans:           # a headline given away at the very top of its owner leaves it
+                while sp[0] in used_idx and sp[0] < sp[1] - 1:
+                    sp[0] += 1
+
+    articles: list[Article] = []
+    for k, (s, e) in enumerate(spans):
+        chars: list[str] = []
+        offs: list[int] = []
+        for i in range(s, e):
+            if chars:
+                chars.append("\n")
+                offs.append(paras[i - 1].nl)
+            chars.extend(paras[i].chars)
+            offs.extend(paras[i].offs)
+        if not chars:
+            continue
+        offs.append(offs[-1] + 1)
+        a = Article(doc=doc, index=len(articles), text="".join(chars), offsets=offs,
+                    title=titles[k].strip(_WS))
+        _fill_byline(a, paras[s:e])
+        articles.append(a)
+    return articles
+
+
+def _fill_byline(a: Article, paras: list[_Para]) -> None:
+    for p in paras[:8]:
+        t = p.text
+        if p.kind == "lead":
+            m = _LEAD.match(t)
+            a.place = m.group("place") or ""
+            a.date = m.group("date") or ""
+            a.byline = (m.group("who") or "").strip(_WS)
+            return
+        if p.kind == "byline":
+            a.byline = t.strip(_WS + _BULLETS)
+            return
+        if p.kind == "body":
+            break
+    for p in paras:
+        if p.photo_end:
+            a.byline = p.credit
+            return
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicates
+
+DUPLICATE_THRESHOLD = 0.5
+SHINGLE = 5
+
+
+def shingles(text: str, n: int = SHINGLE) -> set[str]:
+    """Character n-grams of the text's letters, digits and ideographs (punctuation and spacing
+    differ between prints of the same article, so they are left out)."""
+    s = "".join(c for c in text if c.isalnum())
+    return {s[i:i + n] for i in range(len(s) - n + 1)}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Containment of the smaller shingle set in the larger: a reprint that was cut or had
+    paragraphs added still scores high, while unrelated articles share almost no 5-grams."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def mark_duplicates(articles: list[Article], threshold: float = DUPLICATE_THRESHOLD,
+                    min_shingles: int = 50) -> list[Article]:
+    """Set `duplicate_of` on every later print of an article (order: doc, then index) whose
+    text is near-identical to an earlier one, pointing at the first print. Articles shorter
+    than `min_shingles` 5-grams (picture captions) are never called duplicates."""
+    order = sorted(articles, key=lambda a: (a.doc, a.index))
+    sets = [shingles(a.text) for a in order]
+    for j, a in enumerate(order):
+        a.duplicate_of = None
+        if len(sets[j]) < min_shingles:
+            continue
+        for i in range(j):
+            b = order[i]
+            if b.duplicate_of is None and len(sets[i]) >= min_shingles \
+                    and similarity(sets[i], sets[j]) >= threshold:
+                a.duplicate_of = (b.doc, b.index)
+                break
+    return articles
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences
+
+_SENT_END = "。！？；!?;"
+
+
+def split_sentences(article: Article) -> list[Sentence]:
+    """Sentences of the repaired text, cut after 。！？； and at line breaks; closing quotes and
+    brackets right after the mark (。” / ！）) stay with their sentence. Spans exclude spacing."""
+    text = article.text
+    out: list[Sentence] = []
+    start, i, n = 0, 0, len(text)
+
+    def emit(s: int, e: int) -> None:
+        while s < e and text[s] in _WS:
+            s += 1
+        while e > s and text[e - 1] in _WS:
+            e -= 1
+        if s < e:
+            out.append(Sentence(s, e, text[s:e]))
+
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            emit(start, i)
+            start = i + 1
+        elif c in _SENT_END:
+            j = i + 1
+            while j < n and (text[j] in _SENT_END or text[j] in _CLOSERS):
+                j += 1
+            emit(start, j)
+            start = i = j
+            continue
+        i += 1
+    emit(start, n)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Everything
+
+
+def ingest(paths: Iterable[str | os.PathLike]) -> tuple[list[Article], list[SourceError]]:
+    """Read every source file under `paths` into articles, duplicates marked; files that cannot
+    be used come back as errors (in file order) instead of stopping the run."""
+    files = iter_source_files(paths)
+    names = doc_names(files)
+    articles: list[Article] = []
+    errors: list[SourceError] = []
+    for f in files:
+        try:
+            text = read_source(f)
+        except SourceError as e:
+            errors.append(e)
+            continue
+        articles.extend(split_articles(text, names[f]))
+    articles.sort(key=lambda a: (a.doc, a.index))
+    mark_duplicates(articles)
+    return articles, errors
+
+
+def iter_articles(paths: Iterable[str | os.PathLike]) -> Iterator[Article]:
+    """`ingest` for callers that only want the articles."""
+    yield from ingest(paths)[0]
