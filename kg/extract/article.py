@@ -7,6 +7,7 @@ industries, anaphora, quantities and the relations between them all.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,9 @@ from kg.model import Article, ArticleExtraction, Mention, Sentence
 # Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
 LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "City", "我市": "City",
                "全市": "City", "本市": "City"}
+
+
+STREET = re.compile(r"[东西南北中]?(?:大街|街|路|大道|巷|胡同|小区|社区)")
 
 
 @dataclass
@@ -50,7 +54,8 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass
     found = gazetteer.find(text, toks.as_triples())
     if article.place:
         found = gazetteer.disambiguate(found, [article.place])
-    regions = [m for m in found if m.label == "Region"]
+    # 包头大街, 鄂尔多斯西街, 海拉尔东街: streets named after places are not those places
+    regions = [m for m in found if m.label == "Region" and not STREET.match(text, m.end)]
     gazetteer_parks = [m for m in found if m.label == "IndustrialPark"]
     names, inner = find_names(text, toks, regions)
     for p in gazetteer_parks:  # a park the code list knows: keep it unless a longer name holds it

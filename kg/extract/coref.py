@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from kg.model import Mention
 
@@ -24,11 +25,16 @@ def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
     for match in PATTERN.finditer(text):
         if any(m.start <= match.start() < m.end for m in named):
             continue  # part of a name
-        labels = ANAPHORS[match.group(1)]
+        head = match.group(1)
+        labels = ANAPHORS[head]
         for label in labels:
             before = [m for m in named if m.label == label and m.end <= match.start()]
-            if before:
-                antecedent = before[-1]
+            # 该院 is a 院 (医院, 研究院), not a 大学, when the article names one
+            fitting = [m for m in before if m.name.endswith(head)] or before
+            if fitting:
+                # the entity the article keeps talking about beats a passing mention
+                counts = Counter(m.name for m in fitting)
+                antecedent = max(reversed(fitting), key=lambda m: counts[m.name])
                 found.append(Mention(label, match.group(), match.start(), match.end(), rule="anaphora",
                                      confidence=0.7, name=antecedent.name, coref=True,
                                      attrs={"antecedent": antecedent}))

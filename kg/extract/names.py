@@ -34,7 +34,7 @@ NOT_HEADS = {"布局", "格局", "结局", "大局", "全局", "开局", "当局
              "报告厅", "园区", "社区", "小区", "城区", "景区", "片区", "辖区", "校区", "街区", "新区",
              "工程", "项目", "基地", "公司", "集团", "中心", "政府", "医院", "大学", "学院"}
 LEADING_STRIP = ("全市", "全区", "我市", "我区", "本市", "全国", "全球", "国内", "区内", "市内", "首府")
-STOP_POS = {"a", "ad", "i", "e", "o", "y", "z"}
+STOP_POS = {"ad", "i", "e", "o", "y", "z"}
 STOP_POS_CLASSES = ("p", "c", "u", "r", "d", "t")
 PROPER_POS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "x", "eng", "j"}
 
@@ -101,7 +101,9 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             break
         if _stop_pos(t.pos):
             break
-        if t.pos.startswith("f") and w in NOT_NAME_PLACES:
+        if t.pos.startswith("f") and w in NOT_NAME_PLACES and not (w == "中" and j > 0 and toks[j - 1].pos == "m"):
+            break
+        if w.startswith(ADVERB_PREFIXES) and w not in lx.NAME_VERBS:
             break
         if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS:
             break
@@ -116,8 +118,9 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
     return start
 
 
-def _trim(text: str, start: int, end: int, label: str) -> int:
+def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
     """Drop leading words that qualify the name without being part of it (全市…, 40公里…)."""
+    toks_word_at = lambda offset: toks[toks.index_at(offset)].word if toks.is_boundary(offset) else ""
     changed = True
     while changed:
         changed = False
@@ -130,12 +133,17 @@ def _trim(text: str, start: int, end: int, label: str) -> int:
             if m and m.end() and end - start - m.end() >= 4:
                 start += m.end()
                 changed = True
-    if text[start] in "和及与、":
+    if text[start] in "和及与、" and toks_word_at(start) in ("和", "及", "与", "、"):
         start += 1
     return start
 
 
-def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_spans) -> bool:
+ADVERB_PREFIXES = ("大力", "切实", "全力", "加快", "积极", "持续", "不断", "进一步", "着力", "努力", "全面")
+LOCAL_PREFIXES = ("自治区", "市", "省", "县", "区", "旗", "盟")
+GOVERNMENT_HEADS = {"党委", "人大常委会", "常委会", "管理局", "局", "厅", "委员会", "政府", "人民政府", "新闻办", "分局"}
+
+
+def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_spans, suffix: str) -> bool:
     """A name with nothing proper before its head (重点项目, 特色产业园区, 法治政府, 该公司).
 
     A proper part is a place name, a word jieba does not know (most brand names), a Latin word, a
@@ -145,6 +153,10 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_
         return True
     if any(start <= rs < stop for rs, _ in region_spans):
         return False
+    if label == "Institution" and core.startswith(LOCAL_PREFIXES) and suffix in GOVERNMENT_HEADS:
+        return False  # 自治区党委, 市人大常委会: the body of the article's own province or city
+    if len(core) >= 4 and (len(suffix) >= 3 or suffix in ("大学", "医院", "学院")) and label != "Project":
+        return False  # 动物疫苗技术创新中心: a specific head after a long descriptive core
     if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
         return False
     i = toks.index_at(start)
@@ -190,11 +202,13 @@ def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spa
         end = toks[i].end
         k = toks.index_at(s_start)
         start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, region_spans), toks[k].start)
-        start = _trim(text, start, end, label)
+        start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
-        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, region_spans):
+        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, region_spans, suffix):
             continue
+        if re.fullmatch(r"[“‘「《][^”’」》]{1,3}[”’」》]", core) or len(core) < 2:
+            continue  # “三北”工程, 中小学: a slogan or a fragment before the head, not a name
         found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
     return found
 

@@ -14,6 +14,14 @@ import jieba
 
 jieba.setLogLevel(logging.WARNING)
 
+# Government departments by their usual short names: jieba splits 住建厅 into 住|建厅 otherwise.
+_DEPARTMENTS = ("住建", "工信", "科技", "财政", "商务", "农牧", "文旅", "教育", "民政", "人社", "自然资源", "生态环境",
+                "交通运输", "统计", "税务", "公安", "应急管理", "市场监管", "林草", "能源", "水利", "审计", "医保",
+                "司法", "外事", "国资", "发改", "卫健", "体育", "文化", "农业农村", "工商", "环保", "规划", "城管")
+for _d in _DEPARTMENTS:
+    for _head in ("厅", "局", "委"):
+        jieba.add_word(_d + _head, 2000, "nt")
+
 PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·,.;:?!()[]<>\"' \n\t\u3000■●□◆▲")
 OPEN_BRACKETS = {"）": "（", ")": "("}
 
