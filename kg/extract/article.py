@@ -17,7 +17,7 @@ from kg.extract.names import find_names
 from kg.extract.people import find_people
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations
-from kg.extract.shortnames import ShortNames, find_listed_companies
+from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
@@ -106,12 +106,23 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     names = list(first.names)
     occupied = names + first.regions
     if short_names is not None:
-        names += short_names.find(text, toks, occupied)
+        for i, m in enumerate(names):
+            split = short_names.split_owner(m) if m.label == "Project" else None
+            if split:
+                names[i] = split[1]
+                names.append(split[0])
+        names += short_names.find(text, toks, names + first.regions)
+        names.sort(key=lambda m: m.start)
     names += find_listed_companies(text, toks, names + first.regions)
     orgs = [m for m in names if m.label in ("Company", "Institution")]
     people = find_people(text, orgs)
     top_regions = [r for r in first.regions if not any(n.start <= r.start and r.end <= n.end for n in names)]
     industries = find_industries(text, toks, names + top_regions + people)
+    topics = [m for m in industries if m.attrs.get("topic")]
+    if topics:
+        bare = find_round_up_companies(text, topics, names + top_regions + people + topics)
+        names += bare  # 绿氢科技 is a company; the industry word 绿氢 inside it is not a mention
+        industries = [i for i in industries if not any(c.start <= i.start and i.end <= c.end for c in bare)]
     entities = sorted(names + top_regions + people + industries, key=lambda m: m.start)
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)

@@ -99,12 +99,17 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             continue
         if t.pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
             break
+        if t.pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由":
+            start = t.start + 1  # jieba glued a preposition to an unknown name: 至|托清
+            break
         if _stop_pos(t.pos):
             break
         if t.pos.startswith("f") and w in NOT_NAME_PLACES and not (w == "中" and j > 0 and toks[j - 1].pos == "m"):
             break
         if w.startswith(ADVERB_PREFIXES) and w not in lx.NAME_VERBS:
             break
+        if len(w) >= 2 and w.endswith("方") and not t.pos.startswith("f"):
+            break  # 出租方, 合作方: a party to something, named after it
         if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS:
             break
         if t.pos.startswith("q") and not project:
@@ -138,6 +143,8 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
     return start
 
 
+LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
+COUNT_PHRASE = re.compile(r"^[0-9０-９一二三四五六七八九十百千两几多数]+[余多]?[家个所座条项批]")
 ADVERB_PREFIXES = ("大力", "切实", "全力", "加快", "积极", "持续", "不断", "进一步", "着力", "努力", "全面")
 LOCAL_PREFIXES = ("自治区", "市", "省", "县", "区", "旗", "盟")
 GOVERNMENT_HEADS = {"党委", "人大常委会", "常委会", "管理局", "局", "厅", "委员会", "政府", "人民政府", "新闻办", "分局"}
@@ -149,12 +156,14 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_
     A proper part is a place name, a word jieba does not know (most brand names), a Latin word, a
     known abbreviation, an ordinal (第一医院) or, for parks, an industry (稀土高新区).
     """
+    if label == "Institution" and core.startswith(LOCAL_PREFIXES) and suffix in GOVERNMENT_HEADS:
+        return False  # 自治区党委, 市人大常委会: the body of the article's own province or city
     if not core or core in lx.GENERIC_MODIFIERS:
         return True
     if any(start <= rs < stop for rs, _ in region_spans):
         return False
-    if label == "Institution" and core.startswith(LOCAL_PREFIXES) and suffix in GOVERNMENT_HEADS:
-        return False  # 自治区党委, 市人大常委会: the body of the article's own province or city
+    if len(suffix) >= 5 and len(core) >= 2:
+        return False  # 草业技术创新中心: a head this specific makes any core a name
     if len(core) >= 4 and (len(suffix) >= 3 or suffix in ("大学", "医院", "学院")) and label != "Project":
         return False  # 动物疫苗技术创新中心: a specific head after a long descriptive core
     if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
@@ -189,7 +198,11 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
         projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
                                 confidence=0.7))
     kept, inner2 = _outermost(orgs + projects)
-    return kept, inner + inner2
+    # a park or organisation named inside a project's name is an entity too (…至托清园区146公里…管线工程)
+    hosted = [m for m in inner2 if m.label != "Project" and any(
+        p.label == "Project" and p.start <= m.start and m.end <= p.end for p in kept)]
+    inner2 = [m for m in inner2 if m not in hosted]
+    return sorted(kept + hosted, key=lambda m: m.start), inner + inner2
 
 
 def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spans) -> list[Mention]:
@@ -207,7 +220,9 @@ def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spa
         core = text[start:s_start] if s_start > start else ""
         if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, region_spans, suffix):
             continue
-        if re.fullmatch(r"[“‘「《][^”’」》]{1,3}[”’」》]", core) or len(core) < 2:
+        if COUNT_PHRASE.match(name) and label != "Project":
+            continue  # 30余家省级发电集团: a count of organisations, not one
+        if re.fullmatch(r"[“‘「《][^”’」》]{1,3}[”’」》]", core) or (len(core) < 2 and core not in LOCAL_PREFIXES):
             continue  # “三北”工程, 中小学: a slogan or a fragment before the head, not a name
         found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
     return found
@@ -216,6 +231,10 @@ def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spa
 def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     """Keep the longest of overlapping names; names nested inside a kept one go to `inner`."""
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    # 金宇保灵生物药品有限公司研发实验室: a unit of a company is not an institution; keep the company
+    legal = [m for m in found if m.label == "Company" and m.name.endswith(LEGAL_SUFFIXES)]
+    found = [m for m in found if not (m.label == "Institution" and any(
+        c.start >= m.start and c.end < m.end for c in legal))]
     kept: list[Mention] = []
     inner: list[Mention] = []
     for m in found:

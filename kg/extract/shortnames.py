@@ -55,12 +55,15 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
     if extra and len(brand) >= 2:
         forms.add(brand + extra)
     if brand != core:
-        first = next((d for d in DESCRIPTORS if core[len(brand):].startswith(d)), "")
-        if first and len(brand) == 2:
-            forms.add(brand + first)
+        rest = core[len(brand):]
+        if len(brand) == 2:  # 合生 alone is too short to find safely: 合生生物, 合生生物科技
+            forms.update(brand + d for d in DESCRIPTORS if rest.startswith(d))
         elif len(brand) >= 3 and 4 <= len(core) <= 6:
             forms.add(core)
-    return {f for f in forms if f != name and len(f) >= 3}
+    return {f for f in forms if f != name and len(f) >= 3 and not f.endswith(_NAME_HEADS)}
+
+
+_NAME_HEADS = tuple(lx.PARK_SUFFIXES + lx.INSTITUTION_SUFFIXES + lx.PROJECT_SUFFIXES)
 
 
 class ShortNames:
@@ -98,6 +101,25 @@ class ShortNames:
         return found
 
 
+    def split_owner(self, project: Mention) -> tuple[Mention, Mention] | None:
+        """合生生物母乳低聚糖（HMOs）…项目: a project name that opens with a company's short name is
+        that company's project; return (company, project without it), or None."""
+        if not self.owners:
+            return None
+        best = None
+        for end, form in self.automaton.iter(project.text):
+            if end + 1 == len(form) and len(project.text) - len(form) >= 4:
+                best = form if best is None or len(form) > len(best) else best
+        if best is None:
+            return None
+        n = len(best)
+        company = Mention("Company", best, project.start, project.start + n, rule="short-name", confidence=0.75,
+                          attrs={"full_names": sorted(self.owners[best])})
+        rest = Mention("Project", project.text[n:], project.start + n, project.end, rule=project.rule,
+                       confidence=project.confidence, props=project.props, attrs=project.attrs)
+        return company, rest
+
+
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (天和磁材、金蒙汇磁等5家企业) are companies."""
     spans = [(m.start, m.end) for m in occupied]
@@ -121,4 +143,41 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
             if any(a < end and start < b for a, b in spans):
                 continue
             found.append(Mention("Company", item, start, end, rule="listed-before-enterprises", confidence=0.65))
+    return found
+
+
+# What an enterprise does at the start of a clause in a round-up (…方面，A实现…，B攻克…).
+ACHIEVEMENTS = ("实现", "生长出", "攻克", "投运", "建成", "推出", "研发出", "研制出", "突破", "获得", "完成",
+                "开发出", "入选", "荣获", "成功", "率先", "全球首", "国内首", "首次", "分别", "投产", "填补")
+_SUBJECT = re.compile(r"(?:^|(?<=[，；：]))([\u4e00-\u9fffA-Za-z]{3,6}?)(?:与([\u4e00-\u9fffA-Za-z]{3,6}?))?(?="
+                      + "|".join(ACHIEVEMENTS) + ")")
+
+
+def find_round_up_companies(text: str, topics: list[Mention], occupied: list[Mention]) -> list[Mention]:
+    """Enterprises named bare in a sector round-up: 新材料方面，化合积电实现…，晶环电子生长出….
+
+    Only in the stretch a topic phrase (X方面，) opens, up to the next topic or the sentence's end,
+    and only for words jieba's dictionary does not know as one common word.
+    """
+    import jieba
+
+    spans = [(m.start, m.end) for m in occupied]
+    found = []
+    for n, topic in enumerate(topics):
+        start = text.find("，", topic.end) + 1
+        ends = [text.find(ch, start) for ch in "。；\n"]
+        stop = min([e for e in ends if e >= 0] + [len(text)])
+        if n + 1 < len(topics) and topics[n + 1].start < stop:
+            stop = topics[n + 1].start
+        segment = text[start:stop]
+        for m in _SUBJECT.finditer(segment):
+            for g in (1, 2):
+                if not m.group(g):
+                    continue
+                s, e = start + m.start(g), start + m.end(g)
+                word = m.group(g)
+                if any(a < e and s < b for a, b in spans) or jieba.dt.FREQ.get(word) or word in lx.GENERIC_MODIFIERS \
+                        or any(w in word for w in lx.BOUNDARY_WORDS if len(w) > 1):
+                    continue
+                found.append(Mention("Company", word, s, e, rule="round-up-subject", confidence=0.6))
     return found
