@@ -96,7 +96,7 @@ def _key(m: Mention) -> str:
         return f"{m.label}:{m.attrs['adcode']}"
     name = normalise(m.name)
     if m.label in ("IndustrialPark", "Company", "Institution", "Project"):
-        # 呼和浩特市经济技术开发区 and 呼和浩特经济技术开发区 are one park
+        # 赤峰市经济技术开发区 and 赤峰经济技术开发区 are one park
         name = re.sub(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)", r"\1", name)
     return f"{m.label}:{name}"
 
@@ -176,7 +176,7 @@ class Resolver:
             for b in here:
                 if b.label == a.label and b.start == a.end + 1 and text[a.end] in "（(" and text[b.end:b.end + 1] in "）)":
                     uf.union(_key(a), _key(b))
-            # 该垃圾转运站 after 鄂尔多斯西街垃圾转运站: a name ending a longer one of the same article
+            # 该垃圾转运站 after 东河路垃圾转运站: a name ending a longer one of the same article
             if a.label in ("Project", "IndustrialPark", "Institution"):
                 for b in here:
                     if b.label == a.label and len(a.name) >= 4 and len(b.name) > len(a.name) \

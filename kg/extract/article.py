@@ -121,7 +121,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     topics = [m for m in industries if m.attrs.get("topic")]
     if topics:
         bare = find_round_up_companies(text, topics, names + top_regions + people + topics)
-        names += bare  # 绿氢科技 is a company; the industry word 绿氢 inside it is not a mention
+        names += bare  # 蓝氢科技 is a company; the industry word 氢能 inside 氢能科技 is not a mention
         industries = [i for i in industries if not any(c.start <= i.start and i.end <= c.end for c in bare)]
     entities = sorted(names + top_regions + people + industries, key=lambda m: m.start)
     anaphora = find_anaphora(text, entities)

@@ -43,7 +43,7 @@ def _strip_head(item: str) -> str:
 
 
 def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
-    """Industry mentions outside other names (北方稀土 is a company, not the industry 稀土)."""
+    """Industry mentions outside other names (华远稀土 is a company, not the industry 稀土)."""
     spans = [(m.start, m.end) for m in occupied]
 
     def free(s, e):

@@ -84,7 +84,7 @@ NAME_ABBREVIATIONS = {
     "清华", "中科院", "内科大", "农大", "医大", "师大", "工大", "人社", "应急", "中小企业",
 }
 
-# Titles that mark a person's role; the person's name stands just after (董事长刘斌) or before (刘斌教授).
+# Titles that mark a person's role; the person's name stands just after (董事长王建国) or before (王建国教授).
 TITLES_BEFORE_NAME = (
     "党委书记", "党组书记", "董事长", "副董事长", "总经理", "副总经理", "总经理助理", "总裁", "副总裁",
     "首席执行官", "总工程师", "总监", "经理", "厂长", "副厂长", "院长", "副院长", "所长", "校长",

@@ -198,7 +198,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
         projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
                                 confidence=0.7))
     kept, inner2 = _outermost(orgs + projects)
-    # a park or organisation named inside a project's name is an entity too (…至托清园区146公里…管线工程)
+    # a park or organisation named inside a project's name is an entity too (…至金川园区20公里…管线工程)
     hosted = [m for m in inner2 if m.label != "Project" and any(
         p.label == "Project" and p.start <= m.start and m.end <= p.end for p in kept)]
     inner2 = [m for m in inner2 if m not in hosted]
@@ -231,7 +231,7 @@ def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spa
 def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     """Keep the longest of overlapping names; names nested inside a kept one go to `inner`."""
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
-    # 金宇保灵生物药品有限公司研发实验室: a unit of a company is not an institution; keep the company
+    # 华远生物药品有限公司研发实验室: a unit of a company is not an institution; keep the company
     legal = [m for m in found if m.label == "Company" and m.name.endswith(LEGAL_SUFFIXES)]
     found = [m for m in found if not (m.label == "Institution" and any(
         c.start >= m.start and c.end < m.end for c in legal))]

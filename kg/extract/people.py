@@ -1,4 +1,4 @@
-"""People with a role: a title word next to a Chinese personal name (董事长刘斌, 张俊昌教授).
+"""People with a role: a title word next to a Chinese personal name (董事长王建国, 李明教授).
 
 Only people with a title are kept: the schema's Person is someone with a role in an organisation,
 and a title is what the text gives for it. Names are a common surname and one or two characters,
@@ -14,7 +14,7 @@ from kg.model import Mention
 
 _BEFORE = re.compile("|".join(sorted(lx.TITLES_BEFORE_NAME, key=len, reverse=True)))
 _AFTER = re.compile("|".join(sorted(lx.TITLES_AFTER_NAME, key=len, reverse=True)))
-# What may follow a name written after its title (…刘斌介绍, …赵丽霞说, …李孔燕。)
+# What may follow a name written after its title (…王建国介绍, …李明说, …张华。)
 _FOLLOW = ("说", "表示", "介绍", "指出", "认为", "称", "告诉", "坦言", "强调", "透露", "谈到", "提到", "带领",
            "率领", "一行", "等", "在", "和", "与", "及", "的", "也", "就", "对", "向", "为", "同志", "先生", "女士")
 # What may stand before a name written before its title (该院张俊昌教授, 与夏龙教授)

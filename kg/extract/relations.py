@@ -2,7 +2,7 @@
 
 Every rule has a name (it becomes the relation's `rule`) and a confidence that reflects how often
 that pattern is right. Rules see anaphors (该公司) like names; resolution later maps them to the
-entity they stand for. Facts inside names count: 包头市氢通工业制造有限公司 is LOCATED_IN 包头市.
+entity they stand for. Facts inside names count: 包头市华远机械制造有限公司 is LOCATED_IN 包头市.
 """
 from __future__ import annotations
 
@@ -226,7 +226,7 @@ def _subsidiary(ctx, s, ms, add):
             parents = [b for b in comps if a.end + m.start(2) <= b.start < a.end + m.end(2)]
             if parents:
                 add(a, "SUBSIDIARY_OF", parents[0], "subsidiary-phrase", 0.8)
-    # 合生远景（内蒙古）生物科技有限公司 beside 天津合生生物科技有限公司: a regional branch of the brand
+    # 华远新材（内蒙古）科技有限公司 beside 天津华远生物科技有限公司: a regional branch of the brand
     every = [m for m in ctx.mentions if m.label == "Company" and not m.coref]
     for a in comps:
         if not re.search(r"[（(][^）)]+[）)]", a.name):

@@ -1,5 +1,5 @@
 """Companies named without their suffix: short forms of full names seen anywhere in the corpus
-(金宇保灵 for 金宇保灵生物药品有限公司), and names listed before 等N家企业.
+(华远 for 华远生物药品有限公司), and names listed before 等N家企业.
 
 Short forms are derived, not listed: strip the place, the bracketed place, the legal suffix and the
 business descriptor from a full name; what is left is the brand, found again with an automaton.
@@ -28,7 +28,7 @@ ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA
 
 
 def short_forms(name: str, region_forms: list[str]) -> set[str]:
-    """Brand names a company may go by: 天津合生生物科技有限公司 → {合生生物}, 才匠智能（内蒙古）科技有限公司 → {才匠智能}."""
+    """Brand names a company may go by: 天津华远生物科技有限公司 → {华远生物}, 青川智能（内蒙古）科技有限公司 → {青川智能}."""
     core = name
     bracket = re.search(r"[（(]([^）)]*)[）)]", core)
     extra = ""
@@ -56,7 +56,7 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
         forms.add(brand + extra)
     if brand != core:
         rest = core[len(brand):]
-        if len(brand) == 2:  # 合生 alone is too short to find safely: 合生生物, 合生生物科技
+        if len(brand) == 2:  # 华远 alone is too short to find safely: 华远生物, 华远生物科技
             forms.update(brand + d for d in DESCRIPTORS if rest.startswith(d))
         elif len(brand) >= 3 and 4 <= len(core) <= 6:
             forms.add(core)
@@ -102,7 +102,7 @@ class ShortNames:
 
 
     def split_owner(self, project: Mention) -> tuple[Mention, Mention] | None:
-        """合生生物母乳低聚糖（HMOs）…项目: a project name that opens with a company's short name is
+        """华远生物乳铁蛋白…项目: a project name that opens with a company's short name is
         that company's project; return (company, project without it), or None."""
         if not self.owners:
             return None
@@ -121,7 +121,7 @@ class ShortNames:
 
 
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
-    """Names listed before 等N家企业 (天和磁材、金蒙汇磁等5家企业) are companies."""
+    """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies."""
     spans = [(m.start, m.end) for m in occupied]
     found = []
     for match in ENUM_COMPANIES.finditer(text):
@@ -154,7 +154,7 @@ _SUBJECT = re.compile(r"(?:^|(?<=[，；：]))([\u4e00-\u9fffA-Za-z]{3,6}?)(?:�
 
 
 def find_round_up_companies(text: str, topics: list[Mention], occupied: list[Mention]) -> list[Mention]:
-    """Enterprises named bare in a sector round-up: 新材料方面，化合积电实现…，晶环电子生长出….
+    """Enterprises named bare in a sector round-up: 新材料方面，青川电子实现…，华远硅业攻克….
 
     Only in the stretch a topic phrase (X方面，) opens, up to the next topic or the sentence's end,
     and only for words jieba's dictionary does not know as one common word.
