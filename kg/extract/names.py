@@ -36,7 +36,7 @@ NOT_HEADS = {"布局", "格局", "结局", "大局", "全局", "开局", "当局
 LEADING_STRIP = ("全市", "全区", "我市", "我区", "本市", "全国", "全球", "国内", "区内", "市内", "首府")
 STOP_POS = {"ad", "i", "e", "o", "y", "z"}
 STOP_POS_CLASSES = ("p", "c", "u", "r", "d", "t")
-PROPER_POS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "x", "eng", "j"}
+PROPER_POS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "x", "eng"}
 
 
 def _stop_pos(pos: str) -> bool:
@@ -114,8 +114,8 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             break
         if t.pos.startswith("q") and not project:
             break
-        if t.pos in ("v", "vd", "vi", "vg") and w not in lx.NAME_VERBS:
-            break
+        if t.pos in ("v", "vd", "vi", "vg") and w not in lx.NAME_VERBS and not project:
+            break  # project names hold verbs (关爱服务项目); only the predicates in BOUNDARY_WORDS end them
         if toks[k].end - t.start > limit:
             break
         start = t.start
@@ -171,9 +171,11 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_
     i = toks.index_at(start)
     while i < len(toks) and toks[i].start < stop:
         t = toks[i]
-        if t.word not in lx.GENERIC_MODIFIERS and (t.pos in PROPER_POS or DIGITS.search(t.word)
+        if t.word not in lx.GENERIC_MODIFIERS and (t.pos in PROPER_POS or t.word in lx.PROPER_ABBREVIATIONS
                                                     or t.word.startswith("第")):
-            return False
+            # a number alone is a count (107个项目), not a name; 2000P or 4F is a model name
+            if not (t.pos in ("m", "eng") and not re.search(r"[A-Za-z]", t.word)):
+                return False
         i += 1
     return True
 

@@ -33,8 +33,22 @@ def _surname_len(name: str) -> int:
 def _valid(name: str) -> bool:
     n = _surname_len(name)
     given = name[n:]
-    return bool(n) and 1 <= len(given) <= 2 and all(_CJK.match(c) for c in name) \
-        and not any(c in _NOT_NAME_CHARS for c in given)
+    if not (n and 1 <= len(given) <= 2 and all(_CJK.match(c) for c in name)):
+        return False
+    if any(c in _NOT_NAME_CHARS for c in given) or given in _FORMS_OF_ADDRESS:
+        return False
+    # 党组, 司法: an ordinary word is not a name, though 党 and 和 are surnames
+    return not (_is_common_word(name) or (len(given) == 2 and _is_common_word(given)))
+
+
+_FORMS_OF_ADDRESS = {"先生", "女士", "老师", "同志", "师傅", "大爷", "大妈", "阿姨", "小姐", "某某", "某"}
+
+
+def _is_common_word(word: str) -> bool:
+    from kg.extract.tokens import _tags
+
+    tag = _tags().get(word)
+    return tag is not None and not tag.startswith("nr")
 
 
 def _followed(text: str, pos: int) -> bool:
