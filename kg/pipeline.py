@@ -90,10 +90,12 @@ def build_graph_from(paths, summary: Summary | None = None) -> nx.MultiDiGraph:
         firsts.append(recognise(a, gazetteer))
         _progress(i, 2 * len(articles), "extracting")
     companies: dict[str, set[str]] = {}
+    bare: set[str] = set()
     for fp in firsts:
         for name, regions in fp.company_names().items():
             companies.setdefault(name, set()).update(regions)
-    short = ShortNames(companies)
+        bare |= fp.bare_company_names()
+    short = ShortNames(companies, bare)
     resolver = Resolver(gazetteer)
     for i, fp in enumerate(firsts, 1):
         resolver.add(extract(fp, ingest.split_sentences(fp.article), short))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries
@@ -38,6 +38,8 @@ class FirstPass:
     names: list[Mention]          # organisations, parks, projects (outermost)
     inner: list[Mention]          # names nested in other names
 
+    listed: list[Mention] = field(default_factory=list)   # companies named bare before 等N家企业
+
     def company_names(self) -> dict[str, set[str]]:
         """Full company names → the region forms written inside them (for short forms)."""
         out = {}
@@ -45,6 +47,10 @@ class FirstPass:
             if m.label == "Company" and m.rule.startswith("suffix"):
                 out[m.name] = {r.text for r in self.regions if m.start <= r.start and r.end <= m.end}
         return out
+
+    def bare_company_names(self) -> set[str]:
+        """Company names with no suffix the article vouches for; other articles may use them too."""
+        return {m.name for m in self.listed}
 
 
 def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass:
@@ -62,7 +68,8 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass
         if not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
     names.sort(key=lambda m: m.start)
-    return FirstPass(article, toks, regions, names, inner)
+    listed = find_listed_companies(text, toks, names + regions)
+    return FirstPass(article, toks, regions, names, inner, listed)
 
 
 def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
@@ -113,7 +120,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
                 names.append(split[0])
         names += short_names.find(text, toks, names + first.regions)
         names.sort(key=lambda m: m.start)
-    names += find_listed_companies(text, toks, names + first.regions)
+    names += [m for m in first.listed if not any(n.start < m.end and m.start < n.end for n in names)]
     orgs = [m for m in names if m.label in ("Company", "Institution")]
     people = find_people(text, orgs)
     top_regions = [r for r in first.regions if not any(n.start <= r.start and r.end <= n.end for n in names)]

@@ -69,12 +69,16 @@ _NAME_HEADS = tuple(lx.PARK_SUFFIXES + lx.INSTITUTION_SUFFIXES + lx.PROJECT_SUFF
 class ShortNames:
     """An automaton over the short forms of every full company name seen."""
 
-    def __init__(self, full_names: dict[str, set[str]]):
-        """`full_names`: each full name → the region forms found inside it."""
+    def __init__(self, full_names: dict[str, set[str]], bare_names: set[str] = frozenset()):
+        """`full_names`: each full name → the region forms found inside it; `bare_names`: company
+        names some article gave without a suffix (listed before 等N家企业), found as they are."""
         self.owners: dict[str, set[str]] = {}
         for name, regions in full_names.items():
             for form in short_forms(name, sorted(regions)):
                 self.owners.setdefault(form, set()).add(name)
+        for name in bare_names:
+            if len(name) >= 3 and name not in full_names:
+                self.owners.setdefault(name, set())
         self.automaton = ahocorasick.Automaton()
         for form in self.owners:
             self.automaton.add_word(form, form)
@@ -89,15 +93,16 @@ class ShortNames:
         for end, form in self.automaton.iter(text):
             end += 1
             start = end - len(form)
-            if any(a < end and start < b for a, b in spans) or not toks.is_boundary(start):
+            # jieba may glue a preposition to a name it does not know (为天|和磁材): a long form needs no boundary
+            if any(a < end and start < b for a, b in spans) or not (toks.is_boundary(start) or len(form) >= 4):
                 continue
             if found and found[-1].end > start:
                 if found[-1].end - found[-1].start >= end - start:
                     continue
                 found.pop()
             owners = sorted(self.owners[form])
-            found.append(Mention("Company", form, start, end, rule="short-name", confidence=0.75,
-                                 attrs={"full_names": owners}))
+            found.append(Mention("Company", form, start, end, rule="short-name" if owners else "known-bare-name",
+                                 confidence=0.75 if owners else 0.65, attrs={"full_names": owners}))
         return found
 
 
