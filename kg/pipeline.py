@@ -6,6 +6,7 @@ the previous graph as it was.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -122,6 +123,29 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True) -> Summary:
     summary = Summary()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        lock = open(out / ".kg-build.lock", "a")
+    except OSError as e:
+        raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
+    with lock:
+        _wait_for(lock, out)
+        return _build_locked(paths, out, store, summary, started)
+
+
+def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
+    """Two builds into one folder take turns: the second waits for the first, then replaces its graph."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise BuildError(f"another kg build is still writing {out}; try again when it has finished")
+            time.sleep(0.2)
+
+
+def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float) -> Summary:
+    try:
         staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
