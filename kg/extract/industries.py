@@ -35,6 +35,13 @@ def _automaton():
     return a
 
 
+def _in_term(tok) -> bool:
+    """Whether a word can be part of an industry's name (not a verb of the clause, not a particle)."""
+    if tok.word in lx.BOUNDARY_WORDS or tok.pos.startswith(("p", "c", "u", "r", "d", "w")):
+        return False
+    return not (tok.pos.startswith("v") and tok.pos != "vn" and tok.word not in lx.NAME_VERBS)
+
+
 def _strip_head(item: str) -> str:
     for head in ("产业集群", "产业链", "产业", "行业", "制造业"):
         if item.endswith(head) and len(item) - len(head) >= 2:
@@ -58,13 +65,12 @@ def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> li
         for item in items:
             start, end = pos, pos + len(item)
             pos = end + 1
-            if first:  # the first item's left edge is where its jieba word starts
+            if first:  # the first item starts after the clause's verb: walk left over its words
                 first = False
                 t = toks.index_at(end - 1)
-                while t > 0 and toks[t].start > start and toks[t - 1].start >= start:
+                while t > 0 and toks[t - 1].start >= start and _in_term(toks[t - 1]):
                     t -= 1
-                if toks[t].start > start:
-                    start = toks[t].start
+                start = max(start, toks[t].start)
                 item = text[start:end]
                 for term in sorted(lx.INDUSTRIES, key=len, reverse=True):
                     if item.endswith(term):

@@ -99,7 +99,9 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             continue
         if t.pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
             break
-        if t.pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由":
+        if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
+            break  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
+        if t.pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
             start = t.start + 1  # jieba glued a preposition to an unknown name: 至|托清
             break
         if _stop_pos(t.pos):
