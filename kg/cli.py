@@ -81,6 +81,9 @@ def main(argv=None) -> int:
     s = sub.add_parser("stats", help="print the summary of a built graph")
     s.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
     s.set_defaults(func=_cmd_stats)
+    from kg.rdf.cli import register as register_rdf_export
+
+    register_rdf_export(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
