@@ -1,0 +1,81 @@
+"""Industries (kg.extract.industries.find_industries) on sentences copied from the seeds."""
+from __future__ import annotations
+
+from conftest import seed
+from kg.extract.industries import find_industries
+from kg.extract.tokens import Tokens
+from kg.model import Mention
+
+FOCUS_000 = "加强与科技部门协同,聚焦稀土新材料、有色金属材料、现代煤化工、新能源装备、乳业等优势领域,部署实施产业链创新计划。"
+FOCUS_001 = "加强与科技部门协同,聚焦稀土新材料、有色金属材料、现代煤化工、新能源装备制造、乳业等优势领域,部署实施产业链创新计划。"
+CLUSTERS = "积极参与国家世界级先进制造业集群培育工程,加快推动呼和浩特乳制品、包头稀土新材料、鄂尔多斯现代煤化工3个国家级集群向世界迈进。"
+HYDROGEN = "8月,内蒙古首座低压固态加氢示范站在包头落成,采用北方稀土贮氢公司自研的稀土系固态储氢材料,实现全环节自主可控。"
+FIELD = "近日,合生远景(内蒙古)生物科技有限公司母乳低聚糖(HMOs)研发及生产基地项目在呼和浩特市经济技术开发区举行了开工仪式,标志着天津合生生物科技有限公司在母乳低聚糖(HMOs)领域的全国战略布局迈出关键一步。"
+VACCINE = "2025年,金宇保灵在动物疫苗领域取得重大突破"
+TOPIC = "新能源方面,绿氢科技全球首次实现无储能网制氢"
+PLANNING = "在产能规划方面,计划于2026年6月建成年产20吨的产业化研发及生产示范线"
+PARKS = "出台特色产业园区认定管理办法,支持特色产业园区建设。"
+
+
+def test_sentences_are_from_the_seeds():
+    for prefix, sentences in (("000", (FOCUS_000, CLUSTERS, FIELD, PLANNING, PARKS)),
+                              ("001", (FOCUS_001, HYDROGEN, VACCINE)), ("003", (TOPIC,))):
+        text = seed(prefix).read_text("utf-8")
+        for s in sentences:
+            assert s in text, s
+
+
+def industries(text: str, occupied=()) -> list[Mention]:
+    found = find_industries(text, Tokens(text), list(occupied))
+    for m in found:
+        assert text[m.start:m.end] == m.text == m.name and m.label == "Industry"
+    return found
+
+
+def test_enumeration_gives_every_item():
+    found = industries(FOCUS_000)
+    assert [m.text for m in found] == ["稀土新材料", "有色金属材料", "现代煤化工", "新能源装备", "乳业"]
+    assert all(m.rule == "enumeration" for m in found)
+    assert len({m.attrs["group"] for m in found}) == 1  # one list: one subject for all of it
+
+
+def test_enumeration_item_with_industry_head_word():
+    names = [m.text for m in industries(FOCUS_001)]
+    assert "稀土新材料" in names and "乳业" in names
+    assert any(n.startswith("新能源装备") for n in names)
+    # the verb before the first item is not part of it, nor the closing 优势领域
+    assert not any(n.startswith("聚焦") or "领域" in n or n == "优势" for n in names)
+
+
+def test_region_prefixed_clusters():
+    assert [m.text for m in industries(CLUSTERS)] == ["乳制品", "稀土新材料", "现代煤化工"]
+
+
+def test_industry_inside_a_company_name_is_not_an_industry():
+    start = HYDROGEN.index("北方稀土贮氢公司")
+    company = Mention("Company", "北方稀土贮氢公司", start, start + 8, rule="suffix:公司")
+    found = industries(HYDROGEN, [company])
+    assert not any(start <= m.start < company.end for m in found)
+    # outside the name the same word is still an industry (稀土系固态储氢材料)
+    assert any(m.text == "稀土" and m.start > company.end for m in found)
+    # without the company mention the recogniser would have taken it: the test is not vacuous
+    assert any(start <= m.start < company.end for m in industries(HYDROGEN))
+
+
+def test_field_phrase_with_latin_alias():
+    [m] = industries(FIELD)
+    assert (m.text, m.rule, m.attrs.get("alias")) == ("母乳低聚糖", "field", "HMOs")
+
+
+def test_field_phrase():
+    assert [(m.text, m.rule) for m in industries(VACCINE)] == [("动物疫苗", "field")]
+
+
+def test_topic_heading():
+    found = industries(TOPIC)
+    assert (found[0].text, found[0].rule, found[0].attrs.get("topic")) == ("新能源", "topic", True)
+
+
+def test_non_industry_topic_and_park_words_give_nothing():
+    assert industries(PLANNING) == []   # 产能规划方面 is a topic, not an industry
+    assert industries(PARKS) == []

@@ -1,0 +1,173 @@
+"""Name recognisers on sentences copied from the seeds: organisations, parks and projects
+(kg.extract.names), short company names (kg.extract.shortnames) and anaphora (kg.extract.coref)."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import seed
+from kg.extract.coref import find_anaphora
+from kg.extract.names import find_names
+from kg.extract.shortnames import ShortNames, find_listed_companies, short_forms
+from kg.extract.tokens import Tokens
+from kg.gazetteer import Gazetteer
+from kg.model import Mention
+
+HESHENG = ("本报讯(记者 武子暄)近日,合生远景(内蒙古)生物科技有限公司母乳低聚糖(HMOs)研发及生产基地项目"
+           "在呼和浩特市经济技术开发区举行了开工仪式,标志着天津合生生物科技有限公司在母乳低聚糖(HMOs)"
+           "领域的全国战略布局迈出关键一步。")
+HOSPITAL = ("本报讯(实习记者 杜拉罕)2月28日,记者从呼和浩特市卫生健康委员会获悉,呼和浩特市第一医院近期在"
+            "“人工智能+医学影像”交叉领域接连取得重要突破")
+ZERO_CARBON = "新认定绿色工厂90家,加快建设一批零碳工厂、零碳园区、绿电园区。"
+SPECIAL_PARKS = "出台特色产业园区认定管理办法,支持特色产业园区建设。"
+KEY_PROJECTS = "承接国家重点项目4项、自治区重点任务30项(占全区29%),部署市级项目31项,有效推动科技攻关与产业需求对接。"
+LAYOUT = "加强生物制造、具身智能等未来产业前瞻性、体系化布局。"
+CUSTOMS = "鄂尔多斯12月27日电（记者 郝雪莲）12月25日，一辆载有保税服务员的货车顺利驶出鄂尔多斯综合保税区，标志着鄂尔多斯综合保税区首票保税租赁货物顺利交付"
+ENTERPRISES = ("培育出一批行业标杆：北方稀土、安泰北方获评工信部国家卓越级智能工厂，英思特、北方稀土磁材等6家企业"
+               "成为自治区数字化转型示范标杆，天和磁材、金蒙汇磁等5家企业跻身先进级智能工厂。")
+
+
+def in_seed(prefix: str, *sentences: str) -> None:
+    """Each sentence is copied from the seed file (guards the tests against invented text)."""
+    text = seed(prefix).read_text("utf-8")
+    for s in sentences:
+        assert s in text, f"not in seed {prefix}: {s}"
+
+
+def test_sentences_are_from_the_seeds():
+    in_seed("000", HESHENG, HOSPITAL, ZERO_CARBON, SPECIAL_PARKS, LAYOUT)
+    in_seed("003", KEY_PROJECTS)
+    in_seed("002", CUSTOMS, ENTERPRISES)
+
+
+def names(text: str) -> list[Mention]:
+    toks = Tokens(text)
+    regions = [m for m in Gazetteer.default().find(text) if m.label == "Region"]
+    found, _inner = find_names(text, toks, regions)
+    return found
+
+
+def labelled(text: str) -> dict[str, str]:
+    return {m.text: m.label for m in names(text)}
+
+
+# ------------------------------------------------------------------------------------ find_names
+
+def test_company_with_bracketed_region_is_one_company():
+    got = labelled(HESHENG)
+    assert got.get("合生远景(内蒙古)生物科技有限公司") == "Company"
+    assert got.get("天津合生生物科技有限公司") == "Company"
+    # the bracket is not cut off, and 内蒙古 alone is no organisation
+    assert "生物科技有限公司" not in got and "内蒙古" not in got
+
+
+def test_project_name_without_its_owner():
+    got = labelled(HESHENG)
+    assert got.get("母乳低聚糖(HMOs)研发及生产基地项目") == "Project"
+    assert not any(t.endswith("项目") and t.startswith("合生远景") for t in got)
+
+
+def test_development_zone_after_site_preposition():
+    got = labelled(HESHENG)
+    assert got.get("呼和浩特市经济技术开发区") == "IndustrialPark"
+    assert not any(t.startswith("在") for t in got)
+
+
+def test_hospital_is_institution_and_reporting_context_is_not_part_of_it():
+    got = labelled(HOSPITAL)
+    assert got.get("呼和浩特市第一医院") == "Institution"
+    assert got.get("呼和浩特市卫生健康委员会") == "Institution"
+    assert not any(t.startswith(("记者", "获悉")) for t in got)
+
+
+def test_bonded_zone_named_twice_gives_two_park_mentions():
+    ms = [m for m in names(CUSTOMS) if m.label == "IndustrialPark"]
+    assert [m.text for m in ms] == ["鄂尔多斯综合保税区", "鄂尔多斯综合保税区"]
+    assert all(CUSTOMS[m.start:m.end] == m.text for m in ms)
+
+
+@pytest.mark.parametrize("text", [ZERO_CARBON, SPECIAL_PARKS, KEY_PROJECTS, LAYOUT],
+                         ids=["零碳园区", "特色产业园区", "重点项目", "布局"])
+def test_generic_heads_are_not_names(text):
+    assert names(text) == []
+
+
+def test_mention_spans_are_the_text():
+    for m in names(HESHENG) + names(HOSPITAL):
+        assert HESHENG[m.start:m.end] == m.text or HOSPITAL[m.start:m.end] == m.text
+
+
+# ----------------------------------------------------------------------------------- short names
+
+def test_short_form_of_brand_with_descriptor():
+    assert "金宇保灵" in short_forms("金宇保灵生物药品有限公司", [])
+
+
+def test_short_form_keeps_the_first_descriptor_word():
+    assert "合生生物" in short_forms("天津合生生物科技有限公司", ["天津"])
+
+
+def test_short_form_of_bracketed_region_company():
+    forms = short_forms("合生远景（内蒙古）生物科技有限公司", ["内蒙古"])
+    assert "合生远景" in forms
+    assert not any("内蒙古" in f for f in forms)
+
+
+def test_short_forms_never_the_name_itself_nor_too_short():
+    for name, regions in (("金宇保灵生物药品有限公司", []), ("天津合生生物科技有限公司", ["天津"]),
+                          ("包头市氢通工业制造有限公司", ["包头市"])):
+        forms = short_forms(name, regions)
+        assert name not in forms and all(len(f) >= 3 for f in forms)
+
+
+def test_short_name_found_in_text_with_its_owner():
+    text = "2025年,金宇保灵在动物疫苗领域取得重大突破"
+    in_seed("001", text)
+    sn = ShortNames({"金宇保灵生物药品有限公司": set()})
+    [m] = sn.find(text, Tokens(text), [])
+    assert (m.text, m.label, m.attrs["full_names"]) == ("金宇保灵", "Company", ["金宇保灵生物药品有限公司"])
+
+
+def test_short_name_inside_a_longer_name_is_not_found_again():
+    text = "在呼和浩特经济技术开发区沙尔沁工业园区,金宇保灵生物药品有限公司研发实验室内"
+    in_seed("001", text)
+    sn = ShortNames({"金宇保灵生物药品有限公司": set()})
+    full = text.index("金宇保灵生物药品有限公司")
+    occupied = [Mention("Company", "金宇保灵生物药品有限公司", full, full + 12, rule="suffix:有限公司")]
+    assert sn.find(text, Tokens(text), occupied) == []
+
+
+def test_companies_listed_before_n_enterprises():
+    got = [m.text for m in find_listed_companies(ENTERPRISES, Tokens(ENTERPRISES), [])]
+    assert {"英思特", "北方稀土磁材", "天和磁材", "金蒙汇磁"} <= set(got)
+    assert not any(t in ("工信部", "智能工厂", "行业标杆") for t in got)
+
+
+def test_no_listed_companies_without_enterprise_count():
+    assert find_listed_companies(LAYOUT, Tokens(LAYOUT), []) == []
+
+
+# -------------------------------------------------------------------------------------- anaphora
+
+def test_anaphor_stands_for_the_company_named_before():
+    text = "天津合生生物科技有限公司董事长刘斌介绍,在基地建设方面,该公司将严格遵循国家标准,融合GMP管理规范打造高标准厂房。"
+    in_seed("000", text)
+    [a] = find_anaphora(text, names(text))
+    assert (a.text, a.label, a.coref, a.name) == ("该公司", "Company", True, "天津合生生物科技有限公司")
+    assert a.attrs["antecedent"].text == "天津合生生物科技有限公司"
+
+
+def test_anaphor_of_an_institution():
+    text = ("记者从内蒙古自治区教育考试院获悉,2026年内蒙古自治区普通高等教育专升本报名工作将于3月2日至6日进行"
+            "(每日9:00—17:00)。为方便考生报名,该院首次推出“语音识别智能填报+指尖办”服务。")
+    in_seed("000", text)
+    [a] = find_anaphora(text, names(text))
+    assert (a.text, a.label, a.name) == ("该院", "Institution", "内蒙古自治区教育考试院")
+
+
+def test_anaphor_without_a_fitting_antecedent_is_dropped():
+    text = "“从开建到投产不到1年，转型效果远超预期。”该公司技术研发部经理李智翔说"
+    in_seed("002", text)
+    assert find_anaphora(text, names(text)) == []
+    # an institution before is no antecedent for 该公司
+    text2 = HOSPITAL + "。" + text
+    assert find_anaphora(text2, names(text2)) == []
