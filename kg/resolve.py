@@ -92,7 +92,7 @@ class _UnionFind:
 
 
 def _key(m: Mention) -> str:
-    if m.label == "Region" or (m.label == "IndustrialPark" and "adcode" in m.attrs):
+    if m.label == "Region":
         return f"{m.label}:{m.attrs['adcode']}"
     name = normalise(m.name)
     if m.label in ("IndustrialPark", "Company", "Institution", "Project"):
@@ -107,6 +107,7 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or Gazetteer.default()
         self.extractions: list[ArticleExtraction] = []
+        self._chosen: dict[int, str] = {}   # mention → the key its article chose for it
 
     def add(self, extraction: ArticleExtraction) -> None:
         self.extractions.append(extraction)
@@ -167,9 +168,11 @@ class Resolver:
             if m.rule == "short-name":
                 owners = m.attrs.get("full_names", [])
                 local = [o for o in owners if o in names_here]
-                pick = local if len(local) == 1 else owners if len(owners) == 1 else []
-                if pick and pick[0] in full_keys:
-                    uf.union(_key(m), full_keys[pick[0]])
+                if len(owners) == 1 and owners[0] in full_keys:
+                    uf.union(_key(m), full_keys[owners[0]])
+                elif len(local) == 1 and local[0] in full_keys:
+                    # the article decides which of several companies it means, for its own mentions only
+                    self._chosen[id(m)] = full_keys[local[0]]
         text = ex.article.text
         for a in here:
             # 海军军医大学第一附属医院（长海医院）: a bracketed name right after a name is its alias
@@ -189,7 +192,7 @@ class Resolver:
         while m.coref and "antecedent" in m.attrs and id(m) not in seen:
             seen.add(id(m))
             m = m.attrs["antecedent"]
-        return uf.find(_key(m))
+        return uf.find(self._chosen.get(id(m)) or _key(m))
 
     def _entity_id(self, key_of, m: Mention, uf: _UnionFind) -> str:
         key = key_of.get(id(m)) or self._mention_key(m, uf)
@@ -211,9 +214,9 @@ class Resolver:
             if "alias" in m.attrs:
                 e.names.setdefault(m.attrs["alias"], 0)
         if m.label in ("Region", "IndustrialPark") and "adcode" in m.attrs:
-            e.canonical = m.name
             e.props["adcode"] = m.attrs["adcode"]
-            if m.label == "Region":
+            if m.label == "Region":  # a region is named officially; a park by the fullest name seen
+                e.canonical = m.name
                 e.props["level"] = m.attrs["level"]
         for k, v in m.props.items():
             e.props.setdefault(k, v)

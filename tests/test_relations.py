@@ -73,11 +73,6 @@ def test_park_within_park(extract_seed):
     assert ("呼和浩特经济技术开发区", "PART_OF", "沙尔沁工业园区") not in facts_of(ex)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kg/extract/relations.py _located, rule in-park-opening: since commit a1a03b1 (kg/extract/names.py) "
-    "'在呼和浩特经济技术开发区沙尔沁工业园区，金宇保灵生物药品有限公司研发实验室内' (seed 001) gives two parks; "
-    "the rule needs the park right after 在 AND followed by '，', which neither park is (the first is followed "
-    "by the second, the second is preceded by the first), so the company is no longer LOCATED_IN either park"))
 def test_companies_after_a_park_opening(extract_seed):
     ex = extract_seed("001", "沙尔沁")
     located = {(s, o) for s, p, o in facts_of(ex, "LOCATED_IN")}

@@ -121,11 +121,6 @@ def test_companies_sharing_a_short_form_stay_apart(tmp_path):
         assert d["aliases"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kg/resolve.py Resolver._link_within: the per-article choice of a short name's owner is made with "
-    "uf.union on the name key 'Company:金宇保灵', which all articles share; once one article (d.txt) names "
-    "金宇保灵 beside 金宇保灵生物科技有限公司 only, the ambiguous 金宇保灵 of another article (c.txt, which "
-    "names both 金宇保灵生物药品有限公司 and 金宇保灵生物科技有限公司) is attributed to 金宇保灵生物科技有限公司 too"))
 def test_owner_chosen_in_one_article_does_not_leak_into_another(tmp_path):
     c = two_brands(tmp_path)
     write(tmp_path, "d.txt", "母乳低聚糖", TIANJIN_SINCE.replace("天津合生生物科技", "金宇保灵生物科技") + "。"

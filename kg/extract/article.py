@@ -23,8 +23,8 @@ from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
 
 # Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
-LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "City", "我市": "City",
-               "全市": "City", "本市": "City"}
+LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "Capital", "省会": "Capital",
+               "我市": "City", "全市": "City", "本市": "City"}
 
 
 STREET = re.compile(r"[东西南北中]?(?:大街|街|路|大道|巷|胡同|小区|社区)")
@@ -65,7 +65,11 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass
     gazetteer_parks = [m for m in found if m.label == "IndustrialPark"]
     names, inner = find_names(text, toks, regions)
     for p in gazetteer_parks:  # a park the code list knows: keep it unless a longer name holds it
-        if not any(n.start <= p.start and p.end <= n.end for n in names):
+        same = [n for n in names if (n.start, n.end) == (p.start, p.end)]
+        if same:
+            same[0].label = "IndustrialPark"
+            same[0].attrs.update(p.attrs)  # the code list's adcode and city
+        elif not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
     names.sort(key=lambda m: m.start)
     listed = find_listed_companies(text, toks, names + regions)
@@ -73,30 +77,50 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass
 
 
 def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
-    """The article's main region of each level: named in the title, else the most often named."""
+    """The article's main region of each level: named in the title or the dateline, else named more
+    than once (a city named once in passing, 借鉴上海、深圳等地经验, is not what the article is about).
+
+    `Capital` is the provincial capital, what 首府 and 省会 stand for: China's adcodes number the
+    capital first (the 0100 city of each province).
+    """
+    gazetteer = Gazetteer.default()
     focus: dict[str, Mention] = {}
     counts = Counter(m.name for m in regions)
-    title_end = len(article.title) if article.text.startswith(article.title) else 0
+    local = {level for word, level in LOCAL_WORDS.items() if word in article.text}
     for level in ("Province", "City", "County"):
         here = [m for m in regions if m.attrs.get("level") == level]
         if not here:
             continue
-        in_title = [m for m in here if m.start < title_end]
-        best = in_title[0] if in_title else max(here, key=lambda m: (counts[m.name], -m.start))
-        focus[level] = best
+        # the headline may stand apart from the text on the page: look for the name in it
+        named = [m for m in here if m.text in article.title or (article.place and article.place in m.text)]
+        best = named[0] if named else max(here, key=lambda m: (counts[m.name], -m.start))
+        if named or counts[best.name] >= 2 or level in local:
+            focus[level] = best
     if "Province" not in focus and "City" in focus:
-        parent = Gazetteer.default().parent_chain(focus["City"].attrs["adcode"])
+        parent = gazetteer.parent_chain(focus["City"].attrs["adcode"])
         if parent:
-            focus["Province"] = Mention("Region", parent[-1].name, 0, 0, rule="gazetteer-parent", name=parent[-1].name,
-                                        attrs={"adcode": parent[-1].adcode, "level": "Province", "implicit": True})
+            focus["Province"] = _implicit(parent[-1])
+    if "Province" in focus:
+        capital = gazetteer.get(focus["Province"].attrs["adcode"][:2] + "0100")
+        if capital is not None:
+            named = [m for m in regions if m.attrs.get("adcode") == capital.adcode]
+            focus["Capital"] = named[0] if named else _implicit(capital)
+            if "City" not in focus and "首府" in article.text:
+                focus["City"] = focus["Capital"]  # an article about 首府 says 全市 of it
     return focus
+
+
+def _implicit(division) -> Mention:
+    """A region the article is about without naming it (a mention of no text)."""
+    return Mention("Region", division.name, 0, 0, rule="gazetteer-parent", name=division.name,
+                   attrs={"adcode": division.adcode, "level": division.level, "implicit": True})
 
 
 def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken: list[Mention]) -> list[Mention]:
     out = []
     for word, level in LOCAL_WORDS.items():
         target = focus.get(level)
-        if target is None or target.attrs.get("implicit"):
+        if target is None or (target.attrs.get("implicit") and level != "Capital"):
             continue
         start = text.find(word)
         while start >= 0:

@@ -87,7 +87,7 @@ def _names(ctx, s, ms, add):
 
 def _located(ctx, s, ms, add):
     text = ctx.text
-    for place in ms:
+    for i, place in enumerate(ms):
         if place.label not in PLACES:
             continue
         before = text[max(s.start, place.start - 4):place.start]
@@ -100,13 +100,31 @@ def _located(ctx, s, ms, add):
                 add(subj[-1], "LOCATED_IN", place, "located-verb", 0.75)
             elif subj and subj[-1].label in ("Company", "Project"):
                 add(subj[-1], "LOCATED_IN", place, "site-of-event", 0.65)
+                owner = _owner_before(text, ms, subj[-1])
+                if owner is not None:  # 某公司某项目在某开发区开工: the company is there too
+                    add(owner, "LOCATED_IN", place, "owner-at-site", 0.6)
             elif not subj and place.label == "IndustrialPark" and before.endswith("在"):
-                # 在某园区，某公司…: the companies of the sentence are in the park
-                after = text[place.end:place.end + 1]
-                if after in "，,":
+                # 在某园区(某园区)，某公司…: the companies of the sentence are in the last park named
+                last = place
+                for nxt in ms[i + 1:]:
+                    if nxt.label == "IndustrialPark" and nxt.start == last.end:
+                        last = nxt
+                    else:
+                        break
+                if text[last.end:last.end + 1] in ("，", ","):
                     for m in ms:
-                        if m.start > place.end and m.label == "Company":
-                            add(m, "LOCATED_IN", place, "in-park-opening", 0.65)
+                        if m.start > last.end and m.label == "Company":
+                            add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
+
+
+def _owner_before(text, ms, project):
+    """The organisation written right before a project's name (its owner), if any."""
+    if project.label != "Project":
+        return None
+    prev = [m for m in ms if m.end <= project.start and m.label in ORGS]
+    if prev and (prev[-1].end == project.start or text[prev[-1].end:project.start] in ("的", "之")):
+        return prev[-1]
+    return None
 
 
 def _develops(ctx, s, ms, add):
@@ -116,9 +134,10 @@ def _develops(ctx, s, ms, add):
         if p.label != "Project" or p.coref:
             continue
         prev = [m for m in ms if m.end <= p.start and m.label in ORGS]
-        if prev and (prev[-1].end == p.start or text[prev[-1].end:p.start] in ("的", "之")):
-            owner_of[id(p)] = prev[-1]
-            add(prev[-1], "DEVELOPS", p, "owner-prefix", 0.85)
+        owner = _owner_before(text, ms, p)
+        if owner is not None:
+            owner_of[id(p)] = owner
+            add(owner, "DEVELOPS", p, "owner-prefix", 0.85)
             continue
         if i > 0 and ms[i - 1].label == "Project" and id(ms[i - 1]) in owner_of \
                 and text[ms[i - 1].end:p.start] in ("、", "和", "及", "以及"):

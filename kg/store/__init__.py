@@ -1,7 +1,20 @@
-"""Graph stores. The default is `EmbeddedStore`: a FalkorDB server kg runs itself in a data folder.
+"""Graph stores behind one small interface (`kg.store.base.Store`): `EmbeddedStore`, a FalkorDB
+server kg runs itself in a data folder (the default), and `Neo4jStore`, a Neo4j 5 server reached
+through the official driver. `open_store(graph=DIR)` / `open_store(neo4j_uri=URI)` picks one.
 
-The Cypher that loads the export lives in `kg.store.statements`, shared with other stores.
+The Cypher that loads the export lives in `kg.store.statements`, shared by both stores; only the
+schema differs (`kg/store/schema/falkordb.cypher`, `kg/store/schema/neo4j.cypher`).
 """
-from kg.store.embedded import EmbeddedStore, StoreError
+from kg.store.base import Store, StoreError, open_store
+from kg.store.embedded import EmbeddedStore
 
-__all__ = ["EmbeddedStore", "StoreError"]
+
+def __getattr__(name):  # Neo4jStore imports the neo4j driver: only when asked for
+    if name == "Neo4jStore":
+        from kg.store.neo4j import Neo4jStore
+
+        return Neo4jStore
+    raise AttributeError(name)
+
+
+__all__ = ["EmbeddedStore", "Neo4jStore", "Store", "StoreError", "open_store"]

@@ -19,7 +19,9 @@ from __future__ import annotations
 import atexit
 import fcntl
 import hashlib
+import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -35,8 +37,8 @@ from falkordb.edge import Edge
 from falkordb.node import Node
 from falkordb.path import Path as FPath
 
-from kg.model import LABELS
 from kg.store import statements
+from kg.store.base import Store, StoreError
 
 GRAPH = "kg"
 LOCK_FILE = "kg-store.lock"
@@ -46,14 +48,8 @@ SOCKET_FILE = "falkordb.sock"
 # sun_path is 108 bytes on Linux (104 on macOS) including the NUL; stay well under both.
 MAX_SOCKET_PATH = 100
 
-# FalkorDB-specific schema: an index on `id` (MERGE/MATCH by id) and `name` (lookups) per label.
-# FalkorDB answers "already indexed" when one exists; that one error is ignored.
-SCHEMA_FALKORDB = [f"CREATE INDEX FOR (n:{statements.ident(label)}) ON (n.{prop})"
-                   for label in LABELS for prop in ("id", "name")]
 
-
-class StoreError(RuntimeError):
-    """The embedded store could not be opened, used or stopped; the message says why and where."""
+__all__ = ["EmbeddedStore", "StoreError"]
 
 
 def socket_path_for(directory: Path) -> Path:
@@ -70,12 +66,14 @@ def socket_path_for(directory: Path) -> Path:
     return short / SOCKET_FILE
 
 
-class EmbeddedStore:
+class EmbeddedStore(Store):
     """A FalkorDB server owned by this process, with data in `directory`.
 
     Use as a context manager (`with EmbeddedStore(dir) as store: ...`) or call `open()`/`close()`;
     the server is stopped on exit, after exceptions and after Ctrl-C.
     """
+
+    name = "falkordb"
 
     def __init__(self, directory: str | os.PathLike, *, lock_timeout: float = 30.0,
                  start_timeout: float = 30.0, batch_size: int = 2000):
@@ -269,9 +267,12 @@ class EmbeddedStore:
         return self._graph
 
     def ensure_schema(self) -> None:
-        """Create the per-label indexes (FalkorDB-specific); re-running is harmless."""
+        """Create the per-label indexes of kg/store/schema/falkordb.cypher; re-running is harmless
+        (FalkorDB answers "already indexed", which is ignored)."""
+        if self._schema_ready:
+            return
         g = self._require()
-        for stmt in SCHEMA_FALKORDB:
+        for stmt in self.schema_statements():
             try:
                 g.query(stmt)
             except redis.exceptions.ResponseError as e:
@@ -279,35 +280,17 @@ class EmbeddedStore:
                     raise
         self._schema_ready = True
 
-    def load(self, entities: Iterable[dict], relations: Iterable[dict] = (),
-             documents: Iterable[dict] = (), batch_size: int | None = None) -> dict[str, int]:
-        """MERGE the export's records into the graph (idempotent); returns rows sent per kind.
-
-        Relationships only connect nodes that exist, so pass a relation's entities in the same
-        call or an earlier one.
-        """
-        g = self._require()
-        if not self._schema_ready:
-            self.ensure_schema()
-        sent = {"nodes": 0, "relationships": 0}
-        for batch in statements.plan_load(entities, relations, documents,
-                                          batch_size or self.batch_size):
-            g.query(batch.statement, {"rows": batch.rows})
-            sent[batch.kind] += len(batch.rows)
-        return sent
+    def write(self, statement: str, params: dict | None = None) -> None:
+        """Run one write statement; parameters go in FalkorDB's `CYPHER name=value` header, made
+        here at C speed (`json.dumps`) rather than by the client's per-value Python walk."""
+        self._require().query(params_header(params) + statement)
 
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         """Run Cypher; returns column names and rows of plain Python values (nodes and
         relationships as dicts of their properties, paths as {"nodes": [...], "relationships": [...]})."""
-        res = self._require().query(cypher, params)
+        res = self._require().query(params_header(params) + cypher)
         columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
         return columns, [[_plain(v) for v in row] for row in res.result_set]
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Nodes per label (a Region:City counts under both) and relationships per type."""
-        _, nrows = self.query(statements.COUNT_NODES)
-        _, rrows = self.query(statements.COUNT_RELATIONSHIPS)
-        return {"nodes": {l: n for l, n in sorted(nrows)}, "relationships": {t: n for t, n in sorted(rrows)}}
 
     def clear(self) -> None:
         """Drop the whole graph (indexes included) for a full rebuild."""
@@ -319,6 +302,41 @@ class EmbeddedStore:
                 raise
         self._graph = self._db.select_graph(GRAPH)
         self._schema_ready = False
+
+
+# A map key as JSON writes it: `"key":` right after `{` or `,`. Inside a JSON string every `"` is
+# escaped, so `{"` / `,"` never occur there: this matches keys only.
+_JSON_KEY = re.compile(r'(?<=[{,])"([^"\\`]+)":')
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def params_header(params: dict | None) -> str:
+    """FalkorDB's parameter header (`CYPHER rows=[{`id`:"x"}] `) for `params`.
+
+    FalkorDB reads JSON's string escapes except `\\uXXXX` (JSON uses it for control characters
+    only, since non-ASCII is written as is), and map keys must be backtick-quoted identifiers;
+    anything else falls back to the falkordb client's own (slower) encoder.
+    """
+    if not params:
+        return ""
+    from falkordb.helpers import stringify_param_value
+
+    parts = []
+    for key, value in params.items():
+        if not _PARAM_NAME.match(key):
+            raise ValueError(f"not a valid parameter name: {key!r}")
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            text = None
+        if text is None or "\\u" in text:
+            text = stringify_param_value(value)
+        else:
+            text = _JSON_KEY.sub(r"`\1`:", text)
+            if '":' in text:  # a key the fast path could not quote
+                text = stringify_param_value(value)
+        parts.append(f"{key}={text}")
+    return "CYPHER " + " ".join(parts) + " "
 
 
 def _plain(v: Any) -> Any:

@@ -8,7 +8,8 @@ store-specific and lives with each store.
 How the export's records become properties (Cypher queries elsewhere rely on this):
 
 * Entity node: label = the record's `type`; properties `id`, `name`, `aliases` (a list of
-  strings, possibly empty), then every key of `properties` flattened onto the node (a value that
+  strings, possibly empty; a reload adds the aliases not yet there, it never drops one), then
+  every key of `properties` flattened onto the node (a value that
   is not a primitive or a list of primitives of one type is stored as a JSON string; `None` is
   dropped; a key named `id`, `name` or `aliases` cannot override those). A Region whose
   `properties.level` is `Province`, `City` or `County` also gets that level as a second label.
@@ -16,14 +17,22 @@ How the export's records become properties (Cypher queries elsewhere rely on thi
   (`name` = the source file's name, `title`, …). A document that a mention names but that was not
   passed in `documents` gets a stub node `{id: <file name>, name: <file name>}`.
 * `MENTIONED_IN` (entity → Document): one relationship per (entity, document), with parallel
-  lists `starts` and `ends` (character offsets into that file, sorted by start).
+  lists `starts` and `ends` (character offsets into that file, sorted by start within one load;
+  a later load appends the spans not yet there).
 * Other relationships: `(subject)-[:PREDICATE]->(object)`, one per (subject, predicate, object)
   triple, with `confidence`, `source`, `rule` and the evidence as parallel lists
   `evidence_docs`, `evidence_starts`, `evidence_ends`, `evidence_texts` (item i of each list is
   one evidence span; `evidence_docs` holds file names). If the export lists a triple more than
   once, the records are merged: the highest-confidence record gives `confidence`/`source`/`rule`
-  and the evidence lists are the union in input order. Any other key of the record is kept as
-  a property by the same rules as entity properties.
+  and the evidence lists are the union in input order. The keys of the record's `properties`
+  (HOLDS_POSITION's `title`) are flattened onto the relationship; any other key of the record is
+  kept as a property by the same rules as entity properties.
+
+Loading is idempotent and incremental: nodes MERGE on `id`, relationships on (start, type, end);
+scalar properties take the latest load's values, while `aliases`, the evidence lists and the
+mention offsets are unions: a span already on the relationship (same doc, start and end) is not
+added twice, so loading the same export twice changes nothing and loading a newer export adds
+only what is new. A load that stopped midway can simply be run again.
 """
 from __future__ import annotations
 
@@ -50,22 +59,44 @@ def ident(name: str) -> str:
     return f"`{name}`"
 
 
-def merge_nodes(label: str, extra_label: str | None = None) -> str:
-    """MERGE nodes of one label by `id`, setting `row.props` (and an optional second label)."""
+def merge_nodes(label: str, extra_label: str | None = None, aliases: bool = True) -> str:
+    """MERGE nodes of one label by `id`, setting `row.props` (and an optional second label); with
+    `aliases`, `row.aliases` is added to the node's `aliases` list (a union, order kept)."""
     extra = f" SET n:{ident(extra_label)}" if extra_label else ""
-    return f"UNWIND $rows AS row MERGE (n:{ident(label)} {{id: row.id}}) SET n += row.props{extra}"
+    union = (", n.aliases = coalesce(n.aliases, []) + "
+             "[a IN row.aliases WHERE NOT a IN coalesce(n.aliases, [])]") if aliases else ""
+    return f"UNWIND $rows AS row MERGE (n:{ident(label)} {{id: row.id}}) SET n += row.props{union}{extra}"
 
 
 def _end(var: str, label: str | None, key: str) -> str:
     return f"({var}:{ident(label)} {{id: row.{key}}})" if label else f"({var} {{id: row.{key}}})"
 
 
+# The parallel lists of a relationship, unioned on reload; the first `key` lists identify a span.
+EVIDENCE_LISTS = ("evidence_docs", "evidence_starts", "evidence_ends", "evidence_texts")
+MENTION_LISTS = ("starts", "ends")
+
+
+def _span_lists(rel_type: str) -> tuple[tuple[str, ...], int]:
+    """(the parallel list properties, how many of them identify a span)."""
+    return (MENTION_LISTS, 2) if rel_type == MENTIONED_IN else (EVIDENCE_LISTS, 3)
+
+
 def merge_relationships(rel_type: str, subject_label: str | None, object_label: str | None) -> str:
     """MERGE one relationship per row between existing nodes; the end labels are given where known
-    so the `id` index is used (rows whose ends are missing are skipped by MATCH)."""
+    so the `id` index is used (rows whose ends are missing are skipped by MATCH). `row.props` is
+    set; the parallel lists in `row.spans` are appended to the relationship's, minus the spans
+    (same doc/start/end) it already has."""
+    lists, key = _span_lists(rel_type)
+    first = lists[0]
+    same = " AND ".join(f"r.{k}[j] = row.spans.{k}[i]" for k in lists[:key])
+    fresh = (f"[i IN range(0, size(row.spans.{first}) - 1) WHERE NOT any("
+             f"j IN range(0, size(coalesce(r.{first}, [])) - 1) WHERE {same})] AS fresh")
+    sets = ", ".join(f"r.{k} = coalesce(r.{k}, []) + [i IN fresh | row.spans.{k}[i]]" for k in lists)
     return (f"UNWIND $rows AS row MATCH {_end('a', subject_label, 's')} "
             f"MATCH {_end('b', object_label, 'o')} "
-            f"MERGE (a)-[r:{ident(rel_type)}]->(b) SET r += row.props")
+            f"MERGE (a)-[r:{ident(rel_type)}]->(b) SET r += row.props "
+            f"WITH r, row, {fresh} SET {sets}")
 
 
 def _is_prim(v: Any) -> bool:
@@ -134,17 +165,17 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
         label, eid = e["type"], str(e["id"])
         props = clean_props(e.get("properties"), skip=("id", "name", "aliases"))
         props["name"] = e.get("name") or ""
-        props["aliases"] = [str(a) for a in e.get("aliases") or []]
+        aliases = list(dict.fromkeys(str(a) for a in e.get("aliases") or []))
         level = (e.get("properties") or {}).get("level")
         extra = level if label == "Region" and level in REGION_LEVELS else None
-        node_rows[(label, extra)].append({"id": eid, "props": props})
+        node_rows[(label, extra)].append({"id": eid, "props": props, "aliases": aliases})
         label_of[eid] = label
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for m in e.get("mentions") or []:
             spans[doc_id_by_file.get(m["doc"], m["doc"])].append((int(m["start"]), int(m["end"])))
         for doc_id, ss in spans.items():
             ss = sorted(set(ss))
-            mention_rows[label].append({"s": eid, "o": doc_id, "props": {
+            mention_rows[label].append({"s": eid, "o": doc_id, "props": {}, "spans": {
                 "starts": [s for s, _ in ss], "ends": [t for _, t in ss]}})
             if doc_id not in known_docs:
                 known_docs.add(doc_id)
@@ -152,12 +183,12 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
 
     rel_rows: dict[tuple[str, str | None, str | None], list[dict]] = defaultdict(list)
     for (s, p, o), recs in _group_relations(relations).items():
-        rel_rows[(p, label_of.get(s), label_of.get(o))].append(
-            {"s": s, "o": o, "props": _relation_props(recs)})
+        props, spans = _relation_props(recs)
+        rel_rows[(p, label_of.get(s), label_of.get(o))].append({"s": s, "o": o, "props": props, "spans": spans})
 
     for (label, extra), rows in node_rows.items():
         yield from _batches("nodes", merge_nodes(label, extra), rows, batch_size)
-    yield from _batches("nodes", merge_nodes("Document"), doc_rows, batch_size)
+    yield from _batches("nodes", merge_nodes("Document", aliases=False), doc_rows, batch_size)
     for label, rows in mention_rows.items():
         yield from _batches("relationships", merge_relationships(MENTIONED_IN, label, "Document"),
                             rows, batch_size)
@@ -172,19 +203,25 @@ def _group_relations(relations: Iterable[dict]) -> dict[tuple[str, str, str], li
     return groups
 
 
-def _relation_props(recs: list[dict]) -> dict:
-    """One relationship's properties from the export records of its triple (see module doc)."""
+def _relation_props(recs: list[dict]) -> tuple[dict, dict]:
+    """One relationship's (scalar properties, evidence lists) from the export records of its triple
+    (see module doc)."""
     best = max(recs, key=lambda r: r.get("confidence") or 0.0)
-    props = clean_props(best, skip=("subject", "predicate", "object", "evidence"))
+    props = clean_props(best, skip=("subject", "predicate", "object", "evidence", "properties"))
+    for r in recs:  # the records' own properties (HOLDS_POSITION's title), the best record's last
+        for k, v in clean_props(r.get("properties") if isinstance(r.get("properties"), dict) else None,
+                                skip=("evidence",) + EVIDENCE_LISTS).items():
+            if r is best or k not in props:
+                props[k] = v
     seen, ev = set(), []
     for r in recs:
         for e in r.get("evidence") or []:
-            key = (e.get("doc"), e.get("start"), e.get("end"), e.get("text"))
+            key = (e.get("doc"), e.get("start"), e.get("end"))
             if key not in seen:
                 seen.add(key)
                 ev.append(e)
-    props["evidence_docs"] = [str(e.get("doc", "")) for e in ev]
-    props["evidence_starts"] = [int(e.get("start", -1)) for e in ev]
-    props["evidence_ends"] = [int(e.get("end", -1)) for e in ev]
-    props["evidence_texts"] = [str(e.get("text", "")) for e in ev]
-    return props
+    spans = {"evidence_docs": [str(e.get("doc", "")) for e in ev],
+             "evidence_starts": [int(e.get("start", -1)) for e in ev],
+             "evidence_ends": [int(e.get("end", -1)) for e in ev],
+             "evidence_texts": [str(e.get("text", "")) for e in ev]}
+    return props, spans
