@@ -19,6 +19,7 @@ HYDROGEN_CO = ("现代装备制造产业集群方面，重点推动包头市氢�
                "包钢集团螺旋管道生产及管道配套生产等135个项目，前11个月累计完成投资696.1亿元，完成率96.9%。")
 CLUSTERS = "积极参与国家世界级先进制造业集群培育工程,加快推动呼和浩特乳制品、包头稀土新材料、鄂尔多斯现代煤化工3个国家级集群向世界迈进。"
 BUREAU = "克什克腾旗教育局局长孙晓飞说。"
+FOUNDED = "天津合生生物科技有限公司自2023年8月成立以来,始终专注于母乳低聚糖的研发与产业化,目前已开发了多款具备商业化前景的合成生物学产品。"
 TEAM = ("本报讯(实习记者 杜拉罕)2月28日,记者从呼和浩特市卫生健康委员会获悉,呼和浩特市第一医院近期在"
         "“人工智能+医学影像”交叉领域接连取得重要突破。其中,由该院张俊昌教授与夏龙教授团队牵头,"
         "联合中山大学、南方医科大学、广州医科大学等多所高校共同完成的研究成果")
@@ -92,8 +93,14 @@ def test_developer_is_only_the_adjacent_owner(extract_text):
     assert developers == {HESHENG_COMPANY}
 
 
+def test_capacity_names_the_owner_s_project(extract_text):
+    # 年产5000套…制造基地: what is built and how much make a project name, owned by the company before it
+    assert ("包头市氢通工业制造有限公司", "DEVELOPS", "年产5000套氢燃料电池系统制造基地") in facts_of(
+        extract_text(HYDROGEN_CO), "DEVELOPS")
+
+
 def test_no_developer_without_a_project(extract_text):
-    assert facts_of(extract_text(HYDROGEN_CO), "DEVELOPS") == set()
+    assert facts_of(extract_text(FOUNDED), "DEVELOPS") == set()
 
 
 # ------------------------------------------------------------------------ COOPERATES_WITH

@@ -71,11 +71,18 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
     """Where a name ends going left from token k (exclusive of k): the name's start offset."""
     start = toks[k].start
     project = label == "Project"
+    joined = False  # the last word taken was 和/及
     j = k - 1
     while j >= 0:
         t = toks[j]
         w = t.word
-        if any(bs < t.end and t.start < be for bs, be in blockers):
+        blocker = next(((bs, be) for bs, be in blockers if bs < t.end and t.start < be), None)
+        if blocker is not None:
+            if joined:  # 国家重点实验室和科技报告厅项目: an organisation coordinated into the project's name
+                start = blocker[0]
+                j = toks.index_at(blocker[0]) - 1
+                joined = False
+                continue
             break
         if w in OPEN_BRACKETS or (project and w in QUOTES):
             opener = OPEN_BRACKETS.get(w) or QUOTES[w]
@@ -96,7 +103,9 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             continue
         if project and w in ("及", "和") and j > 0 and toks[j - 1].pos != "w":
             j -= 1
+            joined = True
             continue
+        joined = False
         if t.pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
             break
         if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
@@ -112,7 +121,7 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             break
         if len(w) >= 2 and w.endswith("方") and not t.pos.startswith("f"):
             break  # 出租方, 合作方: a party to something, named after it
-        if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS:
+        if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS and not project:
             break
         if t.pos.startswith("q") and not project:
             break
@@ -137,7 +146,7 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
                 changed = True
         if label == "Project":
             m = re.match(r"[0-9０-９.．A-Za-z]*[0-9０-９][0-9０-９.．A-Za-z]*(公里|千米|米|级|个|座|条|项)?|(公里|千米|米)", text[start:end])
-            if m and m.end() and end - start - m.end() >= 4:
+            if m and m.end() and end - start - m.end() >= 4 and (m.group(1) in LENGTHS or not CAPACITY.match(text, start)):
                 start += m.end()
                 changed = True
     if text[start] in "和及与、" and toks_word_at(start) in ("和", "及", "与", "、"):
@@ -146,6 +155,9 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
 
 
 LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
+LENGTHS = ("公里", "千米", "米")  # 40公里金海路: the length built, not part of the name
+CAPACITY = re.compile(r"[0-9０-９.一二三四五六七八九十百千万亿两]+[万千百亿]?(?:吨|千瓦时|千瓦|兆瓦|吉瓦|瓦|亩|平方米|平方公里|"
+                      r"公里|套|台|片|辆|头|只|张|立方米|标方|MW|GW|kW|P|EB|PB)")
 COUNT_PHRASE = re.compile(r"^[0-9０-９一二三四五六七八九十百千两几多数]+[余多]?[家个所座条项批]")
 ADVERB_PREFIXES = ("大力", "切实", "全力", "加快", "积极", "持续", "不断", "进一步", "着力", "努力", "全面")
 LOCAL_PREFIXES = ("自治区", "市", "省", "县", "区", "旗", "盟")
@@ -166,6 +178,8 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_
         return False
     if len(suffix) >= 5 and len(core) >= 2:
         return False  # 草业技术创新中心: a head this specific makes any core a name
+    if label == "Project" and CAPACITY.search(core) and not COUNT_PHRASE.match(core):
+        return False  # 年产5万吨光伏玻璃项目, 20万千瓦风电项目: what is built, and how much, names it
     if len(core) >= 4 and (len(suffix) >= 3 or suffix in ("大学", "医院", "学院")) and label != "Project":
         return False  # 动物疫苗技术创新中心: a specific head after a long descriptive core
     if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
@@ -196,7 +210,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
         if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
             orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
     orgs, inner = _outermost(orgs)
-    blockers = [(m.start, m.end) for m in orgs if m.label != "IndustrialPark"]
+    blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
     projects = _scan(text, toks, ("Project",), blockers, region_spans)
     for m in MEASURED_ROAD.finditer(text):
         projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
