@@ -54,6 +54,7 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
         add = lambda subj, pred, obj, rule, conf: facts.append(Fact(subj, pred, obj, rule, conf, s))
         _names(ctx, s, ms, add)
         _located(ctx, s, ms, add)
+        _park_prefix(ms, add)
         _develops(ctx, s, ms, add)
         _cooperates(ctx, s, ms, add)
         _serves(ctx, s, ms, add)
@@ -115,6 +116,13 @@ def _located(ctx, s, ms, add):
                     for m in ms:
                         if m.start > last.end and m.label == "Company":
                             add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
+
+
+def _park_prefix(ms, add):
+    """某高新区光伏玻璃项目: a project named right after a park is in that park."""
+    for a, b in zip(ms, ms[1:]):
+        if a.label == "IndustrialPark" and b.label == "Project" and a.end == b.start and not a.coref:
+            add(b, "LOCATED_IN", a, "park-prefix", 0.75)
 
 
 def _owner_before(text, ms, project):
