@@ -15,6 +15,8 @@ ANAPHORS = {
     "区": ("IndustrialPark", "Region"), "市": ("Region",), "县": ("Region",), "旗": ("Region",),
     "项目": ("Project",), "基地": ("Project",), "工程": ("Project",),
 }
+CLAUSE_OPENERS = "，。；：！？\n"
+BARE = re.compile(r"(?:(?<=[，。；：！？\n“])|^)公司(?=[将已还也正均在于与和的目今近])")
 PATTERN = re.compile(r"(?:该|本|此)(" + "|".join(sorted(ANAPHORS, key=len, reverse=True)) + ")")
 
 
@@ -22,19 +24,23 @@ def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
     """Anaphor mentions, each with attrs["antecedent"] = the Mention it stands for."""
     named = sorted((m for m in mentions if not m.coref), key=lambda m: m.end)
     found = []
-    for match in PATTERN.finditer(text):
+    # a bare 公司 opening a clause (公司将…) is the company being talked about
+    bare = [m for m in BARE.finditer(text)]
+    for match in sorted(list(PATTERN.finditer(text)) + bare, key=lambda m: m.start()):
         if any(m.start <= match.start() < m.end for m in named):
             continue  # part of a name
-        head = match.group(1)
+        head = match.group(1) if match.re is PATTERN else "公司"
         labels = ANAPHORS[head]
         for label in labels:
             before = [m for m in named if m.label == label and m.end <= match.start()]
             # 该院 is a 院 (医院, 研究院), not a 大学, when the article names one
             fitting = [m for m in before if m.name.endswith(head)] or before
             if fitting:
-                # the entity the article keeps talking about beats a passing mention
+                # the last subject (a name opening its clause) it can be; else the entity the
+                # article keeps talking about beats a passing mention
+                subjects = [m for m in fitting if m.start == 0 or text[m.start - 1] in CLAUSE_OPENERS]
                 counts = Counter(m.name for m in fitting)
-                antecedent = max(reversed(fitting), key=lambda m: counts[m.name])
+                antecedent = subjects[-1] if subjects else max(reversed(fitting), key=lambda m: counts[m.name])
                 found.append(Mention(label, match.group(), match.start(), match.end(), rule="anaphora",
                                      confidence=0.7, name=antecedent.name, coref=True,
                                      attrs={"antecedent": antecedent}))

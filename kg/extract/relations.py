@@ -213,9 +213,11 @@ def _serves(ctx, s, ms, add):
         if m.label != "Company":
             continue
         rest = text[m.end:s.end]
-        if rest.startswith("为"):
-            clients = _orgs_after(ms, text, m.end + 1)
-            if clients and re.match(r"(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")", text[clients[-1].end:]):
+        lead = re.match(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为", rest)
+        if lead:
+            clients = _orgs_after(ms, text, m.end + lead.end())
+            if clients and re.match(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")",
+                                    text[clients[-1].end:]):
                 for c in clients:
                     add(m, "SERVES", c, "provides-for", 0.75)
     for verb in re.finditer(r"助力|服务于|服务", text[s.start:s.end]):
@@ -316,6 +318,12 @@ def _industries(ctx, s, ms, add):
                 add(subj[-1], "IN_INDUSTRY", ind, "field-of", 0.75)
             continue
         if not orgs_here:
+            # 宁城县将持续壮大新能源…等产业: the region the sentence is about, else the article's
+            named = [m for m in ms if m.label == "Region" and m.end <= ind.start and not m.attrs.get("implicit")
+                     and text[m.end:m.end + 1] not in ("、", "和", "与")]
+            if named and named[0].start - s.start <= 8:
+                add(named[0], "IN_INDUSTRY", ind, "policy-of-region", 0.55)
+                continue
             focus = ctx.focus.get("Province") or ctx.focus.get("City")
             if focus is not None:
                 add(focus, "IN_INDUSTRY", ind, "policy-of-region", 0.5)

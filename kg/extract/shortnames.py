@@ -21,7 +21,7 @@ DESCRIPTORS = sorted((
     "网络", "软件", "工业制造", "工业", "制造", "实业", "发展", "投资", "控股", "贸易", "商贸", "物流",
     "化工", "建设", "工程", "环保", "环境", "医药", "药业", "乳业", "食品", "农牧业", "农业", "矿业",
     "稀土", "永磁电机", "磁材", "装备", "机械", "汽车", "钢铁", "铝业", "硅能", "光伏", "风电", "储能",
-    "股份", "集团", "进出口贸易", "进出口", "综合保税区",
+    "股份", "集团", "进出口贸易", "进出口", "综合保税区", "通信", "电信", "石油", "石化", "航空", "银行",
 ), key=len, reverse=True)
 LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "公司", "集团")
 ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
@@ -44,6 +44,14 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
         if core.startswith(form) and len(core) - len(form) >= 2:
             core = core[len(form):]
             break
+    # 中国移动通信集团内蒙古有限公司: a group's regional company goes by the group's brand
+    for form in sorted(region_forms, key=len, reverse=True):
+        if core.endswith(form) and len(core) - len(form) >= 2:
+            core = core[: -len(form)]
+            break
+    for tail in ("集团", "股份"):
+        if core.endswith(tail) and len(core) - len(tail) >= 2:
+            core = core[: -len(tail)]
     forms = set()
     brand = core
     for d in DESCRIPTORS:
