@@ -215,3 +215,26 @@ def test_facts_name_only_mentions_of_their_own_sentence(extract_text):
         for m in (f.subject, f.object):
             if not m.coref:
                 assert f.sentence.start <= m.start and m.end <= f.sentence.end, (f.predicate, m.text)
+
+
+# ------------------------------------------------------------------ anaphora as subjects
+
+def test_bare_company_opening_a_clause_is_the_article_s_company(extract_seed):
+    # “…攻克了行业痛点！”公司总经理助理裴植介绍说: 公司 is the company the article is about
+    ex = extract_seed("002", "裴植")
+    assert ("裴植", "HOLDS_POSITION", "卧龙电驱（包头）永磁电机有限公司") in facts_of(ex, "HOLDS_POSITION")
+
+
+def test_bare_company_inside_a_word_is_no_anaphor(extract_text):
+    # 子公司 and 分公司 hold 公司 without standing for anything
+    ex = extract_text("有序推广“管委会+公司”改革,打造一批园区管理制度改革示范区。")
+    assert [m for m in ex.mentions if m.coref and m.label == "Company"] == []
+
+
+def test_policy_sentence_of_a_named_region(extract_seed):
+    # 包头市以稀土产业为核心突破口: a sentence about a region gives it its industries, not the province
+    ex = extract_seed("002", "包头市以稀土产业为核心突破口")
+    here = {(f.subject.name, f.object.name) for f in ex.facts
+            if f.predicate == "IN_INDUSTRY" and "核心突破口" in f.sentence.text}
+    assert ("包头市", "稀土") in here
+    assert {subject for subject, _ in here} == {"包头市"}

@@ -16,7 +16,7 @@ ANAPHORS = {
     "项目": ("Project",), "基地": ("Project",), "工程": ("Project",),
 }
 CLAUSE_OPENERS = "，。；：！？\n"
-BARE = re.compile(r"(?:(?<=[，。；：！？\n“])|^)公司(?=[将已还也正均在于与和的目今近])")
+BARE = re.compile(r"(?:(?<=[，。；：！？\n“”])|^)公司(?=[将已还也正均在于与和的目今近]|董事长|总经理|副总经理|负责人|党委书记|总裁|经理|总工程师)")
 PATTERN = re.compile(r"(?:该|本|此)(" + "|".join(sorted(ANAPHORS, key=len, reverse=True)) + ")")
 
 
