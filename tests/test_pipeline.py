@@ -26,7 +26,7 @@ SCHEMA_ENDS = {
 }
 LABELS = {"Company", "Institution", "Region", "IndustrialPark", "Project", "Industry", "Person"}
 # What an anaphor or a local reference (该公司, 首府, 全区…) may read in the file at a mention's span.
-ANAPHOR = re.compile(r"^(?:[该本此][\u4e00-\u9fff]{1,3}|自治区|全区|我区|首府|省会|我市|全市|本市)$")
+ANAPHOR = re.compile(r"^(?:[该本此][\u4e00-\u9fff]{1,3}|公司|自治区|全区|我区|首府|省会|我市|全市|本市)$")
 
 
 def plain(s: str) -> str:
