@@ -95,15 +95,19 @@ class Store(ABC):
         self.ensure_schema()
         sent = {"nodes": 0, "relationships": 0}
         for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size):
-            self.write(batch.statement, {"rows": batch.rows})
+            self.write_batch(batch.statement, {"rows": batch.rows})
             sent[batch.kind] += len(batch.rows)
             if progress:
                 progress(batch.kind, sent[batch.kind])
         self.flush()
         return sent
 
+    def write_batch(self, statement: str, params: dict | None = None) -> None:
+        """Run one loader batch; a store may send it in the background (then `flush` waits)."""
+        self.write(statement, params)
+
     def flush(self) -> None:
-        """Wait until every write sent has been applied (stores that write in the background)."""
+        """Wait until every batch sent has been applied (stores that write in the background)."""
 
     def load_graph_dir(self, graph: str | os.PathLike, batch_size: int | None = None,
                        progress=None) -> dict[str, int]:

@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -87,6 +88,8 @@ class EmbeddedStore(Store):
         self._db: FalkorDB | None = None
         self._graph = None
         self._schema_ready = False
+        self._writer: ThreadPoolExecutor | None = None
+        self._inflight: list = []
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -115,6 +118,12 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         """Stop the server (SHUTDOWN, then SIGTERM, then SIGKILL) and release the lock. Idempotent."""
         try:
+            for f in self._inflight:  # let batches already sent finish; errors surfaced by flush()
+                f.cancel() or f.exception()
+            self._inflight = []
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
             if self._proc is not None:
                 self._stop_own_server()
         finally:
@@ -283,17 +292,39 @@ class EmbeddedStore(Store):
     def write(self, statement: str, params: dict | None = None) -> None:
         """Run one write statement; parameters go in FalkorDB's `CYPHER name=value` header, made
         here at C speed (`json.dumps`) rather than by the client's per-value Python walk."""
+        self.flush()
         self._require().query(params_header(params) + statement)
+
+    def write_batch(self, statement: str, params: dict | None = None) -> None:
+        """A loader batch: sent by a background thread, so the server applies one batch while
+        this thread prepares the next (at most two in flight; `flush()` waits for them and
+        raises the first error)."""
+        g = self._require()
+        text = params_header(params) + statement
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
+        while len(self._inflight) >= 2:
+            self._inflight.pop(0).result()
+        self._inflight.append(self._writer.submit(g.query, text))
+
+    def flush(self) -> None:
+        try:
+            while self._inflight:
+                self._inflight.pop(0).result()
+        finally:
+            self._inflight.clear()
 
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         """Run Cypher; returns column names and rows of plain Python values (nodes and
         relationships as dicts of their properties, paths as {"nodes": [...], "relationships": [...]})."""
+        self.flush()
         res = self._require().query(params_header(params) + cypher)
         columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
         return columns, [[_plain(v) for v in row] for row in res.result_set]
 
     def clear(self) -> None:
         """Drop the whole graph (indexes included) for a full rebuild."""
+        self.flush()
         g = self._require()
         try:
             g.delete()
@@ -304,9 +335,7 @@ class EmbeddedStore(Store):
         self._schema_ready = False
 
 
-# A map key as JSON writes it: `"key":` right after `{` or `,`. Inside a JSON string every `"` is
-# escaped, so `{"` / `,"` never occur there: this matches keys only.
-_JSON_KEY = re.compile(r'(?<=[{,])"([^"\\`]+)":')
+_JSON_KEY = re.compile(r'"(\w+)":')
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -332,8 +361,13 @@ def params_header(params: dict | None) -> str:
         if text is None or "\\u" in text:
             text = stringify_param_value(value)
         else:
-            text = _JSON_KEY.sub(r"`\1`:", text)
-            if '":' in text:  # a key the fast path could not quote
+            # The map keys: every `"key":` with a word-character key. Such a match is a key:
+            # inside a string every `"` is escaped, and after a string's closing quote comes `,`,
+            # `:`, `]` or `}`, never a word character. A `":` left after quoting them all is
+            # a key of other characters (or text inside a string): the slow path then.
+            for k in set(_JSON_KEY.findall(text)):
+                text = text.replace(f'"{k}":', f"`{k}`:")
+            if '":' in text:
                 text = stringify_param_value(value)
         parts.append(f"{key}={text}")
     return "CYPHER " + " ".join(parts) + " "

@@ -99,6 +99,9 @@ def merge_relationships(rel_type: str, subject_label: str | None, object_label: 
             f"WITH r, row, {fresh} SET {sets}")
 
 
+_PRIM = (str, int, float, bool)
+
+
 def _is_prim(v: Any) -> bool:
     return isinstance(v, (str, int, float, bool))
 
@@ -116,12 +119,14 @@ def clean_value(v: Any) -> Any:
 
 def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
     """Flatten a record's properties for `SET x += props`, dropping `None` and reserved keys."""
-    skip = set(skip)
     out = {}
-    for k, v in (d or {}).items():
-        if k in skip or not isinstance(k, str) or not k or "`" in k:
+    if not d:
+        return out
+    for k, v in d.items():
+        if k in skip or type(k) is not str or not k or "`" in k or '"' in k or "\\" in k:
             continue
-        v = clean_value(v)
+        if type(v) not in _PRIM:
+            v = clean_value(v)
         if v is not None:
             out[k] = v
     return out
@@ -181,19 +186,27 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
                 known_docs.add(doc_id)
                 doc_rows.append({"id": doc_id, "props": {"name": doc_id}})
 
-    rel_rows: dict[tuple[str, str | None, str | None], list[dict]] = defaultdict(list)
-    for (s, p, o), recs in _group_relations(relations).items():
-        props, spans = _relation_props(recs)
-        rel_rows[(p, label_of.get(s), label_of.get(o))].append({"s": s, "o": o, "props": props, "spans": spans})
-
+    # Nodes are sent before the relationships are worked out, so a store that writes in the
+    # background is busy with them meanwhile.
     for (label, extra), rows in node_rows.items():
         yield from _batches("nodes", merge_nodes(label, extra), rows, batch_size)
     yield from _batches("nodes", merge_nodes("Document", aliases=False), doc_rows, batch_size)
     for label, rows in mention_rows.items():
         yield from _batches("relationships", merge_relationships(MENTIONED_IN, label, "Document"),
                             rows, batch_size)
-    for (p, sl, ol), rows in rel_rows.items():
-        yield from _batches("relationships", merge_relationships(p, sl, ol), rows, batch_size)
+
+    # Relationship rows are made batch by batch, as they are sent.
+    groups: dict[tuple[str, str | None, str | None], list] = defaultdict(list)
+    for (s, p, o), recs in _group_relations(relations).items():
+        groups[(p, label_of.get(s), label_of.get(o))].append((s, o, recs))
+    for (p, sl, ol), triples in groups.items():
+        statement = merge_relationships(p, sl, ol)
+        for i in range(0, len(triples), batch_size):
+            rows = []
+            for s, o, recs in triples[i:i + batch_size]:
+                props, spans = _relation_props(recs)
+                rows.append({"s": s, "o": o, "props": props, "spans": spans})
+            yield Batch("relationships", statement, rows)
 
 
 def _group_relations(relations: Iterable[dict]) -> dict[tuple[str, str, str], list[dict]]:
@@ -203,25 +216,36 @@ def _group_relations(relations: Iterable[dict]) -> dict[tuple[str, str, str], li
     return groups
 
 
+_REL_KEYS = frozenset(("subject", "predicate", "object", "evidence", "properties"))
+_SPAN_KEYS = frozenset(("evidence",) + EVIDENCE_LISTS + MENTION_LISTS)
+
+
 def _relation_props(recs: list[dict]) -> tuple[dict, dict]:
     """One relationship's (scalar properties, evidence lists) from the export records of its triple
     (see module doc)."""
-    best = max(recs, key=lambda r: r.get("confidence") or 0.0)
-    props = clean_props(best, skip=("subject", "predicate", "object", "evidence", "properties"))
+    best = recs[0] if len(recs) == 1 else max(recs, key=lambda r: r.get("confidence") or 0.0)
+    props = clean_props(best, skip=_REL_KEYS)
     for r in recs:  # the records' own properties (HOLDS_POSITION's title), the best record's last
-        for k, v in clean_props(r.get("properties") if isinstance(r.get("properties"), dict) else None,
-                                skip=("evidence",) + EVIDENCE_LISTS).items():
-            if r is best or k not in props:
-                props[k] = v
-    seen, ev = set(), []
-    for r in recs:
-        for e in r.get("evidence") or []:
-            key = (e.get("doc"), e.get("start"), e.get("end"))
-            if key not in seen:
-                seen.add(key)
-                ev.append(e)
-    spans = {"evidence_docs": [str(e.get("doc", "")) for e in ev],
-             "evidence_starts": [int(e.get("start", -1)) for e in ev],
-             "evidence_ends": [int(e.get("end", -1)) for e in ev],
-             "evidence_texts": [str(e.get("text", "")) for e in ev]}
-    return props, spans
+        own = r.get("properties")
+        if own and isinstance(own, dict):
+            for k, v in clean_props(own, skip=_SPAN_KEYS).items():
+                if r is best or k not in props:
+                    props[k] = v
+    if len(recs) == 1 and len(best.get("evidence") or ()) <= 1:
+        ev = best.get("evidence") or []
+    else:
+        seen, ev = set(), []
+        for r in recs:
+            for e in r.get("evidence") or []:
+                key = (e.get("doc"), e.get("start"), e.get("end"))
+                if key not in seen:
+                    seen.add(key)
+                    ev.append(e)
+    docs, starts, ends, texts = [], [], [], []
+    for e in ev:
+        docs.append(str(e.get("doc", "")))
+        starts.append(int(e.get("start", -1)))
+        ends.append(int(e.get("end", -1)))
+        texts.append(str(e.get("text", "")))
+    return props, {"evidence_docs": docs, "evidence_starts": starts, "evidence_ends": ends,
+                   "evidence_texts": texts}
