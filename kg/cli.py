@@ -29,7 +29,12 @@ def _cmd_build(args) -> int:
         print(f"kg build: skipped {path}: {reason}", file=sys.stderr)
     print("\n".join(summary.lines()))
     print(f"graph written to {args.out}" + ("" if summary.stored else " (JSON Lines only, no store)"))
-    return EXIT_SKIPPED if summary.files_skipped else 0
+    status = EXIT_SKIPPED if summary.files_skipped else 0
+    if getattr(args, "neo4j_uri", None):  # kg build … --neo4j-uri: load it into Neo4j as well
+        from kg.commands import load_after_build
+
+        status = load_after_build(args) or status
+    return status
 
 
 def _cmd_stats(args) -> int:
@@ -84,6 +89,9 @@ def main(argv=None) -> int:
     from kg.rdf.cli import register as register_rdf_export
 
     register_rdf_export(sub)
+    from kg.commands import register as register_store_commands
+
+    register_store_commands(sub, b)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:

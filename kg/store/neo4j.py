@@ -1,0 +1,170 @@
+"""The Neo4j store: a Neo4j 5 server (see docker-compose.yml) through the official `neo4j` driver.
+
+It runs the loader's shared statements (`kg.store.statements`, through `Store.load`) in managed
+write transactions (`execute_write`: retried by the driver on transient errors, such as a deadlock
+or a leader switch), after the schema of `kg/store/schema/neo4j.cypher` (named uniqueness
+constraints on `id`, `IF NOT EXISTS`; Community edition, no APOC).
+
+Every failure comes out as a `StoreError` with one line saying what to do: the server cannot be
+reached, the user or password is wrong, the database does not exist, a statement was rejected.
+
+Connection settings default to the environment: NEO4J_URI, NEO4J_USER (default `neo4j`),
+NEO4J_PASSWORD (default `kgpassword`, the docker-compose default) and NEO4J_DATABASE (default:
+the server's default database, `neo4j`).
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from kg.store.base import Store, StoreError
+
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+DEFAULT_USER = "neo4j"
+DEFAULT_PASSWORD = "kgpassword"   # docker-compose.yml's NEO4J_AUTH default: neo4j/kgpassword
+
+
+def _one_line(e: BaseException) -> str:
+    msg = " ".join(str(getattr(e, "message", None) or str(e) or type(e).__name__).split())
+    m = re.search(r"\(reason \[(?:Errno -?\d+\] )?([^)\]]*)", msg)  # the socket error, not the address dump
+    return m.group(1).strip() if m else msg
+
+
+class Neo4jStore(Store):
+    """A Neo4j database reached at `uri` (bolt://, neo4j://, and their +s/+ssc forms)."""
+
+    name = "neo4j"
+    batch_size = 1000
+
+    def __init__(self, uri: str | None = None, *, user: str | None = None, password: str | None = None,
+                 database: str | None = None, batch_size: int | None = None,
+                 connection_timeout: float = 10.0, retry_time: float = 30.0):
+        self.uri = uri or os.environ.get("NEO4J_URI") or ""
+        self.user = user or os.environ.get("NEO4J_USER") or DEFAULT_USER
+        self.password = password if password is not None else os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD)
+        self.database = database or os.environ.get("NEO4J_DATABASE") or None
+        if batch_size:
+            self.batch_size = batch_size
+        self.connection_timeout = connection_timeout
+        self.retry_time = retry_time
+        self._driver = None
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, database={self.database or 'default'!r})"
+
+    @property
+    def where(self) -> str:
+        return f"Neo4j at {self.uri}" + (f" (database {self.database!r})" if self.database else "")
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def open(self) -> "Neo4jStore":
+        """Connect, check the credentials and that the database exists."""
+        if self._driver is not None:
+            return self
+        if not self.uri:
+            raise StoreError("no Neo4j URI given (use --neo4j-uri URI or set NEO4J_URI)")
+        scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
+        if scheme not in URI_SCHEMES:
+            raise StoreError(f"not a Neo4j URI: {self.uri!r} (expected bolt://HOST:7687 or neo4j://HOST:7687)")
+        import neo4j
+        from neo4j import exceptions as ne
+
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                self.uri, auth=(self.user, self.password), connection_timeout=self.connection_timeout,
+                max_transaction_retry_time=self.retry_time, user_agent="kg")
+        except (ne.ConfigurationError, ValueError, ImportError) as e:
+            raise StoreError(f"not a usable Neo4j URI {self.uri!r}: {_one_line(e)} "
+                             "(expected e.g. bolt://localhost:7687)") from None
+        try:
+            with self._session() as s:
+                s.run("RETURN 1").consume()
+        except BaseException as e:
+            self.close()
+            raise self._error(e) from None
+        return self
+
+    def close(self) -> None:
+        if self._driver is not None:
+            try:
+                self._driver.close()
+            finally:
+                self._driver = None
+
+    def _session(self):
+        if self._driver is None:
+            raise StoreError("the Neo4j store is not open; use `with Neo4jStore(uri) as store:`")
+        return self._driver.session(database=self.database) if self.database else self._driver.session()
+
+    def _error(self, e: BaseException) -> BaseException:
+        """The one-line StoreError for a driver exception (KeyboardInterrupt passes through)."""
+        from neo4j import exceptions as ne
+
+        if isinstance(e, (KeyboardInterrupt, SystemExit, StoreError)):
+            return e
+        if isinstance(e, ne.AuthError):
+            return StoreError(f"{self.where} refused user {self.user!r}: wrong user or password "
+                              "(set --user/--password or NEO4J_USER/NEO4J_PASSWORD)")
+        if isinstance(e, (ne.ServiceUnavailable, ne.SessionExpired, OSError)):
+            return StoreError(f"cannot reach {self.where}: {_one_line(e)}; is it running? "
+                              "(`docker compose up -d` starts one)")
+        code = getattr(e, "code", "") or ""
+        if code.endswith("DatabaseNotFound") or "database does not exist" in str(e).lower():
+            return StoreError(f"{self.where}: no database {self.database or 'neo4j'!r} on this server "
+                              "(create it, or pick another with --database)")
+        if isinstance(e, ne.Neo4jError):
+            return StoreError(f"{self.where} rejected a statement: {code + ': ' if code else ''}{_one_line(e)}")
+        if isinstance(e, ne.DriverError):
+            return StoreError(f"{self.where}: {type(e).__name__}: {_one_line(e)}")
+        return e
+
+    # ---- graph -----------------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """The constraints and indexes of kg/store/schema/neo4j.cypher, each in its own auto-commit
+        transaction (schema and data writes cannot share one)."""
+        try:
+            with self._session() as s:
+                for stmt in self.schema_statements():
+                    s.run(stmt).consume()
+        except BaseException as e:
+            raise self._error(e) from None
+
+    def write(self, statement: str, params: dict | None = None) -> None:
+        """One batch in one managed write transaction, retried on transient errors."""
+        def work(tx):
+            tx.run(statement, params or {}).consume()
+        try:
+            with self._session() as s:
+                s.execute_write(work)
+        except BaseException as e:
+            raise self._error(e) from None
+
+    def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        try:
+            with self._session() as s:
+                result = s.run(cypher, params or {})
+                columns = list(result.keys())
+                rows = [[_plain(v) for v in record.values()] for record in result]
+        except BaseException as e:
+            raise self._error(e) from None
+        return columns, rows
+
+
+def _plain(v: Any) -> Any:
+    """A driver value as plain Python, shaped like the embedded store's (kg.store.embedded._plain)."""
+    from neo4j.graph import Node, Path, Relationship
+
+    if isinstance(v, (Node, Relationship)):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, Path):
+        return {"nodes": [_plain(n) for n in v.nodes], "relationships": [_plain(r) for r in v.relationships]}
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if hasattr(v, "iso_format"):  # neo4j.time types
+        return v.iso_format()
+    return v
