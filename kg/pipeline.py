@@ -90,13 +90,7 @@ def build_graph_from(paths, summary: Summary | None = None) -> nx.MultiDiGraph:
     for i, a in enumerate(articles, 1):
         firsts.append(recognise(a, gazetteer))
         _progress(i, 2 * len(articles), "extracting")
-    companies: dict[str, set[str]] = {}
-    bare: set[str] = set()
-    for fp in firsts:
-        for name, regions in fp.company_names().items():
-            companies.setdefault(name, set()).update(regions)
-        bare |= fp.bare_company_names()
-    short = ShortNames(companies, bare)
+    short = corpus_short_names(firsts)
     resolver = Resolver(gazetteer)
     for i, fp in enumerate(firsts, 1):
         resolver.add(extract(fp, ingest.split_sentences(fp.article), short))
@@ -106,6 +100,17 @@ def build_graph_from(paths, summary: Summary | None = None) -> nx.MultiDiGraph:
     summary.nodes = dict(Counter(d["label"] for _, d in g.nodes(data=True)))
     summary.relationships = dict(Counter(k for _, _, k in g.edges(keys=True)))
     return g
+
+
+def corpus_short_names(firsts) -> ShortNames:
+    """The short names of every full company name, and the bare names, the first pass found."""
+    companies: dict[str, set[str]] = {}
+    bare: set[str] = set()
+    for fp in firsts:
+        for name, regions in fp.company_names().items():
+            companies.setdefault(name, set()).update(regions)
+        bare |= fp.bare_company_names()
+    return ShortNames(companies, bare)
 
 
 def _documents(articles) -> list[dict]:

@@ -15,6 +15,7 @@ import pytest
 from kg import ingest
 from kg.extract.article import extract, recognise
 from kg.extract.shortnames import ShortNames
+from kg import pipeline
 from kg.gazetteer import Gazetteer
 from kg.model import Article
 
@@ -47,14 +48,8 @@ def first_passes(seed_articles, gazetteer):
 
 @pytest.fixture(scope="session")
 def corpus_short_names(first_passes) -> ShortNames:
-    """Short names of the seeds' full company names and listed (bare) names, gathered as kg.pipeline does."""
-    companies: dict[str, set[str]] = {}
-    bare: set[str] = set()
-    for fp in first_passes:
-        for name, regions in fp.company_names().items():
-            companies.setdefault(name, set()).update(regions)
-        bare |= fp.bare_company_names()
-    return ShortNames(companies, bare)
+    """Short names of the seeds' full company names and listed (bare) names, as kg.pipeline gathers them."""
+    return pipeline.corpus_short_names(first_passes)
 
 
 def text_article(text: str, doc: str = "passage.txt", index: int = 0) -> Article:
