@@ -1,0 +1,91 @@
+"""Against a live Neo4j 5 server: load, idempotent reload, every cypher/ query with the same rows as
+the embedded store.
+
+Skipped unless NEO4J_URI is set (with NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE as needed), e.g.
+
+    docker compose up -d && NEO4J_URI=bolt://localhost:7687 python -m pytest -q tests/test_neo4j_live.py
+
+It DELETES every node of kg's labels in that database first: point it at a scratch database.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kg.model import LABELS
+from kg.query import QueryFile, parse_params, run_query
+from kg.store import EmbeddedStore, StoreError
+
+URI = os.environ.get("NEO4J_URI")
+pytestmark = pytest.mark.skipif(not URI, reason="NEO4J_URI is not set: no live Neo4j server to test against")
+
+CYPHER = Path(__file__).resolve().parent.parent / "cypher"
+
+
+@pytest.fixture(scope="module")
+def neo(built):
+    from kg.store.neo4j import Neo4jStore
+
+    with Neo4jStore(URI) as db:
+        for label in LABELS:
+            db.write(f"MATCH (n:`{label}`) DETACH DELETE n")
+        yield db
+
+
+def _load(db, built):
+    from kg.commands import load_graph
+
+    return load_graph(built.out, db, verbose=False)
+
+
+
+
+def test_load_matches_the_embedded_store(neo, built):
+    _load(neo, built)
+    with EmbeddedStore(built.out / "store") as emb:
+        expected = emb.counts()
+    assert neo.counts() == expected
+
+
+def test_reload_is_idempotent(neo, built):
+    before = neo.counts()
+    _load(neo, built)
+    assert neo.counts() == before
+    _, rows = neo.query("MATCH ()-[r]->() WHERE type(r) <> 'MENTIONED_IN' "
+                        "RETURN sum(size(r.evidence_docs)) AS n")
+    assert rows[0][0] == sum(len({(e["doc"], e["start"], e["end"]) for e in r["evidence"]})
+                             for r in {(x["subject"], x["predicate"], x["object"]): x for x in built.relations}.values())
+
+
+def test_schema_has_the_constraints(neo):
+    _, rows = neo.query("SHOW CONSTRAINTS YIELD name RETURN name")
+    assert {f"kg_{n}_id" for n in ("company", "region", "document")} <= {r[0] for r in rows}
+
+
+@pytest.mark.parametrize("path", sorted(CYPHER.glob("*.cypher")), ids=lambda p: p.stem)
+def test_every_query_gives_the_embedded_rows(neo, built, path):
+    q = QueryFile.parse(path.read_text("utf-8"), path.stem, path)
+    params = parse_params(__import__("re").findall(r"--param (\S+)", q.example))
+    _, got = run_query(q, params, store=neo)
+    with EmbeddedStore(built.out / "store") as emb:
+        _, want = run_query(q, params, store=emb)
+
+    def norm(rows):
+        return sorted(repr([sorted(v, key=repr) if isinstance(v, list) else v for v in r]) for r in rows)
+    assert norm(got) == norm(want)
+
+
+def test_wrong_password_is_one_line():
+    from kg.store.neo4j import Neo4jStore
+
+    with pytest.raises(StoreError, match="wrong user or password"):
+        Neo4jStore(URI, password="not-the-password-" + os.urandom(4).hex()).open()
+
+
+def test_missing_database_is_one_line():
+    from kg.store.neo4j import Neo4jStore
+
+    with pytest.raises(StoreError, match="no database"):
+        Neo4jStore(URI, database="nosuchdb" + os.urandom(3).hex()).open()
