@@ -145,7 +145,7 @@ def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise BuildError(f"another kg build is still writing {out}; try again when it has finished")
+                raise BuildError(f"another kg build is still writing {out}; try again when it has finished") from None
             time.sleep(0.2)
 
 

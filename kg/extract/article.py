@@ -135,7 +135,6 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
 def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None) -> ArticleExtraction:
     article, text, toks = first.article, first.article.text, first.tokens
     names = list(first.names)
-    occupied = names + first.regions
     if short_names is not None:
         for i, m in enumerate(names):
             split = short_names.split_owner(m) if m.label == "Project" else None

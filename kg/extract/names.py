@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kg.extract import lexicon as lx
-from kg.extract.tokens import OPEN_BRACKETS, PUNCT, Tokens
+from kg.extract.tokens import OPEN_BRACKETS, Tokens
 from kg.model import Mention
 
 SUFFIX_LABEL: dict[str, str] = {}
@@ -24,7 +24,7 @@ SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
 ABBREVIATED_INSTITUTIONS = {
     "国务院", "工信部", "发改委", "国家发改委", "科技部", "商务部", "财政部", "教育部", "农业农村部",
     "生态环境部", "自然资源部", "交通运输部", "住建部", "人社部", "民政部", "水利部", "国资委",
-    "国家能源局", "海关总署", "市场监管总局", "国家统计局", "工信厅", "发改委", "科技厅", "住建厅",
+    "国家能源局", "海关总署", "市场监管总局", "国家统计局", "工信厅", "科技厅", "住建厅",
     "卫健委", "商务厅", "财政厅", "教育厅", "农牧厅", "能源局", "统计局",
 }
 

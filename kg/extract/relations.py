@@ -51,7 +51,7 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
         ms = [m for m in ctx.mentions if _in(s, m)]
         if not ms:
             continue
-        add = lambda subj, pred, obj, rule, conf: facts.append(Fact(subj, pred, obj, rule, conf, s))
+        add = _adder(facts, s)
         _names(ctx, s, ms, add)
         _located(ctx, s, ms, add)
         _park_prefix(ms, add)
@@ -62,6 +62,13 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
         _positions(ctx, s, ms, add)
         _industries(ctx, s, ms, add)
     return [f for f in facts if f.subject is not f.object and f.subject.name != f.object.name]
+
+
+def _adder(facts: list[Fact], sentence: Sentence):
+    """The `add` each rule calls: a fact read from `sentence`."""
+    def add(subj, pred, obj, rule, conf):
+        facts.append(Fact(subj, pred, obj, rule, conf, sentence))
+    return add
 
 
 def _names(ctx, s, ms, add):
@@ -120,7 +127,7 @@ def _located(ctx, s, ms, add):
 
 def _park_prefix(ms, add):
     """某高新区光伏玻璃项目: a project named right after a park is in that park."""
-    for a, b in zip(ms, ms[1:]):
+    for a, b in zip(ms, ms[1:], strict=False):
         if a.label == "IndustrialPark" and b.label == "Project" and a.end == b.start and not a.coref:
             add(b, "LOCATED_IN", a, "park-prefix", 0.75)
 
@@ -185,7 +192,7 @@ def _orgs_after(ms, text, pos):
 
 def _cooperates(ctx, s, ms, add):
     text = ctx.text
-    for i, m in enumerate(ms):
+    for m in ms:
         if m.label not in ORGS:
             continue
         after = text[m.end:m.end + 1]
@@ -299,8 +306,7 @@ def _industries(ctx, s, ms, add):
     inds = [m for m in ms if m.label == "Industry"]
     if not inds:
         return
-    subjects = [m for m in ms if m.label in ("Company", "Project", "IndustrialPark") or
-                (m.label == "Institution" and False)]
+    subjects = [m for m in ms if m.label in ("Company", "Project", "IndustrialPark")]
     orgs_here = [m for m in ms if m.label in ORGS]
     for ind in inds:
         prev = [m for m in ms if m.end == ind.start and m.label == "Region"]
