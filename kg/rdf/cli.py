@@ -41,29 +41,28 @@ def register(sub) -> None:
     where = r.add_mutually_exclusive_group()
     where.add_argument("--graph", default="out", metavar="DIR", help="the built graph's folder (default: out/)")
     where.add_argument("--neo4j-uri", metavar="URI", help="read a Neo4j database instead of the embedded store")
+    r.add_argument("--neo4j-user", metavar="USER", help="Neo4j user (with --neo4j-uri)")
+    r.add_argument("--neo4j-password", metavar="PASSWORD", help="Neo4j password (with --neo4j-uri)")
     r.add_argument("--validate", action="store_true", help="check the export against the SHACL shapes")
     r.set_defaults(func=run)
 
 
 @contextlib.contextmanager
-def open_store(graph: str | None, neo4j_uri: str | None):
-    """The store to read, as anything with `query(cypher, params)`."""
+def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = None, password: str | None = None):
+    """The store to read (kg.store's common interface: `query(cypher, params)`)."""
+    from kg.store import open_store
+
     if neo4j_uri:
         try:
-            from kg.store.neo4j import Neo4jStore  # noqa: F401  (lands with the Neo4j store)
-        except ImportError:
-            raise _Fail("reading Neo4j (--neo4j-uri) is not available until the Neo4j store lands; "
-                        "use --graph DIR") from None
-        with Neo4jStore(neo4j_uri) as db:
-            yield db
-        return
-    from kg.store import EmbeddedStore
-
-    folder = Path(graph or "out")
-    store_dir = folder / "store"
-    if not store_dir.is_dir():
-        raise _Fail(f"{folder} holds no graph store (run `kg build PATH --out {folder}` first)")
-    with EmbeddedStore(store_dir) as db:
+            db = open_store(neo4j_uri=neo4j_uri, user=user, password=password)
+        except ImportError as e:
+            raise _Fail(f"reading Neo4j (--neo4j-uri) is not available: {e}; use --graph DIR") from None
+    else:
+        folder = Path(graph or "out")
+        if not (folder / "store").is_dir():
+            raise _Fail(f"{folder} holds no graph store (run `kg build PATH --out {folder}` first)")
+        db = open_store(graph=folder)
+    with db:
         yield db
 
 
@@ -89,7 +88,7 @@ def run(args) -> int:
         base = writer.check_base(args.base)
         if args.output:
             out, tmp, target = _open_output(args.output)
-        with open_store(args.graph, args.neo4j_uri) as db:
+        with open_source(args.graph, args.neo4j_uri, args.neo4j_user, args.neo4j_password) as db:
             if not _has_graph(db):
                 raise _Fail(f"{args.neo4j_uri or args.graph} holds an empty graph; nothing to export")
             n = writer.write(db, out or sys.stdout, fmt, base)
