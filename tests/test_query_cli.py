@@ -72,3 +72,15 @@ def test_parse_params():
     with pytest.raises(QueryError):
         parse_params(["=1"])
     assert resolve("MATCH (n) WHERE n.id = $id RETURN n.name").params == {"id": None}
+
+
+def test_example_query_api_runs(built):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NEO4J_URI"}
+    proc = subprocess.run([sys.executable, str(root / "examples" / "query_api.py"), str(built.out)],
+                          capture_output=True, text=True, timeout=120, cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert HESHENG in proc.stdout and "parks" not in proc.stderr
