@@ -54,8 +54,9 @@ class Relationship:
     properties: dict = field(default_factory=dict)  # e.g. HOLDS_POSITION's title
 
 
-def _pages(store: Queryable, cypher: str, keys: int, page: int) -> Iterator[list]:
+def _pages(store: Queryable, cypher: str, keys: int, page: int | None) -> Iterator[list]:
     """Rows of `cypher` (which takes $a, $b, $limit and returns its `keys` sort keys first)."""
+    page = page or PAGE
     after = [""] * keys
     while True:
         params = {"a": after[0], "b": after[-1], "limit": page}
@@ -70,10 +71,10 @@ def documents(store: Queryable) -> list[dict]:
     """Every Document node's properties (few: one per source file), by id."""
     return [props for _, props in _pages(
         store, "MATCH (d:Document) WHERE d.id > $a RETURN d.id, properties(d) ORDER BY d.id LIMIT $limit",
-        1, PAGE)]
+        1, None)]
 
 
-def nodes(store: Queryable, labels=ENTITY_LABELS, page: int = PAGE) -> Iterator[Node]:
+def nodes(store: Queryable, labels=ENTITY_LABELS, page: int | None = None) -> Iterator[Node]:
     for label in labels:
         cypher = (f"MATCH (n:`{label}`) WHERE n.id > $a RETURN n.id, labels(n), properties(n) "
                   f"ORDER BY n.id LIMIT $limit")
@@ -85,7 +86,7 @@ def nodes(store: Queryable, labels=ENTITY_LABELS, page: int = PAGE) -> Iterator[
             yield Node(str(nid), label, list(node_labels), str(name), [str(a) for a in aliases], props)
 
 
-def mentions(store: Queryable, page: int = PAGE) -> Iterator[tuple[str, str]]:
+def mentions(store: Queryable, page: int | None = None) -> Iterator[tuple[str, str]]:
     """(entity id, document id) of every MENTIONED_IN relationship."""
     cypher = ("MATCH (a)-[:MENTIONED_IN]->(d:Document) WHERE a.id > $a OR (a.id = $a AND d.id > $b) "
               "RETURN a.id, d.id ORDER BY a.id, d.id LIMIT $limit")
@@ -93,7 +94,7 @@ def mentions(store: Queryable, page: int = PAGE) -> Iterator[tuple[str, str]]:
         yield str(a), str(d)
 
 
-def relationships(store: Queryable, types=RELATION_TYPES, page: int = PAGE) -> Iterator[Relationship]:
+def relationships(store: Queryable, types=RELATION_TYPES, page: int | None = None) -> Iterator[Relationship]:
     for rel_type in types:
         cypher = (f"MATCH (a)-[r:`{rel_type}`]->(b) WHERE a.id > $a OR (a.id = $a AND b.id > $b) "
                   f"RETURN a.id, b.id, properties(r) ORDER BY a.id, b.id LIMIT $limit")
