@@ -92,6 +92,9 @@ def main(argv=None) -> int:
     from kg.commands import register as register_store_commands
 
     register_store_commands(sub, b)
+    from kg.browse.server import register as register_browse
+
+    register_browse(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:

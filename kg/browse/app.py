@@ -1,0 +1,328 @@
+"""What the browser page asks the graph, as plain functions of an open store: search, a node's
+details, its neighbours, a relationship's evidence, the starting views and the query box.
+
+Every answer is JSON-ready. Nodes are `{id, label, labels, name, properties}` (label: the main
+label, Region for Region:City), relationships `{id, from, to, type, confidence, rule, source,
+title}` with id `subject|TYPE|object` (the loader keeps one relationship per triple). The Cypher
+here is the common Cypher of FalkorDB and Neo4j 5, like `cypher/`.
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from kg.browse.readonly import Collector, ReadOnlyRunner, WriteRefused, _json_safe, edge_record, main_label
+from kg.store.base import Store, StoreError
+
+# Colours and captions per label; neo4j/style.grass gives Neo4j Browser the same.
+LABELS = OrderedDict([
+    ("Company", "#4C8EDA"),
+    ("IndustrialPark", "#C990C0"),
+    ("Project", "#F16667"),
+    ("Institution", "#8DCC93"),
+    ("Region", "#F79767"),
+    ("Industry", "#FFC454"),
+    ("Person", "#57C7E3"),
+    ("Document", "#A5ABB6"),
+])
+REL_TYPES = ["LOCATED_IN", "PART_OF", "SUBSIDIARY_OF", "DEVELOPS", "COOPERATES_WITH", "SERVES",
+             "IN_INDUSTRY", "HOLDS_POSITION"]
+EXPAND_PAGE = 25          # neighbours per expansion; the page asks for more with "show more"
+SEARCH_PER_LABEL = 12
+MAX_GRAPH_NODES = 5000    # a query's graph is cut here (the page stays responsive up to this)
+
+_NODE = "labels({v}) AS {v}_labels, properties({v}) AS {v}_props"
+_REL = "type(r) AS type, r.confidence AS confidence, r.rule AS rule, r.source AS source, r.title AS title"
+# One relationship with both ends: what the views and expansions return.
+_TRIPLE = f"{_NODE.format(v='a')}, {_REL}, {_NODE.format(v='b')}"
+
+
+def node_record(labels, props: dict) -> dict:
+    props = _json_safe(props or {})
+    return {"id": str(props.get("id")), "label": main_label(labels), "labels": list(labels or []),
+            "name": props.get("name") or str(props.get("id")), "properties": props}
+
+
+class SourceIndex:
+    """The sentences of the source articles (from `--sources`), to show a mention in its sentence:
+    per file, the file-offset span, text and article title of every sentence."""
+
+    def __init__(self, paths):
+        self.paths = [Path(p) for p in paths]
+        self._docs: dict[str, tuple[list[int], list[tuple[int, int, str, str]]]] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        from kg import ingest
+
+        docs: dict[str, list[tuple[int, int, str, str]]] = {}
+        for a in ingest.iter_articles(self.paths):
+            for s in ingest.split_sentences(a):
+                fs, fe = a.file_span(s.start, s.end)
+                docs.setdefault(a.doc, []).append((fs, fe, s.text, a.title))
+        out = {}
+        for doc, sents in docs.items():
+            sents.sort()
+            out[doc] = ([s[0] for s in sents], sents)
+        return out
+
+    def sentence(self, doc: str, start: int) -> tuple[str, str] | None:
+        """(sentence, article title) holding file offset `start` of `doc`, if the sources have it."""
+        with self._lock:
+            if self._docs is None:
+                self._docs = self._load()
+        found = self._docs.get(doc)
+        if not found:
+            return None
+        starts, sents = found
+        i = bisect.bisect_right(starts, start) - 1
+        if i >= 0 and sents[i][0] <= start < sents[i][1]:
+            return sents[i][2], sents[i][3]
+        return None
+
+
+class Browser:
+    """The page's questions, answered from an open store (one query at a time)."""
+
+    def __init__(self, store: Store, where: str = "", sources=None, timeout_ms: int = 15000):
+        self.store = store
+        self.where = where
+        self.runner = ReadOnlyRunner(store, timeout_ms)
+        self.sources = SourceIndex(sources) if sources else None
+        self._lock = threading.Lock()
+
+    def _q(self, cypher: str, params: dict | None = None) -> list[list]:
+        with self._lock:
+            return self.store.query(cypher, params)[1]
+
+    def _triples(self, cypher: str, params: dict | None = None) -> tuple[dict, dict]:
+        nodes, edges = {}, {}
+        for al, ap, t, conf, rule, source, title, bl, bp in self._q(cypher, params):
+            a, b = node_record(al, ap), node_record(bl, bp)
+            nodes.setdefault(a["id"], a)
+            nodes.setdefault(b["id"], b)
+            e = edge_record(a["id"], t, b["id"], {"confidence": conf, "rule": rule, "source": source, "title": title})
+            edges.setdefault(e["id"], e)
+        return nodes, edges
+
+    # ---- the page's questions ---------------------------------------------------------------
+
+    def meta(self) -> dict:
+        from kg.query import QueryFile, library
+
+        with self._lock:
+            counts = self.store.counts()
+        nodes = {k: v for k, v in counts["nodes"].items() if k not in ("Province", "City", "County")}
+        rels = {k: v for k, v in counts["relationships"].items() if k != "MENTIONED_IN"}
+        queries = []
+        for name, path in library().items():
+            q = QueryFile.parse(path.read_text("utf-8"), name, path)
+            queries.append({"name": name, "title": q.title, "params": _json_safe(q.params),
+                            "descriptions": q.descriptions, "example": q.example})
+        labels = [{"label": l, "color": c, "count": nodes.get(l, 0)} for l, c in LABELS.items()]
+        labels += [{"label": l, "color": "#A5ABB6", "count": n} for l, n in nodes.items() if l not in LABELS]
+        types = [{"type": t, "count": rels.get(t, 0)} for t in REL_TYPES]
+        types += [{"type": t, "count": n} for t, n in rels.items() if t not in REL_TYPES]
+        return {"where": self.where, "labels": labels, "types": types, "queries": queries,
+                "sources": bool(self.sources), "expand_page": EXPAND_PAGE, "max_graph_nodes": MAX_GRAPH_NODES}
+
+    def search(self, text: str) -> dict:
+        text = (text or "").strip()
+        if not text:
+            return {"query": text, "groups": []}
+        rows = self._q(
+            "MATCH (n) WHERE NOT n:Document AND (toLower(n.name) CONTAINS $t OR "
+            "any(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS $t)) "
+            "RETURN labels(n) AS labels, properties(n) AS props", {"t": text.lower()})
+        groups: dict[str, list] = {}
+        for labels, props in rows:
+            n = node_record(labels, props)
+            n["matched"] = next((a for a in [n["name"], *(props.get("aliases") or [])]
+                                 if text.lower() in str(a).lower()), n["name"])
+            groups.setdefault(n["label"], []).append(n)
+        order = list(LABELS)
+        out = []
+        for label in sorted(groups, key=lambda l: order.index(l) if l in order else len(order)):
+            items = sorted(groups[label], key=lambda n: (not n["name"].startswith(text), len(n["name"]), n["name"]))
+            out.append({"label": label, "color": LABELS.get(label, "#A5ABB6"), "total": len(items),
+                        "items": items[:SEARCH_PER_LABEL]})
+        return {"query": text, "groups": out}
+
+    def node(self, nid: str) -> dict:
+        rows = self._q("MATCH (n {id: $id}) RETURN labels(n), properties(n)", {"id": nid})
+        if not rows:
+            raise LookupError(f"no node with id {nid!r}")
+        n = node_record(*rows[0])
+        degrees = {t: c for t, c in self._q(
+            "MATCH (n {id: $id})-[r]-() WHERE type(r) <> 'MENTIONED_IN' RETURN type(r), count(*)", {"id": nid})}
+        mentions = []
+        for doc, title, starts, ends in self._q(
+                "MATCH (n {id: $id})-[m:MENTIONED_IN]->(d:Document) "
+                "RETURN d.id, d.title, m.starts, m.ends ORDER BY d.id", {"id": nid}):
+            for s, e in zip(starts or [], ends or []):
+                m = {"doc": doc, "document_title": title, "start": s, "end": e, "sentence": None, "article": None}
+                if self.sources:
+                    found = self.sources.sentence(doc, s)
+                    if found:
+                        m["sentence"], m["article"] = found
+                mentions.append(m)
+        # The evidence sentences of its facts that name it: what the graph read about it.
+        names = [n["name"], *(n["properties"].get("aliases") or [])]
+        seen, sentences = set(), []
+        for docs, starts, texts in self._q(
+                "MATCH (n {id: $id})-[r]-() WHERE type(r) <> 'MENTIONED_IN' "
+                "RETURN r.evidence_docs, r.evidence_starts, r.evidence_texts", {"id": nid}):
+            for d, s, t in zip(docs or [], starts or [], texts or []):
+                if (d, s) not in seen and any(x and x in t for x in names):
+                    seen.add((d, s))
+                    sentences.append({"doc": d, "start": s, "text": t})
+        for m in mentions:
+            if m["sentence"] and (m["doc"], m["sentence"]) not in seen:
+                seen.add((m["doc"], m["sentence"]))
+        titles = self._titles({s["doc"] for s in sentences})
+        for s in sentences:
+            s["document_title"] = titles.get(s["doc"])
+        sentences.sort(key=lambda s: (s["doc"], s["start"]))
+        return {"node": n, "degrees": degrees, "mentions": mentions, "sentences": sentences}
+
+    def _titles(self, docs) -> dict[str, str]:
+        if not docs:
+            return {}
+        return {d: t for d, t in self._q("MATCH (d:Document) WHERE d.id IN $docs RETURN d.id, d.title",
+                                         {"docs": sorted(docs)})}
+
+    def expand(self, nid: str, skip: int = 0, limit: int = EXPAND_PAGE) -> dict:
+        """The neighbours of a node (facts only, no documents), `limit` from `skip`, in a stable
+        order (relationship type, then name), with how many there are in all."""
+        total = self._q("MATCH (n {id: $id})-[r]-(m) WHERE type(r) <> 'MENTIONED_IN' RETURN count(r)",
+                        {"id": nid})[0][0]
+        rows = self._q(
+            "MATCH (n {id: $id})-[r]-(m) WHERE type(r) <> 'MENTIONED_IN' "
+            f"RETURN startNode(r) = n AS out, labels(m), properties(m), {_REL} "
+            "ORDER BY type, m.name, m.id SKIP $skip LIMIT $limit",
+            {"id": nid, "skip": int(skip), "limit": int(limit)})
+        nodes, edges = [], []
+        for out, ml, mp, t, conf, rule, source, title in rows:
+            m = node_record(ml, mp)
+            nodes.append(m)
+            a, b = (nid, m["id"]) if out else (m["id"], nid)
+            edges.append(edge_record(a, t, b, {"confidence": conf, "rule": rule, "source": source, "title": title}))
+        return {"id": nid, "nodes": nodes, "edges": edges, "skip": skip, "total": total,
+                "more": max(0, total - skip - len(rows))}
+
+    def edge(self, eid: str) -> dict:
+        try:
+            src, rtype, dst = eid.split("|")
+        except ValueError:
+            raise LookupError(f"not a relationship id: {eid!r} (subject|TYPE|object)") from None
+        rows = self._q("MATCH (a {id: $a})-[r]->(b {id: $b}) WHERE type(r) = $t "
+                       "RETURN labels(a), properties(a), properties(r), labels(b), properties(b)",
+                       {"a": src, "b": dst, "t": rtype})
+        if not rows:
+            raise LookupError(f"no relationship {eid!r}")
+        al, ap, rp, bl, bp = rows[0]
+        a, b = node_record(al, ap), node_record(bl, bp)
+        docs, starts = rp.get("evidence_docs") or [], rp.get("evidence_starts") or []
+        ends, texts = rp.get("evidence_ends") or [], rp.get("evidence_texts") or []
+        titles = self._titles(set(docs))
+        evidence = [{"doc": d, "document_title": titles.get(d), "start": s, "end": e, "text": t}
+                    for d, s, e, t in zip(docs, starts, ends, texts)]
+        props = {k: v for k, v in rp.items() if not k.startswith("evidence_")}
+        return {"edge": edge_record(src, rtype, dst, rp), "from": a, "to": b,
+                "properties": _json_safe(props), "evidence": evidence}
+
+    def view(self, name: str) -> dict:
+        if name == "parks":
+            # The headline: every industrial park with its companies, located in it or developing
+            # a project there, and the parks' own hierarchy.
+            nodes, edges = self._triples(
+                f"MATCH (a:Company)-[r:LOCATED_IN]->(b:IndustrialPark) RETURN {_TRIPLE}")
+            for cypher in (f"MATCH (a:Company)-[r:DEVELOPS]->(b:Project)-[:LOCATED_IN]->(:IndustrialPark) RETURN {_TRIPLE}",
+                           f"MATCH (:Company)-[:DEVELOPS]->(a:Project)-[r:LOCATED_IN]->(b:IndustrialPark) RETURN {_TRIPLE}",
+                           f"MATCH (a:IndustrialPark)-[r:PART_OF]->(b:IndustrialPark) RETURN {_TRIPLE}"):
+                n2, e2 = self._triples(cypher)
+                nodes.update(n2)
+                edges.update(e2)
+            for labels, props in self._q("MATCH (p:IndustrialPark) RETURN labels(p), properties(p)"):
+                n = node_record(labels, props)
+                nodes.setdefault(n["id"], n)
+            title = "Industrial parks and their companies"
+        elif name == "regions":
+            nodes, edges = self._triples(f"MATCH (a:Region)-[r:PART_OF]->(b:Region) RETURN {_TRIPLE}")
+            for labels, props in self._q("MATCH (p:Region) RETURN labels(p), properties(p)"):
+                n = node_record(labels, props)
+                nodes.setdefault(n["id"], n)
+            title = "Region tree"
+        else:
+            raise LookupError(f"no view {name!r} (parks, regions)")
+        return {"view": name, "title": title, "nodes": list(nodes.values()), "edges": list(edges.values())}
+
+    def query(self, cypher: str | None = None, name: str | None = None, params: dict | None = None) -> dict:
+        """Run read-only Cypher or a named query of cypher/; rows for the table, and the graph the
+        rows hold (their nodes and relationships; for rows of names and ids, the nodes they name
+        and the relationships among them)."""
+        from kg.query import QueryError, QueryFile, library, parse_value
+
+        if name:
+            lib = library()
+            if name not in lib:
+                raise LookupError(f"no query named {name!r} in cypher/ (there are: {', '.join(lib)})")
+            q = QueryFile.parse(lib[name].read_text("utf-8"), name, lib[name])
+        else:
+            q = QueryFile.parse(cypher or "")
+        given = {k: parse_value(v) if isinstance(v, str) else v for k, v in (params or {}).items()
+                 if not (isinstance(v, str) and v == "" and q.params.get(k) is not None)}
+        try:
+            bound = q.bind(given)
+        except QueryError as e:
+            raise ValueError(str(e)) from None
+        with self._lock:
+            columns, rows, col, truncated = self.runner.run(q.cypher, bound)
+        note = ""
+        if not col.nodes:
+            col, note = self._named_graph(rows), "nodes named in the result and the relationships among them"
+        nodes = list(col.nodes.values())
+        if len(nodes) > MAX_GRAPH_NODES:
+            keep = {n["id"] for n in nodes[:MAX_GRAPH_NODES]}
+            nodes = nodes[:MAX_GRAPH_NODES]
+            col.edges = {k: e for k, e in col.edges.items() if e["from"] in keep and e["to"] in keep}
+            note = (note + "; " if note else "") + f"graph cut at {MAX_GRAPH_NODES} nodes"
+        return {"name": q.name, "title": q.title, "cypher": q.cypher, "params": _json_safe(bound),
+                "columns": columns, "rows": rows, "truncated": truncated,
+                "graph": {"nodes": nodes, "edges": list(col.edges.values()), "note": note}}
+
+    def _named_graph(self, rows) -> Collector:
+        values: set[str] = set()
+
+        def walk(v):
+            if isinstance(v, str):
+                values.add(v)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+            elif isinstance(v, dict):
+                for x in v.values():
+                    walk(x)
+        walk(rows)
+        col = Collector()
+        if not values:
+            return col
+        vals = sorted(values)
+        for labels, props in self._q(
+                "MATCH (n) WHERE NOT n:Document AND (n.id IN $v OR n.name IN $v) "
+                f"RETURN labels(n), properties(n) LIMIT {MAX_GRAPH_NODES + 1}", {"v": vals}):
+            n = node_record(labels, props)
+            col.nodes.setdefault(n["id"], n)
+        if col.nodes:
+            ids = sorted(col.nodes)
+            _, edges = self._triples(
+                f"MATCH (a)-[r]->(b) WHERE a.id IN $ids AND b.id IN $ids AND type(r) <> 'MENTIONED_IN' "
+                f"RETURN {_TRIPLE}", {"ids": ids})
+            col.edges = edges
+        return col
+
+
+__all__ = ["Browser", "LABELS", "REL_TYPES", "SourceIndex", "StoreError", "WriteRefused"]

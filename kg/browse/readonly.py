@@ -1,0 +1,266 @@
+"""Read-only Cypher for the browser: a keyword check on the query's text, then a store path that
+cannot write either (FalkorDB's GRAPH.RO_QUERY, a Neo4j read transaction), so the page never
+changes the graph whatever it sends.
+
+`check_read_only(cypher)` raises `WriteRefused` with a message for the page;
+`ReadOnlyRunner(store).run(cypher, params)` returns columns, JSON-safe rows and the graph the
+result holds (nodes with their labels, relationships with their ends).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from kg.store.base import Store, StoreError
+
+# Clauses and procedures that change the graph or reach outside it.
+_WRITE_WORDS = re.compile(
+    r"(?<![\w.$`])(CREATE|MERGE|SET|DETACH\s+DELETE|DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|ALTER|RENAME|GRANT|DENY|REVOKE"
+    r"|START\s+DATABASE|STOP\s+DATABASE|TERMINATE|USE)(?![\w`])", re.I)
+_CALL = re.compile(r"(?<![\w.$`])CALL\s*(\{|[\w.`]+)", re.I)
+# Procedures that only read (FalkorDB's and Neo4j's schema listings, full-text search).
+_READ_PROCEDURES = {
+    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.indexes", "db.constraints",
+    "db.schema.visualization", "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
+    "db.idx.fulltext.querynodes", "db.index.fulltext.querynodes", "db.index.fulltext.queryrelationships",
+    "dbms.components", "algo.bfs",
+}
+
+
+class WriteRefused(ValueError):
+    """The query would change the graph (or could not be shown to be read-only)."""
+
+
+def strip_literals(cypher: str) -> str:
+    """The query with string literals, comments and backtick-quoted names blanked out, so a
+    keyword inside '…' or `…` is not mistaken for a clause."""
+    out, i, n = [], 0, len(cypher)
+    while i < n:
+        c = cypher[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and cypher[j] != c:
+                j += 2 if cypher[j] == "\\" and c != "`" else 1
+            out.append(c + " " * max(0, min(j, n) - i - 1) + (c if j < n else ""))
+            i = j + 1
+        elif cypher.startswith("//", i):
+            j = cypher.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif cypher.startswith("/*", i):
+            j = cypher.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(" " * (j - i))
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def check_read_only(cypher: str) -> None:
+    """Raise WriteRefused unless `cypher` is one statement that only reads."""
+    text = strip_literals(cypher)
+    if not text.strip():
+        raise WriteRefused("the query is empty")
+    if ";" in text.strip().rstrip(";"):
+        raise WriteRefused("one statement at a time, please (the query holds a `;` between statements)")
+    m = _WRITE_WORDS.search(text)
+    if m:
+        word = " ".join(m.group(1).upper().split())
+        raise WriteRefused(f"refused: {word} would change the graph, and the browser only reads it "
+                           "(use `kg build` / `kg load` to change the graph)")
+    for m in _CALL.finditer(text):
+        proc = m.group(1).replace("`", "").lower()
+        if proc == "{":
+            continue  # a subquery: its clauses were checked above
+        if proc not in _READ_PROCEDURES:
+            raise WriteRefused(f"refused: CALL {m.group(1)} is not a procedure the browser knows to be "
+                               f"read-only (allowed: {', '.join(sorted(_READ_PROCEDURES))})")
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def main_label(labels) -> str:
+    """A node's label for colours and legends: Region for Region:City, the first otherwise."""
+    labels = list(labels or [])
+    for l in labels:
+        if l not in ("Province", "City", "County"):
+            return l
+    return labels[0] if labels else ""
+
+
+class Collector:
+    """Gathers the nodes and relationships found in query results, keyed the way the page keys
+    them: nodes by their `id` property, relationships by `subject|TYPE|object`."""
+
+    def __init__(self):
+        self.nodes: dict[str, dict] = {}
+        self.edges: dict[str, dict] = {}
+        self.internal: dict[Any, str] = {}     # store-internal node id → our id
+        self.pending: list[tuple[Any, str, Any, dict]] = []  # edges whose ends were not seen yet
+
+    def node(self, internal, labels, props: dict) -> dict:
+        nid = str(props.get("id", f"_{internal}"))
+        self.internal[internal] = nid
+        if nid not in self.nodes:
+            self.nodes[nid] = {"id": nid, "label": main_label(labels), "labels": list(labels),
+                               "name": props.get("name", nid), "properties": _json_safe(props)}
+        return {"id": nid, "labels": list(labels), **_json_safe(props)}
+
+    def edge(self, src, rtype: str, dst, props: dict) -> dict:
+        self.pending.append((src, rtype, dst, props))
+        return {"type": rtype, **_json_safe(props)}
+
+    def resolve(self, lookup) -> None:
+        """Turn pending relationships into edges; `lookup(internal ids)` names ends not in the
+        result (returns {internal: node dict as from `node`})."""
+        missing = {x for s, _, d, _ in self.pending for x in (s, d) if x not in self.internal}
+        if missing:
+            lookup(missing)
+        for s, t, d, props in self.pending:
+            a, b = self.internal.get(s), self.internal.get(d)
+            if a is None or b is None:
+                continue
+            key = f"{a}|{t}|{b}"
+            self.edges.setdefault(key, edge_record(a, t, b, props))
+        self.pending = []
+
+
+def edge_record(src: str, rtype: str, dst: str, props: dict) -> dict:
+    return {"id": f"{src}|{rtype}|{dst}", "from": src, "to": dst, "type": rtype,
+            "confidence": props.get("confidence"), "rule": props.get("rule"),
+            "source": props.get("source"), "title": props.get("title")}
+
+
+class ReadOnlyRunner:
+    """Runs Cypher on a store through a path that cannot write, keeping node labels and
+    relationship ends (which `Store.query`'s plain values drop)."""
+
+    def __init__(self, store: Store, timeout_ms: int = 15000):
+        self.store = store
+        self.timeout_ms = timeout_ms
+        self.kind = _kind(store)
+
+    def run(self, cypher: str, params: dict | None = None, max_rows: int = 10000):
+        """(columns, rows, Collector, truncated) of a read-only query; WriteRefused for a write."""
+        check_read_only(cypher)
+        if self.kind == "falkordb":
+            return self._falkordb(cypher, params, max_rows)
+        if self.kind == "neo4j":
+            return self._neo4j(cypher, params, max_rows)
+        cols, rows = self.store.query(cypher, params)
+        return cols, [_json_safe(r) for r in rows[:max_rows]], Collector(), len(rows) > max_rows
+
+    # FalkorDB: GRAPH.RO_QUERY, which the server refuses to run if the query writes.
+    def _falkordb(self, cypher, params, max_rows):
+        from falkordb.edge import Edge
+        from falkordb.node import Node
+        from falkordb.path import Path as FPath
+
+        from kg.store.embedded import params_header
+
+        graph = self.store._require()
+        self.store.flush()
+        res = graph.ro_query(params_header(params) + cypher, timeout=self.timeout_ms)
+        col = Collector()
+
+        def conv(v):
+            if isinstance(v, Node):
+                return col.node(v.id, v.labels or [], v.properties)
+            if isinstance(v, Edge):
+                return col.edge(v.src_node, v.relation, v.dest_node, v.properties)
+            if isinstance(v, FPath):
+                return {"nodes": [conv(n) for n in v.nodes()], "relationships": [conv(e) for e in v.edges()]}
+            if isinstance(v, dict):
+                return {k: conv(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [conv(x) for x in v]
+            return _json_safe(v)
+
+        columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
+        rows = [[conv(v) for v in row] for row in res.result_set[:max_rows]]
+
+        def lookup(ids):
+            r = graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), labels(n), properties(n)",
+                               {"ids": sorted(ids)})
+            for i, labels, props in r.result_set:
+                col.node(i, labels, props)
+        col.resolve(lookup)
+        return columns, rows, col, len(res.result_set) > max_rows
+
+    # Neo4j: a managed read transaction (the server refuses writes in it).
+    def _neo4j(self, cypher, params, max_rows):
+        from neo4j import unit_of_work
+        from neo4j.graph import Node, Path, Relationship
+
+        col = Collector()
+
+        def conv(v):
+            if isinstance(v, Node):
+                return col.node(v.element_id, sorted(v.labels), dict(v.items()))
+            if isinstance(v, Relationship):
+                return col.edge(v.start_node.element_id, v.type, v.end_node.element_id, dict(v.items()))
+            if isinstance(v, Path):
+                return {"nodes": [conv(n) for n in v.nodes], "relationships": [conv(r) for r in v.relationships]}
+            if isinstance(v, dict):
+                return {k: conv(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [conv(x) for x in v]
+            if hasattr(v, "iso_format"):
+                return v.iso_format()
+            return _json_safe(v)
+
+        @unit_of_work(timeout=self.timeout_ms / 1000)
+        def work(tx):
+            result = tx.run(cypher, params or {})
+            keys = list(result.keys())
+            rows, more = [], False
+            for i, record in enumerate(result):
+                if i >= max_rows:
+                    more = True
+                    break
+                rows.append([conv(v) for v in record.values()])
+            return keys, rows, more
+
+        def lookup_work(ids):
+            def w(tx):
+                return list(tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n), labels(n), "
+                                   "properties(n)", {"ids": list(ids)}))
+            return w
+
+        try:
+            with self.store._session() as s:
+                columns, rows, more = s.execute_read(work)
+
+                def lookup(ids):
+                    for r in s.execute_read(lookup_work(ids)):
+                        col.node(r[0], r[1], r[2])
+                col.resolve(lookup)
+        except BaseException as e:
+            raise self.store._error(e) from None
+        return columns, rows, col, more
+
+
+def _kind(store: Store) -> str:
+    if getattr(store, "name", "") == "falkordb" and hasattr(store, "_require"):
+        return "falkordb"
+    if getattr(store, "name", "") == "neo4j" and hasattr(store, "_session"):
+        return "neo4j"
+    return "other"
+
+
+__all__ = ["Collector", "ReadOnlyRunner", "StoreError", "WriteRefused", "check_read_only", "main_label",
+           "strip_literals"]
