@@ -294,6 +294,7 @@ def test_browser_on_the_seeds(seeds_server, chromium, tmp_path):
     shot = tmp_path / "browse.png"
     page.screenshot(path=str(shot))
     if os.environ.get("KG_BROWSE_SCREENSHOT"):
+        page.fill("#cypher", "")
         page.click("#view-parks")
         page.fill("#search", "金宇保灵")
         page.wait_for_selector("#results .result")
