@@ -12,7 +12,7 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from kg.cli import main
-from kg.rdf import emit, writer
+from kg.rdf import emit, source, writer
 from kg.rdf.validate import Violation, ontology, shapes, validate
 from kg.rdf.vocab import DEFAULT_BASE, KG as KG_NS, PREDICATES
 from kg.store import EmbeddedStore
@@ -392,3 +392,18 @@ def test_command_errors_are_one_line(built, tmp_path, capsys, args, message):
 
 def test_every_format_has_a_suffix_and_parser():
     assert set(PARSE) == set(writer.FORMATS) and Counter(s for _, _, s in writer.FORMATS.values()).most_common(1)[0][1] == 1
+
+
+# ---- the Cypher that reads the store is Cypher Neo4j accepts --------------------------------------
+
+def test_the_exports_cypher_passes_neo4js_linter(built):
+    import shutil
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: cannot run Neo4j's Cypher linter")
+    from test_cypher_lint import db_schema, lint, rejected  # the suite's linter helper
+
+    stmts = source.all_cypher()
+    out = lint(stmts, db_schema(built))
+    assert set(out) == set(stmts)
+    assert {name: rejected(d) for name, d in out.items() if rejected(d)} == {}

@@ -1,7 +1,7 @@
 """`kg export rdf`: the stored graph as RDF.
 
     kg export rdf [--format turtle|nt|nquads|trig|jsonld|xml] [--output FILE] [--base IRI]
-                  [--graph DIR | --neo4j-uri URI] [--validate]
+                  [--graph DIR | --neo4j-uri URI [--user U --password P --database D]] [--validate]
 
 Exit status: 0 written (and valid, with --validate); 1 written but SHACL found violations (listed
 on standard error); 2 nothing written (no graph in DIR, bad format or base, output not writable,
@@ -41,20 +41,22 @@ def register(sub) -> None:
     where = r.add_mutually_exclusive_group()
     where.add_argument("--graph", default="out", metavar="DIR", help="the built graph's folder (default: out/)")
     where.add_argument("--neo4j-uri", metavar="URI", help="read a Neo4j database instead of the embedded store")
-    r.add_argument("--neo4j-user", metavar="USER", help="Neo4j user (with --neo4j-uri)")
-    r.add_argument("--neo4j-password", metavar="PASSWORD", help="Neo4j password (with --neo4j-uri)")
+    r.add_argument("--user", help="Neo4j user (with --neo4j-uri; default: $NEO4J_USER or neo4j)")
+    r.add_argument("--password", help="Neo4j password (with --neo4j-uri; default: $NEO4J_PASSWORD)")
+    r.add_argument("--database", help="Neo4j database (with --neo4j-uri; default: $NEO4J_DATABASE)")
     r.add_argument("--validate", action="store_true", help="check the export against the SHACL shapes")
     r.set_defaults(func=run)
 
 
 @contextlib.contextmanager
-def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = None, password: str | None = None):
+def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = None, password: str | None = None,
+                database: str | None = None):
     """The store to read (kg.store's common interface: `query(cypher, params)`)."""
     from kg.store import open_store
 
     if neo4j_uri:
         try:
-            db = open_store(neo4j_uri=neo4j_uri, user=user, password=password)
+            db = open_store(neo4j_uri=neo4j_uri, user=user, password=password, database=database)
         except ImportError as e:
             raise _Fail(f"reading Neo4j (--neo4j-uri) is not available: {e}; use --graph DIR") from None
     else:
@@ -88,7 +90,7 @@ def run(args) -> int:
         base = writer.check_base(args.base)
         if args.output:
             out, tmp, target = _open_output(args.output)
-        with open_source(args.graph, args.neo4j_uri, args.neo4j_user, args.neo4j_password) as db:
+        with open_source(args.graph, args.neo4j_uri, args.user, args.password, args.database) as db:
             if not _has_graph(db):
                 raise _Fail(f"{args.neo4j_uri or args.graph} holds an empty graph; nothing to export")
             n = writer.write(db, out or sys.stdout, fmt, base)
