@@ -2,8 +2,9 @@
 
 `statements(store, base, quads)` yields `(subject, predicate, object, graph)` with every term
 already written as N-Triples text (`<iri>`, `"literal"@zh`, `"5"^^<xsd:integer>`), and `graph`
-either None (the default graph) or a document's IRI. Writing a line format is then string joining,
-and every other format is parsed from the same statements, so all formats say the same thing.
+either None (the default graph) or a document's IRI. Writing N-Triples, N-Quads, Turtle or TriG is
+then string joining (kg.rdf.writer), and JSON-LD and RDF/XML are parsed from the same statements,
+so all formats say the same thing.
 
 What is said (see the "RDF export" section of the README and `ontology.ttl`):
 
