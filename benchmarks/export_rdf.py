@@ -99,23 +99,8 @@ def load(folder: Path, scale: float) -> dict:
     with EmbeddedStore(folder) as db:
         db.load(entities, rels, docs, batch_size=5000)
         counts = db.counts()
-        _compact_aof(db)
     return {"entities": len(entities), "relations": len(rels), "documents": len(docs),
             "generate_s": round(made, 1), "load_s": round(time.monotonic() - t, 1), "store": counts}
-
-
-def _compact_aof(db) -> None:
-    """Rewrite the append-only file as a snapshot, so reopening the store loads it in a fraction of
-    a second instead of replaying every load statement (about 110 s for this graph, more than the
-    store's default start timeout). Uses the store's private connection: benchmark only."""
-    conn = db._db.connection
-    conn.execute_command("BGREWRITEAOF")
-    time.sleep(0.2)
-    while True:
-        info = conn.info("persistence")
-        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
-            return
-        time.sleep(0.1)
 
 
 def _peak_rss() -> int:
