@@ -40,13 +40,19 @@ def loader_statements() -> dict[str, str]:
             continue
         out[f"nodes {label}"] = statements.merge_nodes(label)
         out[f"mentions {label}"] = statements.merge_relationships(statements.MENTIONED_IN, label, "Document")
+        out[f"fresh nodes {label}"] = statements.create_nodes(label)
+        out[f"fresh mentions {label}"] = statements.create_relationships(statements.MENTIONED_IN, label, "Document")
+    out["fresh nodes Document"] = statements.create_nodes("Document", aliases=False)
     for level in LEVELS:
         out[f"nodes Region:{level}"] = statements.merge_nodes("Region", level)
+        out[f"fresh nodes Region:{level}"] = statements.create_nodes("Region", level)
     for rel, (subjects, objects) in RELATION_ENDS.items():
         for s in subjects + (None,):
             for o in objects + (None,):
                 out[f"{rel} {s}->{o}"] = statements.merge_relationships(rel, s, o)
+                out[f"fresh {rel} {s}->{o}"] = statements.create_relationships(rel, s, o)
     out["count nodes"] = statements.COUNT_NODES
+    out["any node"] = statements.ANY_NODE
     out["count relationships"] = statements.COUNT_RELATIONSHIPS
     out["connectivity check"] = "RETURN 1"
     return out
@@ -125,8 +131,10 @@ def test_the_statements_linted_are_the_ones_the_loader_sends(built):
     linted = all_statements()
     shapes = {_shape(v) for k, v in linted.items() if k.startswith("loader: ")}
     names = {k.split()[1] for k in linted if k.startswith(("label ", "type "))}
-    batches = list(statements.plan_load(built.entities, built.relations, [{"id": "d", "name": "d"}]))
-    assert {b.statement for b in batches} <= set(loader_statements().values())
+    for fresh in (False, True):
+        batches = list(statements.plan_load(built.entities, built.relations, [{"id": "d", "name": "d"}],
+                                            fresh=fresh))
+        assert {b.statement for b in batches} <= set(loader_statements().values())
     for stmt in loader_statements().values():
         assert _shape(stmt) in shapes
         assert set(re.findall(r"`(\w+)`", stmt)) <= names

@@ -94,13 +94,18 @@ class Store(ABC):
         """
         self.ensure_schema()
         sent = {"nodes": 0, "relationships": 0}
-        for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size):
+        fresh = self.is_empty()
+        for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
             self.write_batch(batch.statement, {"rows": batch.rows})
             sent[batch.kind] += len(batch.rows)
             if progress:
                 progress(batch.kind, sent[batch.kind])
         self.flush()
         return sent
+
+    def is_empty(self) -> bool:
+        """No node at all: a first load may CREATE instead of MERGE."""
+        return not self.query(statements.ANY_NODE)[1]
 
     def write_batch(self, statement: str, params: dict | None = None) -> None:
         """Run one loader batch; a store may send it in the background (then `flush` waits)."""

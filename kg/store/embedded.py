@@ -388,8 +388,7 @@ def params_header(params: dict | None) -> str:
             # inside a string every `"` is escaped, and after a string's closing quote comes `,`,
             # `:`, `]` or `}`, never a word character. A `":` left after quoting them all is
             # a key of other characters (or text inside a string): the slow path then.
-            for k in set(_JSON_KEY.findall(text)):
-                text = text.replace(f'"{k}":', f"`{k}`:")
+            text = _JSON_KEY.sub(r"`\1`:", text)
             if '":' in text:
                 text = stringify_param_value(value)
         parts.append(f"{key}={text}")

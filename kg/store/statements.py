@@ -48,6 +48,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Reading the graph back: one row per label / relationship type.
 COUNT_NODES = "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n"
+ANY_NODE = "MATCH (n) RETURN n.id AS id LIMIT 1"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"
 
 
@@ -102,6 +103,24 @@ def merge_relationships(rel_type: str, subject_label: str | None, object_label: 
             f"WITH r, row, {fresh} SET {sets}")
 
 
+def create_nodes(label: str, extra_label: str | None = None, aliases: bool = True) -> str:
+    """`merge_nodes` for a store known to be empty: CREATE needs no lookup, nothing to union."""
+    labels = ident(label) + (f":{ident(extra_label)}" if extra_label else "")
+    return (f"UNWIND $rows AS row CREATE (n:{labels} {{id: row.id}}) SET n += row.props"
+            + (", n.aliases = row.aliases" if aliases else ""))
+
+
+def create_relationships(rel_type: str, subject_label: str | None, object_label: str | None) -> str:
+    """`merge_relationships` for a store known to be empty: each (start, type, end) comes once in a
+    load (plan_load groups them), so CREATE gives the same graph without MERGE's search and the
+    span-list union, the costliest part of a load."""
+    lists, _ = _span_lists(rel_type)
+    sets = ", ".join(f"r.{k} = row.spans.{k}" for k in lists)
+    return (f"UNWIND $rows AS row MATCH {_end('a', subject_label, 's')} "
+            f"MATCH {_end('b', object_label, 'o')} "
+            f"CREATE (a)-[r:{ident(rel_type)}]->(b) SET r += row.props, {sets}")
+
+
 _PRIM = (str, int, float, bool)
 
 
@@ -120,13 +139,24 @@ def clean_value(v: Any) -> Any:
     return json.dumps(v, ensure_ascii=False, sort_keys=True)
 
 
+_KEY_OK: dict = {}
+
+
+def _key_ok(k) -> bool:
+    """A property name a statement can carry (cached: a load sees the same few names again and again)."""
+    ok = _KEY_OK.get(k)
+    if ok is None:
+        ok = _KEY_OK[k] = type(k) is str and bool(k) and "`" not in k and '"' not in k and "\\" not in k
+    return ok
+
+
 def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
     """Flatten a record's properties for `SET x += props`, dropping `None` and reserved keys."""
     out = {}
     if not d:
         return out
     for k, v in d.items():
-        if k in skip or type(k) is not str or not k or "`" in k or '"' in k or "\\" in k:
+        if k in skip or not _key_ok(k):
             continue
         if type(v) not in _PRIM:
             v = clean_value(v)
@@ -149,11 +179,14 @@ def _batches(kind: str, statement: str, rows: list[dict], size: int) -> Iterator
 
 
 def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), documents: Iterable[dict] = (),
-              batch_size: int = 2000) -> Iterator[Batch]:
+              batch_size: int = 2000, fresh: bool = False) -> Iterator[Batch]:
     """Turn export records into batches, in dependency order: nodes and documents first, then
-    relationships. Run each as `batch.statement` with parameters `{"rows": batch.rows}`."""
+    relationships. Run each as `batch.statement` with parameters `{"rows": batch.rows}`.
+    `fresh`: the store is empty, so CREATE replaces MERGE (same graph, no lookups)."""
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
+    merge_nodes_ = create_nodes if fresh else merge_nodes
+    merge_relationships_ = create_relationships if fresh else merge_relationships
     entities = list(entities)
     documents = list(documents)
 
@@ -192,10 +225,10 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
     # Nodes are sent before the relationships are worked out, so a store that writes in the
     # background is busy with them meanwhile.
     for (label, extra), rows in node_rows.items():
-        yield from _batches("nodes", merge_nodes(label, extra), rows, batch_size)
-    yield from _batches("nodes", merge_nodes("Document", aliases=False), doc_rows, batch_size)
+        yield from _batches("nodes", merge_nodes_(label, extra), rows, batch_size)
+    yield from _batches("nodes", merge_nodes_("Document", aliases=False), doc_rows, batch_size)
     for label, rows in mention_rows.items():
-        yield from _batches("relationships", merge_relationships(MENTIONED_IN, label, "Document"),
+        yield from _batches("relationships", merge_relationships_(MENTIONED_IN, label, "Document"),
                             rows, batch_size)
 
     # Relationship rows are made batch by batch, as they are sent.
@@ -203,7 +236,7 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
     for (s, p, o), recs in _group_relations(relations).items():
         groups[(p, label_of.get(s), label_of.get(o))].append((s, o, recs))
     for (p, sl, ol), triples in groups.items():
-        statement = merge_relationships(p, sl, ol)
+        statement = merge_relationships_(p, sl, ol)
         for i in range(0, len(triples), batch_size):
             rows = []
             for s, o, recs in triples[i:i + batch_size]:
