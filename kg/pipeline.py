@@ -45,6 +45,7 @@ class Summary:
     relationships: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     stored: bool = False
+    inputs: list[str] = field(default_factory=list)   # the paths built from, absolute
 
     def lines(self) -> list[str]:
         out = [f"files read: {self.files_read}"
@@ -58,7 +59,7 @@ class Summary:
         return out
 
     def to_json(self) -> dict:
-        return {"files_read": self.files_read, "files_skipped": [list(x) for x in self.files_skipped],
+        return {"inputs": self.inputs, "files_read": self.files_read, "files_skipped": [list(x) for x in self.files_skipped],
                 "articles": self.articles, "duplicates_merged": self.duplicates_merged, "nodes": self.nodes,
                 "relationships": self.relationships, "seconds": round(self.seconds, 2)}
 
@@ -76,6 +77,7 @@ def _progress(done: int, total: int, what: str) -> None:
 def build_graph_from(paths, summary: Summary | None = None) -> nx.MultiDiGraph:
     """Read the articles under `paths` and return the validated graph (no files written)."""
     summary = summary or Summary()
+    summary.inputs = [str(Path(p).absolute()) for p in paths]
     files = ingest.iter_source_files(paths)
     articles, errors = ingest.ingest(paths)
     summary.files_read = len(files) - len(errors)

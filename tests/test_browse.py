@@ -158,6 +158,21 @@ def test_api_search_details_expand_evidence(seeds_server):
     assert props and all(p["investment_cny_text"].endswith("元") for p in props)
 
 
+def test_mentions_in_their_sentences_without_sources(built, tmp_path):
+    """With no --sources, the browser reads the articles from the paths the build recorded."""
+    graph = tmp_path / "out"
+    shutil.copytree(built.out, graph, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock", "staging*"))
+    assert json.loads((graph / "summary.json").read_text("utf-8"))["inputs"]
+    server = Server(graph)
+    try:
+        found = server.get("api/search?q=" + urllib.request.quote("金宇保灵"))
+        company = next(n for g in found["groups"] for n in g["items"] if n["name"] == "金宇保灵生物药品有限公司")
+        details = server.get("api/node?id=" + company["id"])
+        assert any(m["sentence"] and "金宇保灵" in m["sentence"] for m in details["mentions"])
+    finally:
+        server.stop()
+
+
 def test_api_refuses_writes_and_the_graph_is_unchanged(seeds_server):
     s = seeds_server
     before = s.post({"cypher": "MATCH (n) RETURN count(n) AS n"})[1]["rows"]

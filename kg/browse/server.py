@@ -164,6 +164,15 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _built_from(graph: Path) -> list[str]:
+    """The input paths the build of `graph` recorded, those that still exist."""
+    try:
+        inputs = json.loads((graph / "summary.json").read_text("utf-8")).get("inputs") or []
+    except (OSError, ValueError):
+        return []
+    return [p for p in inputs if Path(p).exists()]
+
+
 def cmd_browse(args) -> int:
     from kg.store import open_store
 
@@ -182,7 +191,7 @@ def cmd_browse(args) -> int:
         return EXIT_FAILED
     try:
         where = getattr(store, "where", None) or f"embedded store of {graph}"
-        browser = Browser(store, where, sources=args.sources or None)
+        browser = Browser(store, where, sources=args.sources or _built_from(graph) or None)
         try:
             server = make_server(browser, args.host, args.port)
         except OSError as e:
@@ -219,5 +228,6 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
     p.add_argument("--sources", nargs="+", default=[], metavar="PATH",
-                   help="the articles the graph was built from: mentions are then shown in their sentences")
+                   help="the articles the graph was built from, so mentions show in their sentences "
+                        "(default: the paths DIR/summary.json says the build read, where they still exist)")
     p.set_defaults(func=cmd_browse)
