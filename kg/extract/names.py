@@ -78,7 +78,7 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
         w = t.word
         blocker = next(((bs, be) for bs, be in blockers if bs < t.end and t.start < be), None)
         if blocker is not None:
-            if joined:  # 国家重点实验室和科技报告厅项目: an organisation coordinated into the project's name
+            if joined:  # 某重点实验室和科技楼项目: an organisation coordinated into the project's name
                 start = blocker[0]
                 j = toks.index_at(blocker[0]) - 1
                 joined = False
