@@ -358,8 +358,21 @@ class EmbeddedStore(Store):
         self._schema_ready = False
 
 
-_JSON_KEY = re.compile(r'"(\w+)":')
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _dict_keys(v: Any, out: set) -> None:
+    """Every map key in a JSON-like value; lists of primitives are skipped at their first item."""
+    if type(v) is dict:
+        for k, x in v.items():
+            out.add(k)
+            t = type(x)
+            if t is dict or (t is list and x and type(x[0]) in (dict, list)):
+                _dict_keys(x, out)
+    elif type(v) is list:
+        for x in v:
+            if type(x) in (dict, list):
+                _dict_keys(x, out)
 
 
 def params_header(params: dict | None) -> str:
@@ -388,7 +401,13 @@ def params_header(params: dict | None) -> str:
             # inside a string every `"` is escaped, and after a string's closing quote comes `,`,
             # `:`, `]` or `}`, never a word character. A `":` left after quoting them all is
             # a key of other characters (or text inside a string): the slow path then.
-            text = _JSON_KEY.sub(r"`\1`:", text)
+            # Quote the map keys: each `"key":` is a key (inside a string every `"` is escaped,
+            # and after a string's closing quote comes `,`, `]` or `}`). The keys are gathered
+            # from the value, a handful per batch, and replaced in C: far cheaper than a regex.
+            keys: set = set()
+            _dict_keys(value, keys)
+            for k in keys:
+                text = text.replace(f'"{k}":', f"`{k}`:")
             if '":' in text:
                 text = stringify_param_value(value)
         parts.append(f"{key}={text}")

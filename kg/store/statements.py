@@ -122,6 +122,7 @@ def create_relationships(rel_type: str, subject_label: str | None, object_label:
 
 
 _PRIM = (str, int, float, bool)
+_PRIM_TYPES = frozenset(_PRIM)
 
 
 def _is_prim(v: Any) -> bool:
@@ -155,13 +156,18 @@ def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
     out = {}
     if not d:
         return out
+    key_ok, prim = _KEY_OK.get, _PRIM_TYPES   # locals: this runs once per record of a load
     for k, v in d.items():
-        if k in skip or not _key_ok(k):
+        if k in skip:
             continue
-        if type(v) not in _PRIM:
+        ok = key_ok(k)
+        if not (ok or (ok is None and _key_ok(k))):
+            continue
+        if type(v) not in prim:
             v = clean_value(v)
-        if v is not None:
-            out[k] = v
+            if v is None:
+                continue
+        out[k] = v
     return out
 
 
