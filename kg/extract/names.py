@@ -19,6 +19,7 @@ for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", l
     for _s in _suffixes:
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
+SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
 
 # Central bodies known by their short names (general knowledge, not from any article).
 ABBREVIATED_INSTITUTIONS = {
@@ -52,6 +53,8 @@ def _head_at(text: str, toks: Tokens, i: int):
     """The longest name head ending at token i's end, as (suffix, label, start of suffix) or None."""
     tok = toks[i]
     end = tok.end
+    if text[end - 1] not in SUFFIX_LAST_CHARS:  # most tokens: no head can end here
+        return None
     for n in SUFFIX_LENGTHS:
         s = text[end - n:end]
         if len(s) < n or s not in SUFFIX_LABEL:

@@ -43,7 +43,7 @@ def _tags() -> dict[str, str]:
 
 
 def tag_of(word: str) -> str:
-    if all(ch in PUNCT for ch in word):
+    if word in PUNCT or (len(word) > 1 and PUNCT.issuperset(word)):
         return "w"
     if word.isascii() and word.strip().isdigit():
         return "m"
