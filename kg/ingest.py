@@ -667,10 +667,13 @@ def split_sentences(article: Article) -> list[Sentence]:
 # Everything
 
 
-def ingest(paths: Iterable[str | os.PathLike]) -> tuple[list[Article], list[SourceError]]:
+def ingest(paths: Iterable[str | os.PathLike], files: list[Path] | None = None
+           ) -> tuple[list[Article], list[SourceError]]:
     """Read every source file under `paths` into articles, duplicates marked; files that cannot
-    be used come back as errors (in file order) instead of stopping the run."""
-    files = iter_source_files(paths)
+    be used come back as errors (in file order) instead of stopping the run. `files`: the
+    listing of `paths` when the caller already made it (`iter_source_files`)."""
+    if files is None:
+        files = iter_source_files(paths)
     names = doc_names(files)
     articles: list[Article] = []
     errors: list[SourceError] = []

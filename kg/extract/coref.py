@@ -25,8 +25,7 @@ def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
     named = sorted((m for m in mentions if not m.coref), key=lambda m: m.end)
     found = []
     # a bare 公司 opening a clause (公司将…) is the company being talked about
-    bare = [m for m in BARE.finditer(text)]
-    for match in sorted(list(PATTERN.finditer(text)) + bare, key=lambda m: m.start()):
+    for match in sorted([*PATTERN.finditer(text), *BARE.finditer(text)], key=lambda m: m.start()):
         if any(m.start <= match.start() < m.end for m in named):
             continue  # part of a name
         head = match.group(1) if match.re is PATTERN else "公司"
