@@ -176,8 +176,8 @@ class Gazetteer:
         resolved within `text` by `disambiguate`.
         """
         if tokens is None:
-            import jieba
-            tokens = list(jieba.tokenize(text))
+            from kg.extract.tokens import SEGMENTER
+            tokens = SEGMENTER.tokenize(text)
         seg = _Segmentation(text, tokens)
         hits = []
         for end_idx, key in self._automaton.iter(text):
@@ -296,20 +296,21 @@ class Gazetteer:
 
 
 class _Segmentation:
-    """jieba's token boundaries over a text, for the word-boundary checks."""
+    """jieba's token boundaries over a text, for the word-boundary checks (looked up by bisection:
+    only the few places the automaton hits are ever asked about)."""
 
-    def __init__(self, text: str, tokens: Sequence[tuple[str, int, int]]):
-        n = len(text)
+    def __init__(self, text: str, tokens):
         self.text = text
-        self.starts = [False] * (n + 1)
-        self.ends = [False] * (n + 1)
-        self.token_of = [(i, i + 1) for i in range(n + 1)]   # chars jieba skipped: own token
-        self.starts[0] = self.starts[n] = self.ends[0] = self.ends[n] = True
-        for _, s, e in tokens:
-            if 0 <= s < e <= n:
-                self.starts[s] = self.ends[e] = True
-                for i in range(s, e):
-                    self.token_of[i] = (s, e)
+        if not hasattr(tokens, "span_at"):   # (word, start, end) triples: wrap them
+            from kg.extract.tokens import Tokens
+            wrapped = Tokens.__new__(Tokens)
+            wrapped.text, wrapped.words = text, [w for w, _, _ in tokens]
+            wrapped.starts, wrapped.ends = [s for _, s, _ in tokens], [e for _, _, e in tokens]
+            tokens = wrapped
+        self.tokens = tokens
+
+    def token_of(self, i: int) -> tuple[int, int]:
+        return self.tokens.span_at(i)
 
     def edges_ok(self, start: int, end: int) -> bool:
         """Neither edge of a full name is glued to a real word of its neighbour.
@@ -318,29 +319,29 @@ class _Segmentation:
         glued token that is no dictionary word (巴彦淖尔|市农|推官) or is the division's own
         office (新兴|县委书记, 包头|市长, 包头|市政府) does not veto the name.
         """
-        ts, te = self.token_of[end - 1]
+        ts, te = self.token_of(end - 1)
         if te > end and ts > start and _is_word(self.text[ts:te]):
             return False
-        ts, te = self.token_of[start]
+        ts, te = self.token_of(start)
         if ts < start and te < end and _is_word(self.text[ts:te]):
             return False
         return True
 
     def word_ok(self, start: int, end: int) -> bool:
         """Starts a token and ends one, or heads a token that runs at least two chars further."""
-        if not self.starts[start]:
+        if not self.tokens.is_boundary(start):
             return False
-        if self.ends[end]:
+        if self.tokens.ends_at(end):
             return True
-        ts, te = self.token_of[end - 1]
+        ts, te = self.token_of(end - 1)
         return ts == start and te - end >= 2
 
     def whole_token(self, start: int, end: int) -> bool:
-        return self.token_of[start] == (start, end)
+        return self.token_of(start) == (start, end)
 
     def single_token_head(self, start: int, end: int) -> bool:
         """A two-char form must lie in one token (not two single chars): whole, or head of ≥4."""
-        ts, te = self.token_of[start]
+        ts, te = self.token_of(start)
         return ts == start and (te == end or te - end >= 2)
 
 
@@ -349,7 +350,5 @@ def _is_word(token: str) -> bool:
     """Whether jieba's dictionary knows `token` as a word other than an office of a division."""
     if len(token) >= 2 and token[0] in "市县区旗盟州" and token[1] in "委长政":
         return False
-    import jieba
-    if not jieba.dt.initialized:
-        jieba.dt.initialize()
-    return jieba.dt.FREQ.get(token, 0) > 0
+    from kg.extract.tokens import is_dictionary_word
+    return is_dictionary_word(token)

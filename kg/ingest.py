@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -125,28 +126,30 @@ def _decodings(data: bytes) -> Iterator[tuple[str, str]]:
         yield str(best).lstrip("\ufeff"), best.encoding
 
 
+# The 3,755 common ideographs (GB2312 level 1: lead bytes B0–D7), as one regex class.
+_COMMON_HAN = re.compile("[" + bytes(b for lead in range(0xB0, 0xD8) for trail in range(0xA1, 0xFF)
+                                     for b in (lead, trail)).decode("gb2312", errors="ignore") + "]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACE = re.compile(r"\s")
+# Characters that are surely printable; what is left is looked at one by one (few in any real text).
+_PLAIN = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uffee\x21-\x7e“”‘’—…·\s]+")
+
+
 def _garbage(text: str) -> bool:
     """True when the text is not something a person wrote: blank, too many unprintable
     characters, or Chinese made mostly of ideographs outside the 3,755 common ones (GB2312
-    level 1), which is what a wrong multi-byte decoding produces."""
-    chars = [c for c in text if not c.isspace()]
+    level 1), which is what a wrong multi-byte decoding produces. (Counted with regexes: a
+    character-by-character loop cost more than the rest of reading.)"""
+    chars = len(text) - len(_SPACE.findall(text))
     if not chars:
         return True
-    bad = sum(1 for c in chars if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn")
-              or c == "\ufffd")
-    if bad / len(chars) > 0.05:
+    bad = sum(1 for c in _PLAIN.sub("", text)
+              if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn") or c == "\ufffd")
+    if bad / chars > 0.05:
         return True
-    han = [c for c in chars if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"]
-    if len(han) >= 20:
-        common = 0
-        for c in han:
-            try:
-                b = c.encode("gb2312")
-                common += 0xB0 <= b[0] <= 0xD7
-            except UnicodeEncodeError:
-                pass
-        if common / len(han) < 0.6:
-            return True
+    han = len(_HAN.findall(text))
+    if han >= 20 and len(_COMMON_HAN.findall(text)) / han < 0.6:
+        return True
     return False
 
 
@@ -225,15 +228,13 @@ def _cuts_word(a: str, b: str) -> bool:
     the mark of a word split by the page dump rather than of two separate lines."""
     global _TOKENIZER
     if _TOKENIZER is None:
-        import logging
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
-        _TOKENIZER = jieba.Tokenizer()   # private instance: others' add_word must not change us
+        import rjieba
+        _TOKENIZER = rjieba.Jieba()   # private instance: others' add_word must not change us
     left, right = a.rstrip(_WS)[-4:], b.lstrip(_WS)[:4]
     if not left or not right:
         return False
     pos = 0
-    for tok in _TOKENIZER.lcut(left + right, HMM=False):
+    for tok in _TOKENIZER.cut(left + right, hmm=False):
         if pos < len(left) < pos + len(tok):
             return True
         pos += len(tok)
@@ -605,23 +606,76 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+# A reprint is recognised from a sketch, not the whole shingle set, so that the memory it takes
+# does not grow with the text: the shingles starting at "anchor" characters (a quarter of them,
+# chosen by content, so every print samples the same ones) are hashed (CRC-32: stable across
+# processes, unlike hash()), and the SKETCH smallest hashes kept (a bottom-k sketch); the
+# containment of one in the other is estimated from the two sketches (exact while both sample
+# sets fit in the sketch). Candidates are found through an index of the INDEXED smallest.
+SKETCH = 64
+INDEXED = 16
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Sketch:
+    shingles: int            # 5-grams in the text (with repeats): the caption test
+    sampled: int             # distinct sampled 5-grams
+    hashes: tuple[int, ...]  # the SKETCH smallest of their hashes, ascending
+
+
+def sketch(text: str, n: int = SHINGLE) -> Sketch:
+    s = _NON_ALNUM.sub("", text)
+    count = max(0, len(s) - n + 1)
+    sampled = {zlib.crc32(s[i:i + n].encode("utf-8")) for i in range(count) if ord(s[i]) & 3 == 0}
+    return Sketch(count, len(sampled), tuple(sorted(sampled)[:SKETCH]))
+
+
+def estimated_similarity(a: Sketch, b: Sketch) -> float:
+    """`similarity` of the two texts' shingle sets, estimated from their sketches."""
+    if not a.sampled or not b.sampled:
+        return 0.0
+    small = min(a.sampled, b.sampled)
+    if a.sampled <= SKETCH and b.sampled <= SKETCH:
+        return len(set(a.hashes) & set(b.hashes)) / small
+    union = sorted(set(a.hashes) | set(b.hashes))[:SKETCH]
+    both = set(a.hashes) & set(b.hashes)
+    j = sum(1 for h in union if h in both) / len(union)
+    return min(1.0, j * (a.sampled + b.sampled) / ((1 + j) * small))
+
+
+class Duplicates:
+    """Reprint detection one article at a time, in (doc, index) order: an article whose text is
+    near-identical to an earlier first print is a duplicate of it. Holds a sketch per article."""
+
+    def __init__(self, threshold: float = DUPLICATE_THRESHOLD, min_shingles: int = 50):
+        self.threshold, self.min_shingles = threshold, min_shingles
+        self.firsts: list[tuple[tuple[str, int], Sketch]] = []
+        self.index: dict[int, list[int]] = {}
+
+    def add(self, key: tuple[str, int], sk: Sketch) -> tuple[str, int] | None:
+        """The (doc, index) this article reprints, or None (it is then a first print)."""
+        if sk.shingles < self.min_shingles:
+            return None
+        candidates = sorted({i for h in sk.hashes[:INDEXED] for i in self.index.get(h, ())})
+        for i in candidates:
+            if estimated_similarity(self.firsts[i][1], sk) >= self.threshold:
+                return self.firsts[i][0]
+        n = len(self.firsts)
+        self.firsts.append((key, sk))
+        for h in sk.hashes[:INDEXED]:
+            self.index.setdefault(h, []).append(n)
+        return None
+
+
 def mark_duplicates(articles: list[Article], threshold: float = DUPLICATE_THRESHOLD,
                     min_shingles: int = 50) -> list[Article]:
     """Set `duplicate_of` on every later print of an article (order: doc, then index) whose
     text is near-identical to an earlier one, pointing at the first print. Articles shorter
     than `min_shingles` 5-grams (picture captions) are never called duplicates."""
-    order = sorted(articles, key=lambda a: (a.doc, a.index))
-    sets = [shingles(a.text) for a in order]
-    for j, a in enumerate(order):
-        a.duplicate_of = None
-        if len(sets[j]) < min_shingles:
-            continue
-        for i in range(j):
-            b = order[i]
-            if b.duplicate_of is None and len(sets[i]) >= min_shingles \
-                    and similarity(sets[i], sets[j]) >= threshold:
-                a.duplicate_of = (b.doc, b.index)
-                break
+    dups = Duplicates(threshold, min_shingles)
+    for a in sorted(articles, key=lambda a: (a.doc, a.index)):
+        a.duplicate_of = dups.add((a.doc, a.index), sketch(a.text))
     return articles
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.ingest import (SourceError, doc_names, ingest, iter_source_files, mark_duplicates,
-                       read_source, shingles, similarity, split_articles, split_sentences)
+from kg.ingest import (SKETCH, Duplicates, SourceError, doc_names, estimated_similarity, ingest,
+                       iter_source_files, mark_duplicates, read_source, shingles, similarity, sketch,
+                       split_articles, split_sentences)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 S0, S1, S2, S3, S4 = (sorted(SEEDS.glob("*.txt"))[i].name for i in range(5))
@@ -216,6 +217,34 @@ def test_duplicate_similarity_margin(seeds):
     others = [similarity(sets[x.key], sets[y.key]) for i, x in enumerate(articles)
               for y in articles[i + 1:] if {x.key, y.key} != {f"{S0}#0", f"{S1}#1"}]
     assert true > 0.85 and max(others) < 0.1
+
+
+def test_sketch_estimate_keeps_the_margin(seeds):
+    """Reprints are found from bounded sketches, not whole shingle sets: on the seeds the estimate
+    stays within 0.15 of the exact containment for every pair, so the 0.5 threshold still
+    separates the true pair from all others."""
+    articles, d = seeds
+    sets = {a.key: shingles(a.text) for a in articles}
+    sketches = {a.key: sketch(a.text) for a in articles}
+    assert all(len(s.hashes) <= SKETCH for s in sketches.values())
+    for i, x in enumerate(articles):
+        for y in articles[i + 1:]:
+            exact = similarity(sets[x.key], sets[y.key])
+            estimate = estimated_similarity(sketches[x.key], sketches[y.key])
+            assert abs(exact - estimate) < 0.15, (x.key, y.key, exact, estimate)
+            assert (estimate >= 0.5) == ({x.key, y.key} == {f"{S0}#0", f"{S1}#1"})
+
+
+def test_a_cut_reprint_is_still_a_duplicate(seeds):
+    """A reprint that keeps only the first half of a long article is found, through the index."""
+    articles, d = seeds
+    long = max(articles, key=lambda a: len(a.text))
+    half = long.text[:len(long.text) // 2]
+    assert sketch(long.text).sampled > SKETCH          # the estimated path, not the exact one
+    dups = Duplicates()
+    assert dups.add(("a.txt", 0), sketch(long.text)) is None
+    assert dups.add(("b.txt", 0), sketch(half)) == ("a.txt", 0)
+    assert dups.add(("c.txt", 0), sketch(articles[0].text if articles[0] is not long else articles[1].text)) is None
 
 
 def test_mark_duplicates_is_order_independent(seeds):

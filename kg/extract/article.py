@@ -57,7 +57,7 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass
     gazetteer = gazetteer or Gazetteer.default()
     text = article.text
     toks = Tokens(text)
-    found = gazetteer.find(text, toks.as_triples())
+    found = gazetteer.find(text, toks)
     if article.place:
         found = gazetteer.disambiguate(found, [article.place])
     # 包头大街, 鄂尔多斯西街, 海拉尔东街: streets named after places are not those places

@@ -20,6 +20,7 @@ for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", l
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
 SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
+_HEAD_END = re.compile("[" + re.escape("".join(sorted(SUFFIX_LAST_CHARS))) + "]")
 
 # Central bodies known by their short names (general knowledge, not from any article).
 ABBREVIATED_INSTITUTIONS = {
@@ -228,7 +229,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
 
 def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spans) -> list[Mention]:
     found: list[Mention] = []
-    for i in range(len(toks)):
+    for i in toks.indices_ending_in(_HEAD_END):   # most tokens: no head can end there
         head = _head_at(text, toks, i)
         if not head or head[1] not in labels:
             continue

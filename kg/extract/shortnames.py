@@ -11,7 +11,7 @@ import re
 import ahocorasick
 
 from kg.extract import lexicon as lx
-from kg.extract.tokens import PUNCT, Tokens
+from kg.extract.tokens import PUNCT, Tokens, is_dictionary_word
 from kg.model import Mention
 
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
@@ -172,8 +172,6 @@ def find_round_up_companies(text: str, topics: list[Mention], occupied: list[Men
     Only in the stretch a topic phrase (X方面，) opens, up to the next topic or the sentence's end,
     and only for words jieba's dictionary does not know as one common word.
     """
-    import jieba
-
     spans = [(m.start, m.end) for m in occupied]
     found = []
     for n, topic in enumerate(topics):
@@ -189,7 +187,7 @@ def find_round_up_companies(text: str, topics: list[Mention], occupied: list[Men
                     continue
                 s, e = start + m.start(g), start + m.end(g)
                 word = m.group(g)
-                if any(a < e and s < b for a, b in spans) or jieba.dt.FREQ.get(word) or word in lx.GENERIC_MODIFIERS \
+                if any(a < e and s < b for a, b in spans) or is_dictionary_word(word) or word in lx.GENERIC_MODIFIERS \
                         or any(w in word for w in lx.BOUNDARY_WORDS if len(w) > 1):
                     continue
                 found.append(Mention("Company", word, s, e, rule="round-up-subject", confidence=0.6))
