@@ -21,7 +21,7 @@ def _cmd_build(args) -> int:
     from kg.store import StoreError
 
     try:
-        summary = build(args.paths, args.out, store=not args.no_store)
+        summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full)
     except (BuildError, StoreError) as e:
         print(f"kg build: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -35,6 +35,16 @@ def _cmd_build(args) -> int:
 
         status = load_after_build(args) or status
     return status
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return n
 
 
 def _cmd_stats(args) -> int:
@@ -82,6 +92,11 @@ def main(argv=None) -> int:
     b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them")
     b.add_argument("--out", default="out", help="output folder (default: out/)")
     b.add_argument("--no-store", action="store_true", help="write the JSON Lines export only")
+    b.add_argument("--workers", type=_positive, default=None, metavar="N",
+                   help="processes for extraction (default: the machine's cores); the graph is the same for any N")
+    b.add_argument("--full", action="store_true",
+                   help="rebuild from scratch, ignoring what earlier builds into --out kept "
+                        "(by default only new or changed files are read and the store is updated)")
     b.set_defaults(func=_cmd_build)
     s = sub.add_parser("stats", help="print the summary of a built graph")
     s.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")

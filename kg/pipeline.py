@@ -21,7 +21,8 @@ import networkx as nx
 
 from kg import ingest
 from kg.export import entity_rows, relation_rows, write_jsonl
-from kg.extract.article import extract, recognise
+from kg import passes
+from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
 from kg.extract.shortnames import ShortNames
 from kg.gazetteer import Gazetteer
 from kg.graph import build_graph
@@ -46,20 +47,31 @@ class Summary:
     seconds: float = 0.0
     stored: bool = False
     inputs: list[str] = field(default_factory=list)   # the paths built from, absolute
+    files_extracted: int = 0      # files read this time (new or changed); the rest came from the cache
+    files_reextracted: int = 0    # files whose pass 2 ran (new, changed, or touched by new short names)
+    workers: int = 1
+    store_update: str = ""        # "full load" or "incremental: …"
 
     def lines(self) -> list[str]:
+        reused = self.files_read - self.files_extracted
         out = [f"files read: {self.files_read}"
-               + (f" ({len(self.files_skipped)} skipped)" if self.files_skipped else ""),
+               + (f" ({len(self.files_skipped)} skipped)" if self.files_skipped else "")
+               + (f" ({reused} unchanged since the last build, taken from its cache;"
+                  f" {self.files_reextracted} extracted again)" if reused else ""),
                f"articles found: {self.articles}", f"duplicate articles merged: {self.duplicates_merged}",
                f"nodes: {sum(self.nodes.values())}"]
         out += [f"  {k:<16} {v}" for k, v in sorted(self.nodes.items())]
         out.append(f"relationships: {sum(self.relationships.values())}")
         out += [f"  {k:<16} {v}" for k, v in sorted(self.relationships.items())]
-        out.append(f"time: {self.seconds:.1f} s")
+        if self.store_update:
+            out.append(f"store: {self.store_update}")
+        out.append(f"time: {self.seconds:.1f} s ({self.workers} worker{'s' if self.workers > 1 else ''})")
         return out
 
     def to_json(self) -> dict:
-        return {"inputs": self.inputs, "files_read": self.files_read, "files_skipped": [list(x) for x in self.files_skipped],
+        return {"inputs": self.inputs, "files_read": self.files_read, "files_extracted": self.files_extracted,
+                "files_reextracted": self.files_reextracted, "workers": self.workers,
+                "store_update": self.store_update, "files_skipped": [list(x) for x in self.files_skipped],
                 "articles": self.articles, "duplicates_merged": self.duplicates_merged, "nodes": self.nodes,
                 "relationships": self.relationships, "seconds": round(self.seconds, 2)}
 
@@ -74,38 +86,82 @@ def _progress(done: int, total: int, what: str) -> None:
         sys.stderr.flush()
 
 
-def build_graph_from(paths, summary: Summary | None = None) -> nx.MultiDiGraph:
-    """Read the articles under `paths` and return the validated graph (no files written)."""
-    summary = summary or Summary()
+def build_graph_from(paths, summary: Summary | None = None, workers: int = 1,
+                     cache: BuildCache | None = None) -> nx.MultiDiGraph:
+    """Read the articles under `paths` and return the validated graph (no export written).
+    `cache`: reuse and keep per-file results there (else a throw-away one is used)."""
+    return _extract_corpus(paths, summary or Summary(), workers, cache)[0]
+
+
+def _extract_corpus(paths, summary: Summary, workers: int, cache: BuildCache | None):
+    """(graph, the manifest to save once the build has succeeded)."""
     summary.inputs = [str(Path(p).absolute()) for p in paths]
     files = ingest.iter_source_files(paths)
-    articles, errors = ingest.ingest(paths, files)
-    summary.files_read = len(files) - len(errors)
-    summary.files_skipped = [(str(e.path), e.reason) for e in errors]
-    summary.articles = len(articles)
-    summary.duplicates_merged = sum(1 for a in articles if a.duplicate_of)
-    if not articles:
+    names = ingest.doc_names(files)
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="kg-cache-") as tmp:
+            return _extract_corpus_cached(files, names, summary, workers, BuildCache(tmp), paths)
+    return _extract_corpus_cached(files, names, summary, workers, cache, paths)
+
+
+def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: BuildCache, paths):
+    previous = cache.manifest()
+    files = sorted(files, key=lambda f: names[f])      # (doc, index) order, as resolution reads it
+    states: dict[str, FileState | None] = {}
+    for f in files:
+        try:
+            states[names[f]] = file_state(f, previous.files.get(names[f]))
+        except OSError:
+            states[names[f]] = None                    # pass 1 reports why it cannot be read
+    infos: dict[str, passes.FileFirst] = {}
+    todo = []
+    for f in files:
+        doc, st = names[f], states[names[f]]
+        info = cache.load(entry_key(st.sha, doc), "info") if st else None
+        if isinstance(info, passes.FileFirst) and cache.path(info.key, "first").exists():
+            infos[doc] = info
+        else:
+            todo.append((str(f), doc, st.sha if st else ""))
+    total = len(todo) + len(files)
+    for r in passes.run(passes._first_task, todo, workers, cache=cache,
+                        progress=lambda n: _progress(n, total, "extracting")):
+        infos[r.doc] = r
+    ordered = [infos[names[f]] for f in files]
+    read = [i for i in ordered if not i.error]
+    summary.files_read = len(read)
+    summary.files_skipped = [(i.path, i.error) for i in ordered if i.error]
+    summary.files_extracted = len(todo) - len(summary.files_skipped)
+    summary.articles = sum(len(i.articles) for i in read)
+    if not summary.articles:
         where = ", ".join(str(p) for p in paths)
         raise BuildError(f"no article found in {where} (looked for .txt and .md files)")
+    duplicates = ingest.Duplicates()
+    summary.duplicates_merged = sum(1 for i in read for a in i.articles
+                                    if duplicates.add((i.doc, a.index), a.sketch))
+    short = corpus_short_names(read)
+    owners = {form: frozenset(full) for form, full in short.owners.items()}
+    unchanged = owners == previous.short_names
+    jobs = [(i.key, "trust" if unchanged else "check") for i in read]
+    seconds = passes.run(passes._second_task, jobs, workers, cache=cache, short=short,
+                         progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
+    summary.files_reextracted = sum(1 for r in seconds if not r.reused)
     gazetteer = Gazetteer.default()
-    firsts = []
-    for i, a in enumerate(articles, 1):
-        firsts.append(recognise(a, gazetteer))
-        _progress(i, 2 * len(articles), "extracting")
-    short = corpus_short_names(firsts)
     resolver = Resolver(gazetteer)
-    for i, fp in enumerate(firsts, 1):
-        resolver.add(extract(fp, ingest.split_sentences(fp.article), short))
-        _progress(len(articles) + i, 2 * len(articles), "extracting")
+    for r in seconds:
+        for p in r.prepared:
+            resolver.add(p)
     g = build_graph(*resolver.resolve())
-    g.graph["documents"] = _documents(articles)
+    g.graph["documents"] = _documents(read)
     summary.nodes = dict(Counter(d["label"] for _, d in g.nodes(data=True)))
     summary.relationships = dict(Counter(k for _, _, k in g.edges(keys=True)))
-    return g
+    manifest = Manifest(files={i.doc: states[i.doc] for i in read}, short_names=owners,
+                        documents=g.graph["documents"])
+    return g, manifest
 
 
 def corpus_short_names(firsts) -> ShortNames:
-    """The short names of every full company name, and the bare names, the first pass found."""
+    """The short names of every full company name, and the bare names, that pass 1 found (from
+    `FirstPass`es or per-file `FileFirst`s, in corpus order)."""
     companies: dict[str, set[str]] = {}
     bare: set[str] = set()
     for fp in firsts:
@@ -115,19 +171,26 @@ def corpus_short_names(firsts) -> ShortNames:
     return ShortNames(companies, bare)
 
 
-def _documents(articles) -> list[dict]:
+def _documents(infos) -> list[dict]:
     docs: dict[str, dict] = {}
-    for a in articles:
-        d = docs.setdefault(a.doc, {"id": a.doc, "name": a.doc, "title": a.title, "articles": []})
-        d["articles"].append(a.title)
+    for i in infos:
+        for a in i.articles:
+            d = docs.setdefault(i.doc, {"id": i.doc, "name": i.doc, "title": a.title, "articles": []})
+            d["articles"].append(a.title)
     return list(docs.values())
 
 
-def build(paths, out: str | os.PathLike = "out", store: bool = True) -> Summary:
-    """Build the graph of the articles under `paths` into `out` (export files and embedded store)."""
+def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
+          full: bool = False) -> Summary:
+    """Build the graph of the articles under `paths` into `out` (export files and embedded store).
+
+    Incremental: files already read by an earlier build into `out` (same content) are not read
+    again, and the store is updated with what changed instead of being reloaded; the result is
+    the graph a full rebuild gives. `full`: ignore what earlier builds kept. `workers`: processes
+    for extraction (default: the machine's cores)."""
     started = time.monotonic()
     out = Path(out)
-    summary = Summary()
+    summary = Summary(workers=workers or passes.default_workers())
     try:
         out.mkdir(parents=True, exist_ok=True)
         lock = open(out / ".kg-build.lock", "a")
@@ -135,7 +198,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True) -> Summary:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
     with lock:
         _wait_for(lock, out)
-        return _build_locked(paths, out, store, summary, started)
+        return _build_locked(paths, out, store, summary, started, full)
 
 
 def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
@@ -151,16 +214,20 @@ def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
             time.sleep(0.2)
 
 
-def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float) -> Summary:
+def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool) -> Summary:
     try:
         staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+        if full:
+            shutil.rmtree(out / CACHE_DIR, ignore_errors=True)
+        cache = BuildCache(out / CACHE_DIR)
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
     try:
-        g = build_graph_from(paths, summary)
+        previous = cache.manifest()
+        g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
         write_jsonl(g, staging)
         if store:
-            _load_store(g, staging / STORE_DIR)
+            summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full)
             summary.stored = True
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
@@ -168,14 +235,39 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    cache.save_manifest(manifest)
+    cache.prune({entry_key(st.sha, doc) for doc, st in manifest.files.items()})
     return summary
 
 
-def _load_store(g: nx.MultiDiGraph, folder: Path) -> None:
+def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incremental: bool) -> str:
+    """Fill the store in `folder`: a copy of the previous build's store updated with the
+    difference between the previous export and this one when there is one, else a full load."""
     from kg.store import EmbeddedStore
+    from kg.store.base import read_export
 
+    entities, relations = list(entity_rows(g)), list(relation_rows(g))
+    documents = g.graph.get("documents", [])
+    old_store = out / STORE_DIR
+    if incremental and previous.files and old_store.is_dir() and (out / "entities.jsonl").is_file():
+        try:
+            old_entities, old_relations, _ = read_export(out)
+        except Exception:
+            old_entities = None
+        if old_entities is not None:
+            shutil.copytree(old_store, folder, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock"))
+            with EmbeddedStore(folder) as db:
+                sent = db.update((old_entities, old_relations, previous.documents),
+                                 (_as_json(entities), _as_json(relations), _as_json(documents)))
+            return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
     with EmbeddedStore(folder) as db:
-        db.load(list(entity_rows(g)), list(relation_rows(g)), g.graph.get("documents", []))
+        db.load(entities, relations, documents)
+    return "full load"
+
+
+def _as_json(rows: list[dict]) -> list[dict]:
+    """Rows as they read back from the export (lists, not tuples), so old and new compare equal."""
+    return json.loads(json.dumps(rows, ensure_ascii=False))
 
 
 def _swap_in(staging: Path, out: Path, store: bool) -> None:

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from kg.gazetteer import Gazetteer
-from kg.model import RELATION_ENDS, SYMMETRIC, ArticleExtraction, Mention
+from kg.model import RELATION_ENDS, SYMMETRIC, ArticleExtraction, Fact, Mention
 
 log = logging.getLogger(__name__)
 
@@ -101,40 +101,84 @@ def _key(m: Mention) -> str:
     return f"{m.label}:{name}"
 
 
+@dataclass
+class Prepared:
+    """One article's extraction as resolution needs it, without the article's text: mentions with
+    their spans in the file, facts with their evidence spans, and the merges only the text could
+    tell (a bracketed alias, a name ending a longer one). Small enough to keep for a whole corpus
+    and to send between processes."""
+
+    doc: str
+    mentions: list[Mention]
+    spans: list[tuple[int, int]]                    # file span of each mention
+    facts: list[tuple[Fact, tuple[int, int]]]       # each fact with its sentence's file span
+    unions: list[tuple[str, str]]                   # mention keys the text says are one thing
+
+
+def prepare(ex: ArticleExtraction) -> Prepared:
+    a = ex.article
+    here = [m for m in ex.mentions if not m.coref]
+    return Prepared(a.doc, ex.mentions, [a.file_span(m.start, m.end) for m in ex.mentions],
+                    [(f, a.file_span(f.sentence.start, f.sentence.end)) for f in ex.facts],
+                    _text_unions(here, a.text))
+
+
+def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
+    out = []
+    for a in here:
+        # 海军军医大学第一附属医院（长海医院）: a bracketed name right after a name is its alias
+        for b in here:
+            if b.label == a.label and b.start == a.end + 1 and text[a.end] in "（(" and text[b.end:b.end + 1] in "）)":
+                out.append((_key(a), _key(b)))
+        # 该垃圾转运站 after 东河路垃圾转运站: a name ending a longer one of the same article
+        if a.label in ("Project", "IndustrialPark", "Institution"):
+            for b in here:
+                if b.label == a.label and len(a.name) >= 4 and len(b.name) > len(a.name) \
+                        and b.name.endswith(a.name) and b.start < a.start:
+                    out.append((_key(a), _key(b)))
+                    break
+    return out
+
+
 class Resolver:
-    """Collects article extractions, then resolves them all at once."""
+    """Collects articles' extractions (or their `Prepared` form), then resolves them all at once.
+
+    The result does not depend on the order articles are added in (union-find keeps the fullest
+    key of a cluster whatever the order; ids are slugs of keys)."""
 
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or Gazetteer.default()
-        self.extractions: list[ArticleExtraction] = []
+        self.prepared: list[Prepared] = []
         self._chosen: dict[int, str] = {}   # mention → the key its article chose for it
 
-    def add(self, extraction: ArticleExtraction) -> None:
-        self.extractions.append(extraction)
+    def add(self, extraction: ArticleExtraction | Prepared) -> None:
+        if isinstance(extraction, ArticleExtraction):
+            extraction = prepare(extraction)
+        self.prepared.append(extraction)
 
     def resolve(self) -> tuple[dict[str, Entity], dict[tuple, Relation]]:
         uf = _UnionFind()
         full_keys: dict[str, str] = {}        # full company name → its key
-        for ex in self.extractions:
+        for ex in self.prepared:
             for m in ex.mentions:
                 if not m.coref:
                     uf.find(_key(m))
                     if m.label == "Company" and m.rule.startswith("suffix"):
                         full_keys[m.name] = _key(m)
-        for ex in self.extractions:
+        for ex in self.prepared:
             self._link_within(ex, uf, full_keys)
         key_of = {}
-        for ex in self.extractions:
+        for ex in self.prepared:
             for m in ex.mentions:
                 key_of[id(m)] = self._mention_key(m, uf)
         entities: dict[str, Entity] = {}
-        for ex in self.extractions:
-            for m in ex.mentions:
-                self._add_mention(entities, ex, m, key_of)
+        for ex in self.prepared:
+            for m, span in zip(ex.mentions, ex.spans):
+                self._add_mention(entities, ex.doc, m, span, key_of)
         relations: dict[tuple, Relation] = {}
         dropped = 0
-        for ex in self.extractions:
-            for f in ex.facts:
+        for ex in self.prepared:
+            for f, (start, end) in ex.facts:
                 s = entities.get(self._entity_id(key_of, f.subject, uf))
                 o = entities.get(self._entity_id(key_of, f.object, uf))
                 if s is None or o is None or s.id == o.id:
@@ -151,8 +195,7 @@ class Resolver:
                     rel = relations[(a, f.predicate, b)] = Relation(a, f.predicate, b, f.confidence, f.rule)
                 elif f.confidence > rel.confidence:
                     rel.confidence, rel.rule = f.confidence, f.rule
-                start, end = ex.article.file_span(f.sentence.start, f.sentence.end)
-                rel.evidence[(ex.article.doc, start, end)] = f.sentence.text
+                rel.evidence[(ex.doc, start, end)] = f.sentence.text
                 if f.predicate == "HOLDS_POSITION" and f.subject.attrs.get("title"):
                     rel.props.setdefault("title", f.subject.attrs["title"])
         if dropped:
@@ -161,7 +204,7 @@ class Resolver:
         return entities, relations
 
     # -- linking -------------------------------------------------------------------------------
-    def _link_within(self, ex: ArticleExtraction, uf: _UnionFind, full_keys: dict[str, str]) -> None:
+    def _link_within(self, ex: Prepared, uf: _UnionFind, full_keys: dict[str, str]) -> None:
         here = [m for m in ex.mentions if not m.coref]
         names_here = {m.name for m in here if m.label == "Company"}
         for m in here:
@@ -173,19 +216,8 @@ class Resolver:
                 elif len(local) == 1 and local[0] in full_keys:
                     # the article decides which of several companies it means, for its own mentions only
                     self._chosen[id(m)] = full_keys[local[0]]
-        text = ex.article.text
-        for a in here:
-            # 海军军医大学第一附属医院（长海医院）: a bracketed name right after a name is its alias
-            for b in here:
-                if b.label == a.label and b.start == a.end + 1 and text[a.end] in "（(" and text[b.end:b.end + 1] in "）)":
-                    uf.union(_key(a), _key(b))
-            # 该垃圾转运站 after 东河路垃圾转运站: a name ending a longer one of the same article
-            if a.label in ("Project", "IndustrialPark", "Institution"):
-                for b in here:
-                    if b.label == a.label and len(a.name) >= 4 and len(b.name) > len(a.name) \
-                            and b.name.endswith(a.name) and b.start < a.start:
-                        uf.union(_key(a), _key(b))
-                        break
+        for a, b in ex.unions:
+            uf.union(a, b)
 
     def _mention_key(self, m: Mention, uf: _UnionFind) -> str:
         seen = set()
@@ -198,7 +230,7 @@ class Resolver:
         key = key_of.get(id(m)) or self._mention_key(m, uf)
         return slug(key.split(":", 1)[0], key)
 
-    def _add_mention(self, entities, ex: ArticleExtraction, m: Mention, key_of) -> None:
+    def _add_mention(self, entities, doc: str, m: Mention, span: tuple[int, int], key_of) -> None:
         key = key_of[id(m)]
         label = key.split(":", 1)[0]
         eid = slug(label, key)
@@ -220,8 +252,7 @@ class Resolver:
                 e.props["level"] = m.attrs["level"]
         for k, v in m.props.items():
             e.props.setdefault(k, v)
-        start, end = ex.article.file_span(m.start, m.end)
-        e.mentions.add((ex.article.doc, start, end))
+        e.mentions.add((doc, *span))
 
     def _gazetteer_facts(self, entities: dict[str, Entity], relations: dict[tuple, Relation]) -> None:
         """Each region's chain of parents, and each code-listed park's city, from the gazetteer."""

@@ -103,6 +103,17 @@ class Store(ABC):
         self.flush()
         return sent
 
+    def update(self, old: tuple, new: tuple, batch_size: int | None = None) -> dict[str, int]:
+        """Turn the graph loaded from the export `old` = (entities, relations, documents) into the
+        one `new` gives, sending only the difference (`statements.plan_update`); rows sent per kind."""
+        self.ensure_schema()
+        sent = {"deleted": 0, "nodes": 0, "relationships": 0}
+        for batch in statements.plan_update(old, new, batch_size or self.batch_size):
+            self.write_batch(batch.statement, {"rows": batch.rows})
+            sent[batch.kind] += len(batch.rows)
+        self.flush()
+        return sent
+
     def is_empty(self) -> bool:
         """No node at all: a first load may CREATE instead of MERGE."""
         return not self.query(statements.ANY_NODE)[1]

@@ -319,6 +319,12 @@ class EmbeddedStore(Store):
         self.compact()
         return sent
 
+    def update(self, *args, **kwargs) -> dict[str, int]:
+        """The shared updater, then a compacted append-only file (see `compact`)."""
+        sent = super().update(*args, **kwargs)
+        self.compact()
+        return sent
+
     def compact(self, timeout: float = 600.0) -> None:
         """Rewrite the append-only file as a snapshot of the graph, and wait for it.
 

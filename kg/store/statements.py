@@ -184,27 +184,21 @@ def _batches(kind: str, statement: str, rows: list[dict], size: int) -> Iterator
         yield Batch(kind, statement, rows[i:i + size])
 
 
-def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), documents: Iterable[dict] = (),
-              batch_size: int = 2000, fresh: bool = False) -> Iterator[Batch]:
-    """Turn export records into batches, in dependency order: nodes and documents first, then
-    relationships. Run each as `batch.statement` with parameters `{"rows": batch.rows}`.
-    `fresh`: the store is empty, so CREATE replaces MERGE (same graph, no lookups)."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    merge_nodes_ = create_nodes if fresh else merge_nodes
-    merge_relationships_ = create_relationships if fresh else merge_relationships
-    entities = list(entities)
-    documents = list(documents)
-
-    # Documents, keyed by file name so mentions (which name files) find them.
+def _document_rows(documents: Iterable[dict]) -> tuple[list[dict], dict[str, str]]:
+    """Document rows, and document ids keyed by file name (mentions name files)."""
     doc_id_by_file: dict[str, str] = {}
     doc_rows = []
     for d in documents:
         doc_id = str(d["id"])
         doc_id_by_file[str(d.get("name", doc_id))] = doc_id
         doc_rows.append({"id": doc_id, "props": clean_props(d, skip=("id",))})
-    known_docs = {r["id"] for r in doc_rows}
+    return doc_rows, doc_id_by_file
 
+
+def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_rows: list[dict]):
+    """(node rows by (label, level label), MENTIONED_IN rows by label, label of each id); a
+    document a mention names that is not in `doc_rows` gets a stub row appended there."""
+    known_docs = {r["id"] for r in doc_rows}
     node_rows: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
     label_of: dict[str, str] = {}
     mention_rows: dict[str, list[dict]] = defaultdict(list)
@@ -227,6 +221,20 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
             if doc_id not in known_docs:
                 known_docs.add(doc_id)
                 doc_rows.append({"id": doc_id, "props": {"name": doc_id}})
+    return node_rows, mention_rows, label_of
+
+
+def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), documents: Iterable[dict] = (),
+              batch_size: int = 2000, fresh: bool = False) -> Iterator[Batch]:
+    """Turn export records into batches, in dependency order: nodes and documents first, then
+    relationships. Run each as `batch.statement` with parameters `{"rows": batch.rows}`.
+    `fresh`: the store is empty, so CREATE replaces MERGE (same graph, no lookups)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    merge_nodes_ = create_nodes if fresh else merge_nodes
+    merge_relationships_ = create_relationships if fresh else merge_relationships
+    doc_rows, doc_id_by_file = _document_rows(documents)
+    node_rows, mention_rows, label_of = _entity_rows(entities, doc_id_by_file, doc_rows)
 
     # Nodes are sent before the relationships are worked out, so a store that writes in the
     # background is busy with them meanwhile.
@@ -291,3 +299,91 @@ def _relation_props(recs: list[dict]) -> tuple[dict, dict]:
         texts.append(str(e.get("text", "")))
     return props, {"evidence_docs": docs, "evidence_starts": starts, "evidence_ends": ends,
                    "evidence_texts": texts}
+
+
+# ---- updating a loaded graph to a newer export ---------------------------------------------------
+
+def replace_nodes(label: str, extra_label: str | None = None, aliases: bool = True) -> str:
+    """Give existing nodes exactly `row.props` (properties the new export dropped go too)."""
+    labels = ident(label) + (f":{ident(extra_label)}" if extra_label else "")
+    return (f"UNWIND $rows AS row MATCH (n:{labels} {{id: row.id}}) SET n = row.props, n.id = row.id"
+            + (", n.aliases = row.aliases" if aliases else ""))
+
+
+def delete_nodes(label: str) -> str:
+    return f"UNWIND $rows AS row MATCH (n:{ident(label)} {{id: row.id}}) DETACH DELETE n"
+
+
+def delete_relationships(rel_type: str, subject_label: str | None, object_label: str | None) -> str:
+    return (f"UNWIND $rows AS row MATCH {_end('a', subject_label, 's')}-[r:{ident(rel_type)}]->"
+            f"{_end('b', object_label, 'o')} DELETE r")
+
+
+def delete_mentions(label: str) -> str:
+    return f"UNWIND $rows AS row MATCH (n:{ident(label)} {{id: row.id}})-[r:{MENTIONED_IN}]->(:Document) DELETE r"
+
+
+def plan_update(old: tuple, new: tuple, batch_size: int = 2000) -> Iterator[Batch]:
+    """Batches that turn the graph loaded from the export `old` = (entities, relations, documents)
+    into the one `new` gives, touching only what differs: relationships that went or changed are
+    deleted, nodes that went are detached and deleted, changed nodes get their new properties,
+    then new nodes, the mentions of new and changed entities, and new and changed relationships
+    are created. Records compare as read from JSON (lists, not tuples). Batch kinds: "deleted",
+    "nodes", "relationships"."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    (old_e, old_r, old_d), (new_e, new_r, new_d) = old, new
+    old_e = {str(e["id"]): e for e in old_e}
+    new_e = {str(e["id"]): e for e in new_e}
+    label_of = {i: e["type"] for i, e in {**old_e, **new_e}.items()}
+    gone = sorted(old_e.keys() - new_e.keys())
+    changed = sorted(i for i in old_e.keys() & new_e.keys() if old_e[i] != new_e[i])
+    added = sorted(new_e.keys() - old_e.keys())
+    old_g, new_g = _group_relations(old_r), _group_relations(new_r)
+    rel_gone = sorted(k for k in old_g if old_g[k] != new_g.get(k))      # removed or changed
+    rel_new = sorted(k for k in new_g if new_g[k] != old_g.get(k))       # added or changed
+    old_docs = {str(d["id"]): d for d in old_d}
+    new_docs = {str(d["id"]): d for d in new_d}
+
+    def grouped(keys, key_fn):
+        groups: dict = defaultdict(list)
+        for k in keys:
+            g, row = key_fn(k)
+            groups[g].append(row)
+        return groups
+
+    for (p, sl, ol), rows in grouped(rel_gone, lambda k: ((k[1], label_of.get(k[0]), label_of.get(k[2])),
+                                                          {"s": k[0], "o": k[2]})).items():
+        yield from _batches("deleted", delete_relationships(p, sl, ol), rows, batch_size)
+    for label, rows in grouped(changed, lambda i: (label_of[i], {"id": i})).items():
+        yield from _batches("deleted", delete_mentions(label), rows, batch_size)
+    for label, rows in grouped(gone, lambda i: (label_of[i], {"id": i})).items():
+        yield from _batches("deleted", delete_nodes(label), rows, batch_size)
+    docs_gone = [{"id": i} for i in sorted(old_docs.keys() - new_docs.keys())]
+    yield from _batches("deleted", delete_nodes("Document"), docs_gone, batch_size)
+
+    doc_rows, doc_id_by_file = _document_rows(new_docs.values())
+    doc_changed = [r for r in doc_rows if r["id"] in old_docs and old_docs[r["id"]] != new_docs[r["id"]]]
+    doc_added = [r for r in doc_rows if r["id"] not in old_docs]
+    yield from _batches("nodes", replace_nodes("Document", aliases=False), doc_changed, batch_size)
+    yield from _batches("nodes", create_nodes("Document", aliases=False), doc_added, batch_size)
+    known = list(doc_rows)
+    changed_rows, changed_mentions, _ = _entity_rows([new_e[i] for i in changed], doc_id_by_file, known)
+    added_rows, added_mentions, _ = _entity_rows([new_e[i] for i in added], doc_id_by_file, known)
+    stubs = known[len(doc_rows):]          # documents only a mention names
+    yield from _batches("nodes", create_nodes("Document", aliases=False),
+                        [r for r in stubs if r["id"] not in old_docs], batch_size)
+    for (label, extra), rows in changed_rows.items():
+        yield from _batches("nodes", replace_nodes(label, extra), rows, batch_size)
+    for (label, extra), rows in added_rows.items():
+        yield from _batches("nodes", create_nodes(label, extra), rows, batch_size)
+    for mentions in (changed_mentions, added_mentions):
+        for label, rows in mentions.items():
+            yield from _batches("relationships", create_relationships(MENTIONED_IN, label, "Document"),
+                                rows, batch_size)
+    groups: dict = defaultdict(list)
+    for s, p, o in rel_new:
+        props, spans = _relation_props(new_g[(s, p, o)])
+        groups[(p, label_of.get(s), label_of.get(o))].append({"s": s, "o": o, "props": props, "spans": spans})
+    for (p, sl, ol), rows in groups.items():
+        yield from _batches("relationships", create_relationships(p, sl, ol), rows, batch_size)

@@ -1,0 +1,188 @@
+"""The two per-file passes of a build, run in worker processes (or in-process with one worker).
+
+Pass 1 (`first_pass`) reads one file: decode, split into articles, sketch each for reprint
+detection and `recognise` what names itself. It keeps its full result in the build cache and
+returns only what the corpus-level step needs: each article's title and sketch, the full company
+names and bare company names it saw.
+
+Between the passes the parent process gathers the corpus's short company names (`ShortNames`).
+
+Pass 2 (`second_pass`) takes one file's pass-1 result from the cache, extracts (short names,
+people, industries, relations) and `prepare`s each article for resolution; the parent resolves.
+
+A worker holds one file at a time, so memory follows the largest file, not the corpus. Results
+come back in file order whatever the number of workers, and resolution does not depend on order
+anyway: the same input gives the same graph and ids with any `--workers`.
+"""
+from __future__ import annotations
+
+import array
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg import ingest
+from kg.cache import BuildCache, entry_key
+from kg.extract.article import FirstPass, extract, recognise
+from kg.extract.shortnames import ShortNames
+from kg.extract.tokens import Tokens
+from kg.gazetteer import Gazetteer
+from kg.resolve import Prepared, prepare
+
+
+@dataclass
+class ArticleInfo:
+    index: int
+    title: str
+    sketch: ingest.Sketch
+
+
+@dataclass
+class FileFirst:
+    """What pass 1 tells the parent about one file."""
+
+    doc: str
+    path: str
+    sha: str
+    error: str = ""                                   # why the file was skipped, if it was
+    articles: list[ArticleInfo] = field(default_factory=list)
+    full_names: dict[str, set[str]] = field(default_factory=dict)
+    bare_names: set[str] = field(default_factory=set)
+
+    @property
+    def key(self) -> str:
+        return entry_key(self.sha, self.doc)
+
+    def company_names(self) -> dict[str, set[str]]:      # as FirstPass has them, for ShortNames
+        return self.full_names
+
+    def bare_company_names(self) -> set[str]:
+        return self.bare_names
+
+
+def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
+    """Pass 1 over one file; its result is stored in `cache` under (sha, doc)."""
+    out = FileFirst(doc, path, sha)
+    try:
+        text = ingest.read_source(path)
+    except ingest.SourceError as e:
+        out.error = e.reason
+        return out
+    gazetteer = Gazetteer.default()
+    firsts = []
+    for a in ingest.split_articles(text, doc):
+        a.offsets = array.array("l", a.offsets)       # 8 bytes a character instead of ~36
+        fp = recognise(a, gazetteer)
+        out.articles.append(ArticleInfo(a.index, a.title, ingest.sketch(a.text)))
+        for name, regions in fp.company_names().items():
+            out.full_names.setdefault(name, set()).update(regions)
+        out.bare_names |= fp.bare_company_names()
+        fp.tokens = None                               # cheaper to segment again than to store
+        firsts.append(fp)
+    cache.save(out.key, "first", firsts)
+    cache.save(out.key, "info", out)
+    return out
+
+
+@dataclass
+class FileSecond:
+    """What pass 2 gives the parent for one file (also what the cache keeps)."""
+
+    key: str
+    relevant: dict[str, frozenset[str]]      # short forms found in the file's text → full names
+    prepared: list[Prepared]
+    reused: bool = False
+
+
+def relevant_short_names(firsts: list[FirstPass], short: ShortNames) -> dict[str, frozenset[str]]:
+    """The corpus's short forms that occur in these articles, with the full names they stand for:
+    all of pass 2's result that depends on other files."""
+    found: dict[str, frozenset[str]] = {}
+    if short.owners:
+        for fp in firsts:
+            for _, form in short.automaton.iter(fp.article.text):
+                found[form] = frozenset(short.owners[form])
+    return found
+
+
+def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> FileSecond:
+    """Pass 2 over one file's pass-1 result. `reuse`: "" computes it; "check" returns the cached
+    pass 2 when the short names found in the file's text are the ones it was made with; "trust"
+    returns the cached one unchecked (the corpus's short names have not changed at all)."""
+    if reuse == "trust":
+        cached = cache.load(key, "second")
+        if isinstance(cached, FileSecond):
+            cached.reused = True
+            return cached
+    firsts = cache.load(key, "first")
+    if firsts is None:
+        raise RuntimeError(f"build cache entry {key}.first is missing or unreadable")
+    relevant = relevant_short_names(firsts, short)
+    if reuse:
+        cached = cache.load(key, "second")
+        if isinstance(cached, FileSecond) and cached.relevant == relevant:
+            cached.reused = True
+            return cached
+    prepared = []
+    for fp in firsts:
+        fp.tokens = Tokens(fp.article.text)
+        prepared.append(prepare(extract(fp, ingest.split_sentences(fp.article), short)))
+    result = FileSecond(key, relevant, prepared)
+    cache.save(key, "second", result)
+    return result
+
+
+# ---- running a pass over many files ----------------------------------------------------------
+
+_SHARED: dict = {}   # what forked workers inherit instead of receiving it with every task
+
+
+def _first_task(job):
+    path, doc, sha = job
+    return first_pass(path, doc, sha, _SHARED["cache"])
+
+
+def _second_task(job):
+    key, reuse = job
+    return second_pass(key, _SHARED["cache"], _SHARED["short"], reuse)
+
+
+def _init_worker(shared: dict) -> None:
+    _SHARED.clear()
+    _SHARED.update(shared)
+
+
+def run(task, jobs: list, workers: int, progress=None, **shared) -> list:
+    """`task` over `jobs`, in `workers` processes (forked where the system can, so they start with
+    the gazetteer and dictionaries already loaded); results in the order of `jobs`."""
+    _init_worker(shared)
+    results = []
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                results.append(task(job))
+                if progress:
+                    progress(len(results))
+            return results
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        chunk = max(1, min(16, len(jobs) // (workers * 8)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(shared,)) as pool:
+            for r in pool.map(task, jobs, chunksize=chunk):
+                results.append(r)
+                if progress:
+                    progress(len(results))
+        return results
+    finally:
+        _SHARED.clear()
+
+
+def default_workers() -> int:
+    """The machine's cores (those this process may use)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
