@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -96,10 +97,28 @@ class Gazetteer:
                 self._add(alias, d, "derived" if self._is_abbreviation(d, alias) else "alias")
                 for form in self._derived_forms(d, alias):
                     self._add(form, d, "derived")
+        self._build_automaton()
+
+    def _build_automaton(self) -> None:
+        """The automaton over every name, and the pattern that blanks what no name can contain.
+
+        pyahocorasick finds a node's child by a linear scan, and the root has a child for each of
+        the ~900 characters a name starts with: every character of the text that is no first
+        character was scanned against all of them. So the text is searched with every character
+        no name contains replaced by NUL (offsets unchanged, so are the hits), and the root's
+        first children are placeholders (NUL, then each name character, most common in names
+        first; each followed by U+0001, which no name holds) that only make those lookups short.
+        Placeholders carry the value None: a hit of one is skipped.
+        """
+        chars = Counter(ch for key in self._names for ch in key)
         self._automaton = ahocorasick.Automaton()
+        self._automaton.add_word("\x00\x01", None)
+        for ch, _ in sorted(chars.items(), key=lambda kv: (-kv[1], kv[0])):
+            self._automaton.add_word(ch + "\x01", None)
         for key in self._names:
             self._automaton.add_word(key, key)
         self._automaton.make_automaton()
+        self._blank = re.compile("[^" + re.escape("".join(sorted(chars))) + "]" if chars else r"(?s:.)")
 
     # ---- loading -------------------------------------------------------------------------
     @classmethod
@@ -180,7 +199,9 @@ class Gazetteer:
             tokens = SEGMENTER.tokenize(text)
         seg = _Segmentation(text, tokens)
         hits = []
-        for end_idx, key in self._automaton.iter(text):
+        for end_idx, key in self._automaton.iter(self._blank.sub("\x00", text)):
+            if key is None:
+                continue
             start, end = end_idx - len(key) + 1, end_idx + 1
             scored = self._accept(text, seg, key, start, end)
             if scored:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import array
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class FileFirst:
     articles: list[ArticleInfo] = field(default_factory=list)
     full_names: dict[str, set[str]] = field(default_factory=dict)
     bare_names: set[str] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)   # time per stage, for benchmarks
 
     @property
     def key(self) -> str:
@@ -63,6 +65,7 @@ class FileFirst:
 def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
     """Pass 1 over one file; its result is stored in `cache` under (sha, doc)."""
     out = FileFirst(doc, path, sha)
+    clock = time.perf_counter()
     try:
         text = ingest.read_source(path)
     except ingest.SourceError as e:
@@ -70,10 +73,16 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
         return out
     gazetteer = Gazetteer.default()
     firsts = []
-    for a in ingest.split_articles(text, doc):
+    articles = ingest.split_articles(text, doc)
+    sketches = [ingest.sketch(a.text) for a in articles]
+    clock = _lap(out.seconds, "ingest", clock)
+    for a, sk in zip(articles, sketches):
         a.offsets = array.array("l", a.offsets)       # 8 bytes a character instead of ~36
-        fp = recognise(a, gazetteer)
-        out.articles.append(ArticleInfo(a.index, a.title, ingest.sketch(a.text)))
+        tokens = Tokens(a.text)
+        clock = _lap(out.seconds, "tokenise", clock)
+        fp = recognise(a, gazetteer, tokens)
+        clock = _lap(out.seconds, "recognise", clock)
+        out.articles.append(ArticleInfo(a.index, a.title, sk))
         for name, regions in fp.company_names().items():
             out.full_names.setdefault(name, set()).update(regions)
         out.bare_names |= fp.bare_company_names()
@@ -81,7 +90,14 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
         firsts.append(fp)
     cache.save(out.key, "first", firsts)
     cache.save(out.key, "info", out)
+    _lap(out.seconds, "cache", clock)
     return out
+
+
+def _lap(seconds: dict[str, float], stage: str, since: float) -> float:
+    now = time.perf_counter()
+    seconds[stage] = seconds.get(stage, 0.0) + now - since
+    return now
 
 
 @dataclass
@@ -92,6 +108,7 @@ class FileSecond:
     relevant: dict[str, frozenset[str]]      # short forms found in the file's text → full names
     prepared: list[Prepared]
     reused: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def relevant_short_names(firsts: list[FirstPass], short: ShortNames) -> dict[str, frozenset[str]]:
@@ -112,7 +129,7 @@ def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> F
     if reuse == "trust":
         cached = cache.load(key, "second")
         if isinstance(cached, FileSecond):
-            cached.reused = True
+            cached.reused, cached.seconds = True, {}
             return cached
     firsts = cache.load(key, "first")
     if firsts is None:
@@ -121,14 +138,19 @@ def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> F
     if reuse:
         cached = cache.load(key, "second")
         if isinstance(cached, FileSecond) and cached.relevant == relevant:
-            cached.reused = True
+            cached.reused, cached.seconds = True, {}
             return cached
-    prepared = []
+    prepared, seconds = [], {}
+    clock = time.perf_counter()
     for fp in firsts:
         fp.tokens = Tokens(fp.article.text)
+        clock = _lap(seconds, "tokenise", clock)
         prepared.append(prepare(extract(fp, ingest.split_sentences(fp.article), short)))
+        clock = _lap(seconds, "relate", clock)
     result = FileSecond(key, relevant, prepared)
     cache.save(key, "second", result)
+    _lap(seconds, "cache", clock)
+    result.seconds = seconds
     return result
 
 

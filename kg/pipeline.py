@@ -51,6 +51,7 @@ class Summary:
     files_reextracted: int = 0    # files whose pass 2 ran (new, changed, or touched by new short names)
     workers: int = 1
     store_update: str = ""        # "full load" or "incremental: …"
+    stage_seconds: dict[str, float] = field(default_factory=dict)   # summed over workers (benchmarks)
 
     def lines(self) -> list[str]:
         reused = self.files_read - self.files_extracted
@@ -126,6 +127,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     for r in passes.run(passes._first_task, todo, workers, cache=cache,
                         progress=lambda n: _progress(n, total, "extracting")):
         infos[r.doc] = r
+        _add_seconds(summary, r.seconds)
     ordered = [infos[names[f]] for f in files]
     read = [i for i in ordered if not i.error]
     summary.files_read = len(read)
@@ -145,18 +147,27 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     seconds = passes.run(passes._second_task, jobs, workers, cache=cache, short=short,
                          progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
     summary.files_reextracted = sum(1 for r in seconds if not r.reused)
+    for r in seconds:
+        _add_seconds(summary, r.seconds)
+    clock = time.perf_counter()
     gazetteer = Gazetteer.default()
     resolver = Resolver(gazetteer)
     for r in seconds:
         for p in r.prepared:
             resolver.add(p)
     g = build_graph(*resolver.resolve())
+    _add_seconds(summary, {"resolve": time.perf_counter() - clock})
     g.graph["documents"] = _documents(read)
     summary.nodes = dict(Counter(d["label"] for _, d in g.nodes(data=True)))
     summary.relationships = dict(Counter(k for _, _, k in g.edges(keys=True)))
     manifest = Manifest(files={i.doc: states[i.doc] for i in read}, short_names=owners,
                         documents=g.graph["documents"])
     return g, manifest
+
+
+def _add_seconds(summary: Summary, seconds: dict[str, float]) -> None:
+    for stage, t in seconds.items():
+        summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + t
 
 
 def corpus_short_names(firsts) -> ShortNames:
@@ -225,10 +236,14 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
     try:
         previous = cache.manifest()
         g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
+        clock = time.perf_counter()
         write_jsonl(g, staging)
+        _add_seconds(summary, {"export": time.perf_counter() - clock})
         if store:
+            clock = time.perf_counter()
             summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full)
             summary.stored = True
+            _add_seconds(summary, {"store": time.perf_counter() - clock})
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
         _swap_in(staging, out, store)

@@ -7,8 +7,10 @@ industries, anaphora, quantities and the relations between them all.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from kg.extract.coref import find_anaphora
@@ -16,7 +18,7 @@ from kg.extract.industries import find_industries
 from kg.extract.names import find_names
 from kg.extract.people import find_people
 from kg.extract.quantities import find_quantities, quantity_props
-from kg.extract.relations import Context, extract_relations
+from kg.extract.relations import Context, mentions_by_sentence, extract_relations
 from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
@@ -53,10 +55,11 @@ class FirstPass:
         return {m.name for m in self.listed}
 
 
-def recognise(article: Article, gazetteer: Gazetteer | None = None) -> FirstPass:
+def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Tokens | None = None) -> FirstPass:
+    """Pass 1 over one article; `tokens`: its text's tokens, if the caller has made them."""
     gazetteer = gazetteer or Gazetteer.default()
     text = article.text
-    toks = Tokens(text)
+    toks = tokens if tokens is not None else Tokens(text)
     found = gazetteer.find(text, toks)
     if article.place:
         found = gazetteer.disambiguate(found, [article.place])
@@ -118,6 +121,7 @@ def _implicit(division) -> Mention:
 
 def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken: list[Mention]) -> list[Mention]:
     out = []
+    in_taken = _Cover(taken)
     for word, level in LOCAL_WORDS.items():
         target = focus.get(level)
         if target is None or (target.attrs.get("implicit") and level != "Capital"):
@@ -125,7 +129,7 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
         start = text.find(word)
         while start >= 0:
             end = start + len(word)
-            if tokens.is_boundary(start) and not any(m.start <= start < m.end for m in taken):
+            if tokens.is_boundary(start) and not in_taken.holds(start, start + 1):
                 out.append(Mention("Region", word, start, end, rule="local-reference", confidence=0.6,
                                    name=target.name, coref=True, attrs={"antecedent": target, **target.attrs}))
             start = text.find(word, end)
@@ -146,7 +150,8 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     names += [m for m in first.listed if not any(n.start < m.end and m.start < n.end for n in names)]
     orgs = [m for m in names if m.label in ("Company", "Institution")]
     people = find_people(text, orgs)
-    top_regions = [r for r in first.regions if not any(n.start <= r.start and r.end <= n.end for n in names)]
+    in_name = _Cover(names)
+    top_regions = [r for r in first.regions if not in_name.holds(r.start, r.end)]
     industries = find_industries(text, toks, names + top_regions + people)
     topics = [m for m in industries if m.attrs.get("topic")]
     if topics:
@@ -162,8 +167,23 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries))
     facts = extract_relations(ctx, sentences)
     # regions inside names are entities too (their facts were just read); they join the mentions
-    inside = [r for r in first.regions if r not in top_regions]
+    top = {id(r) for r in top_regions}
+    inside = [r for r in first.regions if id(r) not in top and r not in top_regions]
     return ArticleExtraction(article, sentences, sorted(mentions + inside, key=lambda m: m.start), facts)
+
+
+class _Cover:
+    """Whether some mention spans [start, end): by bisection over the mentions sorted by start,
+    with the furthest end reached so far (instead of a scan of every mention for every question)."""
+
+    def __init__(self, mentions: list[Mention]):
+        spans = sorted((m.start, m.end) for m in mentions)
+        self.starts = [a for a, _ in spans]
+        self.reach = list(accumulate((b for _, b in spans), max))
+
+    def holds(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)   # the mentions that start at or before `start`
+        return i > 0 and self.reach[i - 1] >= end
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:
@@ -177,9 +197,8 @@ def _distinct(industries: list[Mention]) -> list[Mention]:
 
 def _attach_quantities(text: str, mentions: list[Mention], sentences: list[Sentence]) -> None:
     """A quantity describes the nearest project (else company, else park) named before it in its sentence."""
-    for s in sentences:
-        here = [m for m in mentions if s.start <= m.start and m.end <= s.end and not m.coref
-                and m.label in ("Project", "Company", "IndustrialPark")]
+    for s, inside in mentions_by_sentence(mentions, sentences):
+        here = [m for m in inside if not m.coref and m.label in ("Project", "Company", "IndustrialPark")]
         if not here:
             continue
         for q in find_quantities(text[s.start:s.end]):

@@ -7,7 +7,9 @@ part of a name (nouns, place names, unknown words, verbs that occur in names, br
 """
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass
 
 from kg.extract import lexicon as lx
 from kg.extract.tokens import OPEN_BRACKETS, Tokens
@@ -20,6 +22,9 @@ for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", l
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
 SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
+# last character → the lengths of the heads ending in it, longest first (what _head_at tries)
+_HEAD_LENGTHS = {ch: [n for n in SUFFIX_LENGTHS if any(len(s) == n and s[-1] == ch for s in SUFFIX_LABEL)]
+                 for ch in SUFFIX_LAST_CHARS}
 _HEAD_END = re.compile("[" + re.escape("".join(sorted(SUFFIX_LAST_CHARS))) + "]")
 
 # Central bodies known by their short names (general knowledge, not from any article).
@@ -41,6 +46,9 @@ STOP_POS_CLASSES = ("p", "c", "u", "r", "d", "t")
 PROPER_POS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "x", "eng"}
 
 
+_ABBREVIATED = re.compile("|".join(sorted(ABBREVIATED_INSTITUTIONS, key=len, reverse=True)))
+
+
 def _stop_pos(pos: str) -> bool:
     return pos in STOP_POS or pos.startswith(STOP_POS_CLASSES)
 NOT_NAME_PLACES = {"以上", "以下", "之间", "之中", "期间", "中间", "以来", "其中", "上", "下", "中", "内", "外", "前", "后", "里"}
@@ -52,35 +60,62 @@ DIGITS = re.compile(r"[0-9０-９]")
 
 def _head_at(text: str, toks: Tokens, i: int):
     """The longest name head ending at token i's end, as (suffix, label, start of suffix) or None."""
-    tok = toks[i]
-    end = tok.end
-    if text[end - 1] not in SUFFIX_LAST_CHARS:  # most tokens: no head can end here
+    end = toks.ends[i]
+    lengths = _HEAD_LENGTHS.get(text[end - 1])
+    if lengths is None:  # most tokens: no head can end here
         return None
-    for n in SUFFIX_LENGTHS:
+    tok_start, word = toks.starts[i], toks.words[i]
+    for n in lengths:
         s = text[end - n:end]
         if len(s) < n or s not in SUFFIX_LABEL:
             continue
         start = end - n
-        if start > tok.start:  # the head ends a longer token
-            if n == 1 and not (len(tok.word) >= 3 or tok.pos in ("x", "nt")):
+        if start > tok_start:  # the head ends a longer token
+            if n == 1 and not (len(word) >= 3 or toks[i].pos in ("x", "nt")):
                 continue
-            if tok.word in NOT_HEADS and start > tok.start:
+            if word in NOT_HEADS:
                 continue
         return s, SUFFIX_LABEL[s], start
     return None
 
 
-def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: list[tuple[int, int]],
-               names: list[tuple[int, int]]) -> int:
-    """Where a name ends going left from token k (exclusive of k): the name's start offset."""
-    start = toks[k].start
+def _tokens_inside(toks: Tokens, spans) -> set[int]:
+    """Indices of the tokens that lie inside one of `spans` (found by bisection, once per span)."""
+    inside = set()
+    for rs, re_ in spans:
+        j = bisect.bisect_left(toks.starts, rs)
+        while j < len(toks.ends) and toks.ends[j] <= re_:
+            inside.add(j)
+            j += 1
+    return inside
+
+
+def _first_overlapping(toks: Tokens, spans) -> dict[int, tuple[int, int]]:
+    """Token index → the first of `spans` (in their order) that overlaps the token."""
+    first: dict[int, tuple[int, int]] = {}
+    for bs, be in spans:
+        j = bisect.bisect_right(toks.ends, bs)
+        while j < len(toks.starts) and toks.starts[j] < be:
+            first.setdefault(j, (bs, be))
+            j += 1
+    return first
+
+
+def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: dict[int, tuple[int, int]],
+               names: set[int]) -> int:
+    """Where a name ends going left from token k (exclusive of k): the name's start offset.
+
+    `blockers` maps a token to the first blocking span over it, `names` holds the tokens inside
+    names (see _first_overlapping, _tokens_inside): the walk asks about every token it passes.
+    """
+    start = toks.starts[k]
     project = label == "Project"
     joined = False  # the last word taken was 和/及
     j = k - 1
     while j >= 0:
         t = toks[j]
         w = t.word
-        blocker = next(((bs, be) for bs, be in blockers if bs < t.end and t.start < be), None)
+        blocker = blockers.get(j)
         if blocker is not None:
             if joined:  # 某重点实验室和科技楼项目: an organisation coordinated into the project's name
                 start = blocker[0]
@@ -101,7 +136,7 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             start = t.start
             j -= 1
             continue
-        if any(rs <= t.start and t.end <= re_ for rs, re_ in names):
+        if j in names:
             start = t.start
             j -= 1
             continue
@@ -168,7 +203,7 @@ LOCAL_PREFIXES = ("自治区", "市", "省", "县", "区", "旗", "盟")
 GOVERNMENT_HEADS = {"党委", "人大常委会", "常委会", "管理局", "局", "厅", "委员会", "政府", "人民政府", "新闻办", "分局"}
 
 
-def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_spans, suffix: str) -> bool:
+def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, regions: _Regions, suffix: str) -> bool:
     """A name with nothing proper before its head (重点项目, 特色产业园区, 法治政府, 该公司).
 
     A proper part is a place name, a word jieba does not know (most brand names), a Latin word, a
@@ -178,7 +213,7 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, region_
         return False  # 自治区党委, 市人大常委会: the body of the article's own province or city
     if not core or core in lx.GENERIC_MODIFIERS:
         return True
-    if any(start <= rs < stop for rs, _ in region_spans):
+    if regions.start_within(start, stop):
         return False
     if len(suffix) >= 5 and len(core) >= 2:
         return False  # 草业技术创新中心: a head this specific makes any core a name
@@ -209,13 +244,16 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     呼和浩特市市场监督管理局经济技术开发区分局), which relation rules read but which are not entities.
     """
     region_spans = [(m.start, m.end) for m in regions]
-    orgs = _scan(text, toks, ("Company", "Institution", "IndustrialPark"), [], region_spans)
-    for m in re.finditer("|".join(sorted(ABBREVIATED_INSTITUTIONS, key=len, reverse=True)), text):
+    regions_at = _Regions(sorted(rs for rs, _ in region_spans), _tokens_inside(toks, region_spans))
+    # the longest head ending at each token that can end one (both scans read them)
+    heads = [(i, head) for i in toks.indices_ending_in(_HEAD_END) if (head := _head_at(text, toks, i))]
+    orgs = _scan(text, toks, heads, ("Company", "Institution", "IndustrialPark"), {}, regions_at)
+    for m in _ABBREVIATED.finditer(text):
         if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
             orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
-    projects = _scan(text, toks, ("Project",), blockers, region_spans)
+    projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at)
     for m in MEASURED_ROAD.finditer(text):
         projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
                                 confidence=0.7))
@@ -227,20 +265,32 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     return sorted(kept + hosted, key=lambda m: m.start), inner + inner2
 
 
-def _scan(text: str, toks: Tokens, labels: tuple[str, ...], blockers, region_spans) -> list[Mention]:
+@dataclass
+class _Regions:
+    """The region mentions of a text as the name scan asks about them."""
+
+    starts: list[int]        # sorted start offsets
+    tokens: set[int]         # indices of the tokens inside a region
+
+    def start_within(self, start: int, stop: int) -> bool:
+        """Whether a region starts in [start, stop)."""
+        i = bisect.bisect_left(self.starts, start)
+        return i < len(self.starts) and self.starts[i] < stop
+
+
+def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, regions: _Regions) -> list[Mention]:
     found: list[Mention] = []
-    for i in toks.indices_ending_in(_HEAD_END):   # most tokens: no head can end there
-        head = _head_at(text, toks, i)
-        if not head or head[1] not in labels:
+    for i, head in heads:
+        if head[1] not in labels:
             continue
         suffix, label, s_start = head
         end = toks[i].end
         k = toks.index_at(s_start)
-        start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, region_spans), toks[k].start)
+        start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, regions.tokens), toks.starts[k])
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
-        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, region_spans, suffix):
+        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, regions, suffix):
             continue
         if COUNT_PHRASE.match(name) and label != "Project":
             continue  # 30余家省级发电集团: a count of organisations, not one

@@ -6,6 +6,7 @@ entity they stand for. Facts inside names count: 包头市华远机械制造有�
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -45,10 +46,25 @@ def _clause_clear(text: str, a: int, b: int) -> bool:
     return not any(ch in CLAUSE_END for ch in _between(text, a, b))
 
 
+def mentions_by_sentence(mentions: list[Mention], sentences: list[Sentence]):
+    """Each sentence with its mentions (those inside it, in the list's order).
+
+    Mentions sorted by start (as Context keeps them) are cut out by bisection; otherwise every
+    mention is tested against every sentence.
+    """
+    starts = [m.start for m in mentions]
+    if any(a > b for a, b in zip(starts, starts[1:])):
+        for s in sentences:
+            yield s, [m for m in mentions if _in(s, m)]
+        return
+    for s in sentences:
+        lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_right(starts, s.end)
+        yield s, [m for m in mentions[lo:hi] if m.end <= s.end]
+
+
 def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
     facts: list[Fact] = []
-    for s in sentences:
-        ms = [m for m in ctx.mentions if _in(s, m)]
+    for s, ms in mentions_by_sentence(ctx.mentions, sentences):
         if not ms:
             continue
         add = _adder(facts, s)
