@@ -18,6 +18,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -126,13 +127,20 @@ def _decodings(data: bytes) -> Iterator[tuple[str, str]]:
         yield str(best).lstrip("\ufeff"), best.encoding
 
 
-# The 3,755 common ideographs (GB2312 level 1: lead bytes B0–D7), as one regex class.
+# The 3,755 common ideographs (GB2312 level 1: lead bytes B0–D7), as one regex class. Both
+# ideograph patterns match runs, not single characters: counting the characters of a few long
+# runs is several times faster than building a list of every ideograph.
 _COMMON_HAN = re.compile("[" + bytes(b for lead in range(0xB0, 0xD8) for trail in range(0xA1, 0xFF)
-                                     for b in (lead, trail)).decode("gb2312", errors="ignore") + "]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+                                     for b in (lead, trail)).decode("gb2312", errors="ignore") + "]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _SPACE = re.compile(r"\s")
 # Characters that are surely printable; what is left is looked at one by one (few in any real text).
 _PLAIN = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uffee\x21-\x7e“”‘’—…·\s]+")
+
+
+def _count(runs: re.Pattern, text: str) -> int:
+    """How many characters of `text` lie in the matches of `runs`."""
+    return sum(map(len, runs.findall(text)))
 
 
 def _garbage(text: str) -> bool:
@@ -147,8 +155,8 @@ def _garbage(text: str) -> bool:
               if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn") or c == "\ufffd")
     if bad / chars > 0.05:
         return True
-    han = len(_HAN.findall(text))
-    if han >= 20 and len(_COMMON_HAN.findall(text)) / han < 0.6:
+    han = _count(_HAN, text)
+    if han >= 20 and _count(_COMMON_HAN, text) / han < 0.6:
         return True
     return False
 
@@ -210,6 +218,8 @@ def _heading_like(t: str) -> bool:
 
 def _photo_credit(t: str) -> re.Match | None:
     """A photo credit (本报记者 王磊 摄), alone on its line or closing a picture caption."""
+    if "摄" not in t[-3:]:      # the credit ends the line; searching long lines for it is slow
+        return None
     m = _CREDIT.search(t)
     if not m:
         return None
@@ -220,21 +230,19 @@ def _photo_credit(t: str) -> re.Match | None:
     return None
 
 
-_TOKENIZER = None
-
-
 def _cuts_word(a: str, b: str) -> bool:
     """Whether the boundary between `a` and `b` falls inside a dictionary word (建|筑, 完|成):
-    the mark of a word split by the page dump rather than of two separate lines."""
-    global _TOKENIZER
-    if _TOKENIZER is None:
-        import rjieba
-        _TOKENIZER = rjieba.Jieba()   # private instance: others' add_word must not change us
+    the mark of a word split by the page dump rather than of two separate lines.
+
+    Uses the extractor's segmenter: a jieba instance of our own costs 0.1 s a process to build.
+    The department names that one adds (住建厅, 工信局 …) can change the answer only at a line
+    break next to such a name."""
+    from kg.extract.tokens import SEGMENTER
     left, right = a.rstrip(_WS)[-4:], b.lstrip(_WS)[:4]
     if not left or not right:
         return False
     pos = 0
-    for tok in _TOKENIZER.cut(left + right, hmm=False):
+    for tok in SEGMENTER.cut(left + right, hmm=False):
         if pos < len(left) < pos + len(tok):
             return True
         pos += len(tok)
@@ -247,8 +255,8 @@ def _cuts_word(a: str, b: str) -> bool:
 
 @dataclass
 class _Para:
-    chars: list[str]
-    offs: list[int]
+    text: str                    # kept as one string: a list of characters is slow to build
+    offs: list[int]              # offsets[i]: where text[i] is in the file's text
     nl: int                      # offset of the newline ending the paragraph's last line
     md: int = 0                  # markdown heading level, 0 if none
     gap: int = 0                 # blank lines before it
@@ -258,10 +266,6 @@ class _Para:
     photo_end: bool = False      # ends with a photo credit: a picture box ends here
     credit: str = ""
     displaced: list[list[str]] = field(default_factory=list)   # headline runs dropped when joining
-
-    @property
-    def text(self) -> str:
-        return "".join(self.chars)
 
     def classify(self) -> None:
         t = self.text
@@ -301,27 +305,30 @@ def _paragraphs(text: str) -> list[_Para]:
             md = m.end() - m.start() - len(m.group().lstrip("#"))
             s += m.end()
             line = text[s:e]
-        keep = [True] * len(line)
+        # the line without its edition markers, built from the pieces between them (a list per
+        # character would cost more than everything else here)
         cont_from = cont_to = False
+        kept, offs, a = [], [], 0
         for m in _MARKER.finditer(line):
             kind = m.group("a") or m.group("b")
             cont_to |= kind in ("下转", "转")
             cont_from |= kind not in ("下转", "转")
-            for i in range(m.start(), m.end()):
-                keep[i] = False
-        chars = [c for c, k in zip(line, keep) if k]
-        offs = [s + i for i, k in enumerate(keep) if k]
-        while chars and chars[0] in _WS:
-            chars.pop(0), offs.pop(0)
-        while chars and chars[-1] in _WS:
-            chars.pop(), offs.pop()
-        if not chars:                       # a marker alone on its line
+            kept.append(line[a:m.start()])
+            offs.extend(range(s + a, s + m.start()))
+            a = m.end()
+        kept.append(line[a:])
+        offs.extend(range(s + a, s + len(line)))
+        rest = "".join(kept)
+        lead = len(rest) - len(rest.lstrip(_WS))
+        rest = rest[lead:].rstrip(_WS)
+        offs = offs[lead:lead + len(rest)]
+        if not rest:                        # a marker alone on its line
             if cont_to and paras:
                 paras[-1].cont_to = True
             pending_from |= cont_from
             blanks = 0
             continue
-        p = _Para(chars, offs, nl, md=md, gap=blanks, cont_from=cont_from or pending_from,
+        p = _Para(rest, offs, nl, md=md, gap=blanks, cont_from=cont_from or pending_from,
                   cont_to=cont_to)
         p.classify()
         paras.append(p)
@@ -391,7 +398,7 @@ def _join(paras: list[_Para], hard: int) -> list[_Para]:
 
 
 def _merge(a: _Para, b: _Para) -> _Para:
-    p = _Para(a.chars + b.chars, a.offs + b.offs, b.nl, md=a.md, gap=a.gap, cont_from=a.cont_from,
+    p = _Para(a.text + b.text, a.offs + b.offs, b.nl, md=a.md, gap=a.gap, cont_from=a.cont_from,
               cont_to=b.cont_to, displaced=a.displaced + b.displaced)
     p.kind, p.photo_end, p.credit = "body", b.photo_end, b.credit
     return p
@@ -401,22 +408,37 @@ def _merge(a: _Para, b: _Para) -> _Para:
 # Punctuation
 
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF = re.compile(r"[,:;?!()]")
+_CJK_CLASS = "\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef“”‘’—…·"   # what _is_cjk accepts
+# The common case: a , ; ? ! between two Chinese characters (中,中). It always becomes full-width,
+# and nothing else looks at it (its neighbours are no marks), so one substitution can do it first.
+_BETWEEN_CJK = re.compile(f"[,;?!](?<=[{_CJK_CLASS}].)(?=[{_CJK_CLASS}])")
 
 
-def _normalise_punct(chars: list[str]) -> None:
-    """Half-width , : ; ? ! ( ) next to Chinese become full-width, in place (one char for one).
+def _normalise_punct(text: str) -> str:
+    """The text with half-width , : ; ? ! ( ) next to Chinese made full-width (one char for one).
 
     Brackets go by pairs, so (HMOs) inside Chinese becomes （HMOs） as a whole; a colon between
-    digits (9:00) and punctuation inside Latin text stay as they are."""
-    n = len(chars)
+    digits (9:00) and punctuation inside Latin text stay as they are. Only the half-width marks
+    are visited (a loop over every character cost more than the rest of the repair), and the
+    changes are kept by position until the end."""
+    if not _HALF.search(text):
+        return text
+    text = _BETWEEN_CJK.sub(lambda m: _HALF_TO_FULL[m.group()], text)
+    n = len(text)
+    full: dict[int, str] = {}                  # position → full-width mark, decided so far
+
+    def char_at(k: int) -> str:
+        return full.get(k, text[k])
 
     def cjk_at(k: int) -> bool:
-        return 0 <= k < n and _is_cjk(chars[k])
+        return 0 <= k < n and _is_cjk(char_at(k))
 
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
     lone: list[int] = []
-    for k, c in enumerate(chars):
+    for m in _HALF.finditer(text):
+        k, c = m.start(), m.group()
         if c == "(":
             stack.append(k)
         elif c == ")":
@@ -424,18 +446,21 @@ def _normalise_punct(chars: list[str]) -> None:
                 pairs.append((stack.pop(), k))
             else:
                 lone.append(k)
-        elif c in _HALF_TO_FULL:
-            if c == ":" and k > 0 and k + 1 < n and chars[k - 1].isdigit() and chars[k + 1].isdigit():
+        else:
+            if c == ":" and k > 0 and k + 1 < n and char_at(k - 1).isdigit() and char_at(k + 1).isdigit():
                 continue
             if cjk_at(k - 1) or cjk_at(k + 1):
-                chars[k] = _HALF_TO_FULL[c]
+                full[k] = _HALF_TO_FULL[c]
     lone.extend(stack)
     for a, b in pairs:
         if cjk_at(a - 1) or cjk_at(b + 1) or cjk_at(a + 1) or cjk_at(b - 1):
-            chars[a], chars[b] = "（", "）"
+            full[a], full[b] = "（", "）"
     for k in lone:
         if cjk_at(k - 1) or cjk_at(k + 1):
-            chars[k] = _HALF_TO_FULL[chars[k]]
+            full[k] = _HALF_TO_FULL[text[k]]
+    if not full:
+        return text
+    return _HALF.sub(lambda m: full.get(m.start(), m.group()), text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,7 +493,7 @@ def split_articles(text: str, doc: str) -> list[Article]:
     hard = _hard_gap(paras)
     paras = _join(paras, hard)
     for p in paras:
-        _normalise_punct(p.chars)
+        p.text = _normalise_punct(p.text)
 
     def boundary_before(i: int) -> bool:
         if i == 0:
@@ -546,18 +571,16 @@ def split_articles(text: str, doc: str) -> list[Article]:
 
     articles: list[Article] = []
     for k, (s, e) in enumerate(spans):
-        chars: list[str] = []
+        if s >= e:
+            continue
         offs: list[int] = []
         for i in range(s, e):
-            if chars:
-                chars.append("\n")
-                offs.append(paras[i - 1].nl)
-            chars.extend(paras[i].chars)
+            if i > s:
+                offs.append(paras[i - 1].nl)     # the "\n" between two paragraphs
             offs.extend(paras[i].offs)
-        if not chars:
-            continue
         offs.append(offs[-1] + 1)
-        a = Article(doc=doc, index=len(articles), text="".join(chars), offsets=offs,
+        text = "\n".join(paras[i].text for i in range(s, e))
+        a = Article(doc=doc, index=len(articles), text=text, offsets=offs,
                     title=titles[k].strip(_WS))
         _fill_byline(a, paras[s:e])
         articles.append(a)
@@ -624,10 +647,20 @@ class Sketch:
     hashes: tuple[int, ...]  # the SKETCH smallest of their hashes, ascending
 
 
+# Anchor characters are those whose code point is a multiple of 4, which its low byte tells:
+# this table flags those low bytes.
+_ANCHOR_BYTE = bytes(b & 3 == 0 for b in range(256))
+
+
 def sketch(text: str, n: int = SHINGLE) -> Sketch:
     s = _NON_ALNUM.sub("", text)
     count = max(0, len(s) - n + 1)
-    sampled = {zlib.crc32(s[i:i + n].encode("utf-8")) for i in range(count) if ord(s[i]) & 3 == 0}
+    # The anchors' positions, found without a Python step per character: UTF-32 gives 4 bytes a
+    # character, lowest first, so every 4th byte is a character's low byte; translated into
+    # flags, they pick the positions out of range(count).
+    flags = s.encode("utf-32-le")[::4].translate(_ANCHOR_BYTE)
+    anchors = compress(range(count), flags)
+    sampled = {zlib.crc32(s[i:i + n].encode("utf-8")) for i in anchors}
     return Sketch(count, len(sampled), tuple(sorted(sampled)[:SKETCH]))
 
 
@@ -683,6 +716,9 @@ def mark_duplicates(articles: list[Article], threshold: float = DUPLICATE_THRESH
 # Sentences
 
 _SENT_END = "。！？；!?;"
+# Where a sentence stops: a line break (not part of either sentence), or a run of end marks with
+# the closing quotes and brackets right after them (part of the sentence).
+_SENT_CUT = re.compile(f"\n|[{re.escape(_SENT_END)}][{re.escape(_SENT_END + _CLOSERS)}]*")
 
 
 def split_sentences(article: Article) -> list[Sentence]:
@@ -690,30 +726,23 @@ def split_sentences(article: Article) -> list[Sentence]:
     brackets right after the mark (。” / ！）) stay with their sentence. Spans exclude spacing."""
     text = article.text
     out: list[Sentence] = []
-    start, i, n = 0, 0, len(text)
 
     def emit(s: int, e: int) -> None:
-        while s < e and text[s] in _WS:
-            s += 1
-        while e > s and text[e - 1] in _WS:
-            e -= 1
-        if s < e:
-            out.append(Sentence(s, e, text[s:e]))
+        piece = text[s:e]
+        body = piece.lstrip(_WS)
+        s += len(piece) - len(body)
+        body = body.rstrip(_WS)
+        if body:
+            out.append(Sentence(s, s + len(body), body))
 
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            emit(start, i)
-            start = i + 1
-        elif c in _SENT_END:
-            j = i + 1
-            while j < n and (text[j] in _SENT_END or text[j] in _CLOSERS):
-                j += 1
-            emit(start, j)
-            start = i = j
-            continue
-        i += 1
-    emit(start, n)
+    start = 0
+    for m in _SENT_CUT.finditer(text):
+        if m.group() == "\n":
+            emit(start, m.start())
+        else:
+            emit(start, m.end())
+        start = m.end()
+    emit(start, len(text))
     return out
 
 

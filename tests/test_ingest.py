@@ -175,6 +175,20 @@ def test_punctuation_normalised_one_for_one():
     assert a.offsets == list(range(len(text) + 1))
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("中,,a", "中，，a"),                 # a mark after one made full-width follows it
+    ("a,,中", "a,，中"),
+    ("时间０:０,", "时间０:０，"),          # full-width digits still read as a time
+    ("中:", "中："),
+    ("((x))中", "（(x)）中"),            # the inner pair is decided first, by its own neighbours
+    ("(中", "（中"), ("x)中)", "x）中）"),  # lone brackets go by their own neighbours
+    ("((x)中", "（（x）中"),
+])
+def test_punctuation_cases(text, expected):
+    [a] = split_articles(text, "x.txt")
+    assert a.text == expected
+
+
 @pytest.mark.parametrize("marker", ["■上接第1版", "(上接第1版)", "（上接第二版）", "【上接第3版】"])
 def test_edition_marker_variants(marker):
     text = f"第一篇标题\n\n本报讯（记者 甲乙）正文一。\n\n另一标题\n\n{marker}正文二继续。(下转第4版)\n"
@@ -267,6 +281,62 @@ def test_split_sentences(seeds):
     assert sents[2].text == "“外面越热闹，咱站里越得净。”"         # closing quote stays
     assert all("\n" not in s.text for s in sents)
     assert any(s.text.endswith("值了！”") for s in sents)
+
+
+def _sentences_by_character(text: str) -> list[tuple[int, int]]:
+    """The sentence rule spelled out one character at a time (the reference for the regex)."""
+    ends, closers, ws = "。！？；!?;", "”’」』）)》】\"'", " \t\r\f\v\u3000\xa0\ufeff"
+    spans, start, i = [], 0, 0
+
+    def emit(s: int, e: int) -> None:
+        while s < e and text[s] in ws:
+            s += 1
+        while e > s and text[e - 1] in ws:
+            e -= 1
+        if s < e:
+            spans.append((s, e))
+
+    while i < len(text):
+        if text[i] == "\n":
+            emit(start, i)
+            start = i + 1
+        elif text[i] in ends:
+            j = i + 1
+            while j < len(text) and (text[j] in ends or text[j] in closers):
+                j += 1
+            emit(start, j)
+            start = i = j
+            continue
+        i += 1
+    emit(start, len(text))
+    return spans
+
+
+def test_split_sentences_follows_the_character_rule():
+    rng = random.Random(7)
+    alphabet = "中文字。！？；!?;”’」』）)》】\"'\n \t\u3000ab"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        a = split_articles("标题\n\n正文。", "x.txt")[0]
+        a.text = text
+        got = split_sentences(a)
+        assert [(s.start, s.end) for s in got] == _sentences_by_character(text), repr(text)
+        assert all(s.text == text[s.start:s.end] for s in got)
+
+
+def test_sketch_samples_the_shingles_at_anchor_characters():
+    """The sampled 5-grams are those starting at a character whose code point is a multiple
+    of 4, hashed with CRC-32 (any character, astral ones included)."""
+    import zlib
+    rng = random.Random(3)
+    alphabet = "内蒙古自治区呼和浩特市abcXYZ0123４５\U00020000\U00020001\U00020004é，。 \n_"
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        s = re.sub(r"[\W_]+", "", text)
+        want = {zlib.crc32(s[i:i + 5].encode()) for i in range(len(s) - 4) if ord(s[i]) % 4 == 0}
+        sk = sketch(text)
+        assert (sk.shingles, sk.sampled, sk.hashes) == (max(0, len(s) - 4), len(want),
+                                                        tuple(sorted(want)[:SKETCH]))
 
 
 # ---------------------------------------------------------------- reading and bad input
