@@ -51,7 +51,7 @@ class Article:
         return f"{self.doc}#{self.index}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """A sentence of an article: [start, end) in the article's repaired text."""
 
@@ -60,7 +60,7 @@ class Sentence:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """One occurrence of an entity in an article's repaired text.
 
@@ -84,7 +84,7 @@ class Mention:
             self.name = self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     """A relationship read from one sentence, between two mentions of one article."""
 

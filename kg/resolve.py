@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.gazetteer import Gazetteer
 from kg.model import RELATION_ENDS, SYMMETRIC, ArticleExtraction, Fact, Mention
@@ -30,12 +31,14 @@ CATEGORIES = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(name: str) -> str:
     """NFKC (full- and half-width alike), no white space, brackets written full-width."""
     s = "".join(unicodedata.normalize("NFKC", name).split())
     return s.replace("(", "（").replace(")", "）")
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(label: str, key: str) -> str:
     return f"{PREFIX[label]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
@@ -57,7 +60,8 @@ class Entity:
 
     @property
     def aliases(self) -> list[str]:
-        return sorted(n for n in self.names if n != self.name)
+        name = self.name
+        return sorted(n for n in self.names if n != name)
 
 
 @dataclass
@@ -94,11 +98,20 @@ class _UnionFind:
 def _key(m: Mention) -> str:
     if m.label == "Region":
         return f"{m.label}:{m.attrs['adcode']}"
-    name = normalise(m.name)
-    if m.label in ("IndustrialPark", "Company", "Institution", "Project"):
+    return _name_key(m.label, m.name)
+
+
+_LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)")
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_key(label: str, name: str) -> str:
+    """(A corpus names the same things over and over: keys are worked out once per name.)"""
+    name = normalise(name)
+    if label in ("IndustrialPark", "Company", "Institution", "Project"):
         # 赤峰市经济技术开发区 and 赤峰经济技术开发区 are one park
-        name = re.sub(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)", r"\1", name)
-    return f"{m.label}:{name}"
+        name = _LEADING_PLACE.sub(r"\1", name)
+    return f"{label}:{name}"
 
 
 @dataclass
@@ -125,16 +138,21 @@ def prepare(ex: ArticleExtraction) -> Prepared:
 
 def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
     out = []
+    by_start: dict[tuple[str, int], list[Mention]] = {}
+    by_label: dict[str, list[Mention]] = {}
+    for b in here:
+        by_start.setdefault((b.label, b.start), []).append(b)
+        by_label.setdefault(b.label, []).append(b)
     for a in here:
         # 海军军医大学第一附属医院（长海医院）: a bracketed name right after a name is its alias
-        for b in here:
-            if b.label == a.label and b.start == a.end + 1 and text[a.end] in "（(" and text[b.end:b.end + 1] in "）)":
-                out.append((_key(a), _key(b)))
+        if text[a.end:a.end + 1] in ("（", "("):
+            for b in by_start.get((a.label, a.end + 1), ()):
+                if text[b.end:b.end + 1] in "）)":
+                    out.append((_key(a), _key(b)))
         # 该垃圾转运站 after 东河路垃圾转运站: a name ending a longer one of the same article
-        if a.label in ("Project", "IndustrialPark", "Institution"):
-            for b in here:
-                if b.label == a.label and len(a.name) >= 4 and len(b.name) > len(a.name) \
-                        and b.name.endswith(a.name) and b.start < a.start:
+        if a.label in ("Project", "IndustrialPark", "Institution") and len(a.name) >= 4:
+            for b in by_label[a.label]:
+                if len(b.name) > len(a.name) and b.name.endswith(a.name) and b.start < a.start:
                     out.append((_key(a), _key(b)))
                     break
     return out
