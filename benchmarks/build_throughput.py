@@ -29,12 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 BUILD = r"""
-import json, resource, sys, time
+import json, pathlib, resource, sys, time
 from kg import pipeline
 s = pipeline.build([sys.argv[1]], sys.argv[2], workers=int(sys.argv[3]), full=True)
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+export = sum((pathlib.Path(sys.argv[2]) / f).stat().st_size for f in ("entities.jsonl", "relations.jsonl"))
 print(json.dumps({"seconds": s.seconds, "stages": s.stage_seconds, "peak_mb": peak / 1024,
-                  "articles": s.articles, "nodes": sum(s.nodes.values())}))
+                  "export_mb": export / 1e6, "articles": s.articles, "nodes": sum(s.nodes.values())}))
 """
 
 LCUT = r"""
@@ -97,7 +98,7 @@ def main() -> None:
                   + "; ".join(f"{n} worker{'s' if n > 1 else ''} {chars / r[n]['seconds']:,.0f} chars/s"
                               for n in (1, args.workers)), flush=True)
         make_corpus(small, args.megabytes / 4)
-        small_peak = run_json(BUILD, small, tmp / "out_small", 1)["peak_mb"]
+        small_run = run_json(BUILD, small, tmp / "out_small", 1)
 
     med = lambda f: statistics.median(f(r) for r in runs)
     lcut = med(lambda r: r["lcut"]["seconds"])
@@ -114,8 +115,9 @@ def main() -> None:
     for stage in STAGES:
         t = med(lambda r: r[1]["stages"].get(stage, 0.0))
         print(f"  {stage:<10} {t:7.2f} s  ({chars / t if t else float('inf'):>12,.0f} chars/s)")
-    print(f"peak memory (largest process), 1 worker: {med(lambda r: r[1]['peak_mb']):,.0f} MB for the corpus, "
-          f"{small_peak:,.0f} MB for a quarter of it; {args.workers} workers: "
+    print(f"peak memory (largest process), 1 worker: {med(lambda r: r[1]['peak_mb']):,.0f} MB for the corpus "
+          f"(its graph's export: {runs[0][1]['export_mb']:,.0f} MB), {small_run['peak_mb']:,.0f} MB for a quarter "
+          f"of it (export {small_run['export_mb']:,.0f} MB); {args.workers} workers: "
           f"{med(lambda r: r[args.workers]['peak_mb']):,.0f} MB")
 
 

@@ -31,8 +31,8 @@ LEVELS = statements.REGION_LEVELS
 
 
 def loader_statements() -> dict[str, str]:
-    """Every statement shape `plan_load` can send (nodes, documents, mentions, relationships with
-    each end label known or not) and the store's own reads."""
+    """Every statement shape `plan_load` and `plan_update` can send (nodes, documents, mentions,
+    relationships with each end label known or not, deletions) and the store's own reads."""
     out = {}
     for label in LABELS:
         if label == "Document":
@@ -41,16 +41,25 @@ def loader_statements() -> dict[str, str]:
         out[f"nodes {label}"] = statements.merge_nodes(label)
         out[f"mentions {label}"] = statements.merge_relationships(statements.MENTIONED_IN, label, "Document")
         out[f"fresh nodes {label}"] = statements.create_nodes(label)
+        out[f"fresh nodes+mentions {label}"] = statements.create_nodes(label, mentions=True)
         out[f"fresh mentions {label}"] = statements.create_relationships(statements.MENTIONED_IN, label, "Document")
+        out[f"update nodes {label}"] = statements.replace_nodes(label)
+        out[f"update delete {label}"] = statements.delete_nodes(label)
+        out[f"update delete mentions {label}"] = statements.delete_mentions(label)
     out["fresh nodes Document"] = statements.create_nodes("Document", aliases=False)
+    out["update nodes Document"] = statements.replace_nodes("Document", aliases=False)
+    out["update delete Document"] = statements.delete_nodes("Document")
     for level in LEVELS:
         out[f"nodes Region:{level}"] = statements.merge_nodes("Region", level)
         out[f"fresh nodes Region:{level}"] = statements.create_nodes("Region", level)
+        out[f"fresh nodes+mentions Region:{level}"] = statements.create_nodes("Region", level, mentions=True)
+        out[f"update nodes Region:{level}"] = statements.replace_nodes("Region", level)
     for rel, (subjects, objects) in RELATION_ENDS.items():
         for s in subjects + (None,):
             for o in objects + (None,):
                 out[f"{rel} {s}->{o}"] = statements.merge_relationships(rel, s, o)
                 out[f"fresh {rel} {s}->{o}"] = statements.create_relationships(rel, s, o)
+                out[f"update delete {rel} {s}->{o}"] = statements.delete_relationships(rel, s, o)
     out["count nodes"] = statements.COUNT_NODES
     out["any node"] = statements.ANY_NODE
     out["count relationships"] = statements.COUNT_RELATIONSHIPS

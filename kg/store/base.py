@@ -98,6 +98,7 @@ class Store(ABC):
         for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
             self.write_batch(batch.statement, {"rows": batch.rows})
             sent[batch.kind] += len(batch.rows)
+            sent["relationships"] += batch.also
             if progress:
                 progress(batch.kind, sent[batch.kind])
         self.flush()
