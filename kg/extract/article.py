@@ -7,11 +7,10 @@ industries, anaphora, quantities and the relations between them all.
 """
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
-from itertools import accumulate
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries
@@ -20,9 +19,12 @@ from kg.extract.people import find_people
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, mentions_by_sentence, extract_relations
 from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
+from kg.extract.spans import Spans
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
+
+START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
 # Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
 LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "Capital", "省会": "Capital",
@@ -74,7 +76,7 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Toke
             same[0].attrs.update(p.attrs)  # the code list's adcode and city
         elif not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
-    names.sort(key=lambda m: m.start)
+    names.sort(key=START)
     listed = find_listed_companies(text, toks, names + regions)
     return FirstPass(article, toks, regions, names, inner, listed)
 
@@ -121,7 +123,7 @@ def _implicit(division) -> Mention:
 
 def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken: list[Mention]) -> list[Mention]:
     out = []
-    in_taken = _Cover(taken)
+    in_taken = None   # made at the first occurrence: most articles hold none of the words
     for word, level in LOCAL_WORDS.items():
         target = focus.get(level)
         if target is None or (target.attrs.get("implicit") and level != "Capital"):
@@ -129,6 +131,8 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
         start = text.find(word)
         while start >= 0:
             end = start + len(word)
+            if in_taken is None:
+                in_taken = Spans.of(taken)
             if tokens.is_boundary(start) and not in_taken.holds(start, start + 1):
                 out.append(Mention("Region", word, start, end, rule="local-reference", confidence=0.6,
                                    name=target.name, coref=True, attrs={"antecedent": target, **target.attrs}))
@@ -146,11 +150,13 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
                 names[i] = split[1]
                 names.append(split[0])
         names += short_names.find(text, toks, names + first.regions)
-        names.sort(key=lambda m: m.start)
-    names += [m for m in first.listed if not any(n.start < m.end and m.start < n.end for n in names)]
+        names.sort(key=START)
+    if first.listed:
+        taken = Spans.of(names)
+        names += [m for m in first.listed if not taken.overlaps(m.start, m.end)]
     orgs = [m for m in names if m.label in ("Company", "Institution")]
     people = find_people(text, orgs)
-    in_name = _Cover(names)
+    in_name = Spans.of(names)
     top_regions = [r for r in first.regions if not in_name.holds(r.start, r.end)]
     industries = find_industries(text, toks, names + top_regions + people)
     topics = [m for m in industries if m.attrs.get("topic")]
@@ -158,32 +164,20 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
         bare = find_round_up_companies(text, topics, names + top_regions + people + topics)
         names += bare  # 蓝氢科技 is a company; the industry word 氢能 inside 氢能科技 is not a mention
         industries = [i for i in industries if not any(c.start <= i.start and i.end <= c.end for c in bare)]
-    entities = sorted(names + top_regions + people + industries, key=lambda m: m.start)
+    entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)
     local = _local_mentions(text, toks, focus, entities + anaphora)
-    mentions = sorted(entities + anaphora + local, key=lambda m: m.start)
+    mentions = sorted(entities + anaphora + local, key=START)
     _attach_quantities(text, mentions, sentences)
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries))
     facts = extract_relations(ctx, sentences)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
-    inside = [r for r in first.regions if id(r) not in top and r not in top_regions]
-    return ArticleExtraction(article, sentences, sorted(mentions + inside, key=lambda m: m.start), facts)
-
-
-class _Cover:
-    """Whether some mention spans [start, end): by bisection over the mentions sorted by start,
-    with the furthest end reached so far (instead of a scan of every mention for every question)."""
-
-    def __init__(self, mentions: list[Mention]):
-        spans = sorted((m.start, m.end) for m in mentions)
-        self.starts = [a for a, _ in spans]
-        self.reach = list(accumulate((b for _, b in spans), max))
-
-    def holds(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self.starts, start)   # the mentions that start at or before `start`
-        return i > 0 and self.reach[i - 1] >= end
+    top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)
+    inside = [r for r in first.regions
+              if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
+    return ArticleExtraction(article, sentences, sorted(mentions + inside, key=START), facts)
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:
@@ -197,7 +191,7 @@ def _distinct(industries: list[Mention]) -> list[Mention]:
 
 def _attach_quantities(text: str, mentions: list[Mention], sentences: list[Sentence]) -> None:
     """A quantity describes the nearest project (else company, else park) named before it in its sentence."""
-    for s, inside in mentions_by_sentence(mentions, sentences):
+    for s, inside in mentions_by_sentence(mentions, sentences, skip_empty=True):
         here = [m for m in inside if not m.coref and m.label in ("Project", "Company", "IndustrialPark")]
         if not here:
             continue

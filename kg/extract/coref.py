@@ -1,10 +1,15 @@
 """Anaphora such as 该公司, 该院, 该区: each stands for the nearest earlier entity of a fitting label."""
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
+from operator import attrgetter
 
+from kg.extract.spans import Spans
 from kg.model import Mention
+
+END = attrgetter("end")   # a sort key, made once (a lambda is called per element)
 
 # anaphor head → the labels it may refer to, nearest first
 ANAPHORS = {
@@ -16,22 +21,36 @@ ANAPHORS = {
     "项目": ("Project",), "基地": ("Project",), "工程": ("Project",),
 }
 CLAUSE_OPENERS = "，。；：！？\n"
-BARE = re.compile(r"(?:(?<=[，。；：！？\n“”])|^)公司(?=[将已还也正均在于与和的目今近]|董事长|总经理|副总经理|负责人|党委书记|总裁|经理|总工程师)")
+# 公司 at the text's start or after one of these characters (the check stands after 公司, a
+# lookbehind over it, so that the search looks for 公司 alone rather than trying every character)
+BARE = re.compile(r"公司(?<![^，。；：！？\n“”]公司)(?=[将已还也正均在于与和的目今近]|董事长|总经理|副总经理|负责人|党委书记|总裁|经理|总工程师)")
 PATTERN = re.compile(r"(?:该|本|此)(" + "|".join(sorted(ANAPHORS, key=len, reverse=True)) + ")")
 
 
 def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
     """Anaphor mentions, each with attrs["antecedent"] = the Mention it stands for."""
-    named = sorted((m for m in mentions if not m.coref), key=lambda m: m.end)
+    matches = sorted([*PATTERN.finditer(text), *BARE.finditer(text)], key=lambda m: m.start())
+    if not matches:
+        return []
+    named = sorted((m for m in mentions if not m.coref), key=END)
+    # asked for every anaphor, so looked up by bisection rather than by a scan of every mention:
+    # whether a name spans its position, and the names of a label that end before it (each
+    # label's names, by end)
+    in_name = Spans.of(named)
+    of_label: dict[str, list[Mention]] = {}
+    for m in named:
+        of_label.setdefault(m.label, []).append(m)
+    ends = {label: [m.end for m in ms] for label, ms in of_label.items()}
     found = []
     # a bare 公司 opening a clause (公司将…) is the company being talked about
-    for match in sorted([*PATTERN.finditer(text), *BARE.finditer(text)], key=lambda m: m.start()):
-        if any(m.start <= match.start() < m.end for m in named):
+    for match in matches:
+        at = match.start()
+        if in_name.covers(at):
             continue  # part of a name
         head = match.group(1) if match.re is PATTERN else "公司"
         labels = ANAPHORS[head]
         for label in labels:
-            before = [m for m in named if m.label == label and m.end <= match.start()]
+            before = of_label.get(label, [])[:bisect.bisect_right(ends.get(label, []), at)]
             # 该院 is a 院 (医院, 研究院), not a 大学, when the article names one
             fitting = [m for m in before if m.name.endswith(head)] or before
             if fitting:

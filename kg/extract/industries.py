@@ -6,14 +6,13 @@ attrs say which enumeration it belongs to, so relation rules can give the whole 
 """
 from __future__ import annotations
 
-import bisect
 import re
 from functools import lru_cache
-from itertools import accumulate
 
 import ahocorasick
 
 from kg.extract import lexicon as lx
+from kg.extract.spans import Spans
 from kg.extract.tokens import Tokens
 from kg.model import Mention
 
@@ -26,9 +25,13 @@ TOPIC = re.compile(r"(?:^|[。；，\n])([\u4e00-\u9fff]{2,8})方面[，,]")
 # What every enumeration ends with: most texts have none, and finding that out this way costs a
 # fraction of trying ENUMERATION at every character.
 _ENUMERATION_END = re.compile(r"等[^，。；、]{0,12}?(?:" + _HEADS + ")")
+_LIST_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z、]")   # what an enumeration's items and commas are made of
 GENERIC = {"传统", "新兴", "未来", "优势", "特色", "主导", "支柱", "战略性新兴", "重点", "相关", "上下游",
            "传统优势", "这些", "其他", "各", "多个", "交叉", "前沿", "民生", "重点行业", "产能规划",
            "基地建设", "建设", "发展", "技术", "服务", "生产", "研发", "工作", "管理", "政策"}
+
+
+_LONGEST_FIRST = sorted(lx.INDUSTRIES, key=len, reverse=True)
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +41,25 @@ def _automaton():
         a.add_word(term, term)
     a.make_automaton()
     return a
+
+
+def _enumerations(text: str):
+    """ENUMERATION.finditer(text), each search started near where a match can be.
+
+    A list ends with what _ENUMERATION_END finds, and is made of list characters up to there, so
+    no match starts before the run of list characters that ends at the next such ending: the
+    search starts there, rather than trying the list pattern at every character on the way.
+    """
+    pos = 0
+    while (end := _ENUMERATION_END.search(text, pos)) is not None:
+        start = end.start()
+        while start > pos and _LIST_CHAR.match(text, start - 1):
+            start -= 1
+        match = ENUMERATION.search(text, start)
+        if match is None:
+            return
+        yield match
+        pos = match.end()
 
 
 def _in_term(tok) -> bool:
@@ -56,20 +78,16 @@ def _strip_head(item: str) -> str:
 
 def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
     """Industry mentions outside other names (华远稀土 is a company, not the industry 稀土)."""
-    # overlap with any occupied span, by bisection: spans by start, and the furthest end so far
-    spans = sorted((m.start, m.end) for m in occupied)
-    span_starts = [a for a, _ in spans]
-    reach = list(accumulate((b for _, b in spans), max))
+    taken = Spans.of(occupied)
 
     def free(s, e):
-        i = bisect.bisect_left(span_starts, e)   # spans[:i] start before e
-        return i == 0 or reach[i - 1] <= s
+        return not taken.overlaps(s, e)
 
     found: dict[tuple[int, int], Mention] = {}
-    enumerations = ENUMERATION.finditer(text) if "、" in text and _ENUMERATION_END.search(text) else ()
+    enumerations = _enumerations(text) if "、" in text else ()
     for n, match in enumerate(enumerations):
         items = match.group(1).split("、")
-        known = sum(_strip_head(i) in lx.INDUSTRIES or i in lx.INDUSTRIES for i in items)
+        known = sum(_strip_head(i) in lx.INDUSTRY_TERMS or i in lx.INDUSTRY_TERMS for i in items)
         pos = match.start(1)
         first = True
         for item in items:
@@ -82,7 +100,7 @@ def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> li
                     t -= 1
                 start = max(start, toks[t].start)
                 item = text[start:end]
-                for term in sorted(lx.INDUSTRIES, key=len, reverse=True):
+                for term in _LONGEST_FIRST:
                     if item.endswith(term):
                         start, item = end - len(term), term
                         break
@@ -100,19 +118,24 @@ def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> li
             found.setdefault((m.start, m.end), m)
     for match in TOPIC.finditer(text) if "方面，" in text or "方面," in text else ():
         name = match.group(1)
-        if (name in lx.INDUSTRIES or name.endswith(("能源", "材料", "制造"))) and free(match.start(1), match.end(1)):
+        if (name in lx.INDUSTRY_TERMS or name.endswith(("能源", "材料", "制造"))) and free(match.start(1), match.end(1)):
             found[(match.start(1), match.end(1))] = Mention(
                 "Industry", name, match.start(1), match.end(1), rule="topic", confidence=0.75, attrs={"topic": True})
-    taken = [k for k in found]
+    # a lexicon term inside a span taken above, or inside a term taken before it, is skipped; as
+    # the automaton reports terms by their end, the terms taken are known by the leftmost start
+    # of those taken at each end
+    held = Spans(found).holds if found else None
+    overlaps, boundary = taken.overlaps, toks.is_boundary   # (asked for every term the text holds)
+    leftmost: dict[int, int] = {}
     for end, term in _automaton().iter(text):
         end += 1
         start = end - len(term)
-        if any(a <= start and end <= b for a, b in taken) or not free(start, end):
+        if (held and held(start, end)) or leftmost.get(end, end) <= start or overlaps(start, end):
             continue
-        if not (toks.is_boundary(start) and toks.is_boundary(end)):
+        if not (boundary(start) and boundary(end)):
             continue
         found[(start, end)] = Mention("Industry", term, start, end, rule="lexicon", confidence=0.7)
-        taken.append((start, end))
+        leftmost[end] = min(start, leftmost.get(end, start))
     # longest wins among overlapping lexicon hits
     result: list[Mention] = []
     for m in sorted(found.values(), key=lambda m: (m.start, -(m.end - m.start))):

@@ -123,4 +123,5 @@ INDUSTRIES = (
     "纺织", "煤炭", "电力", "石油化工", "天然气", "清洁能源", "先进制造", "合成生物",
     "碳纤维", "多晶硅", "单晶硅", "永磁电机", "氢燃料电池", "储氢",
 )
+INDUSTRY_TERMS = frozenset(INDUSTRIES)   # the same, for membership tests (a tuple is scanned)
 INDUSTRY_HEADS = ("产业集群", "产业链", "产业", "行业", "领域", "集群", "板块")

@@ -10,10 +10,14 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 
 from kg.extract import lexicon as lx
-from kg.extract.tokens import OPEN_BRACKETS, Tokens
+from kg.extract.tokens import OPEN_BRACKETS, Tokens, tag_of
 from kg.model import Mention
+
+START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
 SUFFIX_LABEL: dict[str, str] = {}
 for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", lx.PARK_SUFFIXES),
@@ -22,7 +26,7 @@ for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", l
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
 SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
-# last character → the lengths of the heads ending in it, longest first (what _head_at tries)
+# last character → the lengths of the heads ending in it, longest first (what _heads tries)
 _HEAD_LENGTHS = {ch: [n for n in SUFFIX_LENGTHS if any(len(s) == n and s[-1] == ch for s in SUFFIX_LABEL)]
                  for ch in SUFFIX_LAST_CHARS}
 _HEAD_END = re.compile("[" + re.escape("".join(sorted(SUFFIX_LAST_CHARS))) + "]")
@@ -56,27 +60,43 @@ MAX_LEN = {"Company": 30, "Institution": 30, "IndustrialPark": 30, "Project": 40
 QUOTES = {"”": "“", "’": "‘", "》": "《", "」": "「"}
 MEASURED_ROAD = re.compile(r"(\d+(?:\.\d+)?公里)([\u4e00-\u9fff]{2,6}?(?:路高架|大街|大道|路|高速|铁路|公路))(?=[，。、；,]|$)")
 DIGITS = re.compile(r"[0-9０-９]")
+LATIN = re.compile(r"[A-Za-z]")
+SLOGAN = re.compile(r"[“‘「《][^”’」》]{1,3}[”’」》]")
+# a number or length opening a project's name (40公里金海路, 2号线): dropped by _trim
+MEASURE = re.compile(r"[0-9０-９.．A-Za-z]*[0-9０-９][0-9０-９.．A-Za-z]*(公里|千米|米|级|个|座|条|项)?|(公里|千米|米)")
 
 
-def _head_at(text: str, toks: Tokens, i: int):
-    """The longest name head ending at token i's end, as (suffix, label, start of suffix) or None."""
-    end = toks.ends[i]
-    lengths = _HEAD_LENGTHS.get(text[end - 1])
-    if lengths is None:  # most tokens: no head can end here
-        return None
-    tok_start, word = toks.starts[i], toks.words[i]
-    for n in lengths:
-        s = text[end - n:end]
-        if len(s) < n or s not in SUFFIX_LABEL:
+def _heads(text: str, toks: Tokens) -> list[tuple[int, tuple[str, str, int]]]:
+    """(token index, head) for each token that ends in a name head, the head being the longest
+    one ending there, as (suffix, label, start of suffix).
+
+    Found from the characters a head can end with (one search of the text), then, at each of
+    those that ends a token, from the head lengths that end in that character; one loop, as it
+    runs for tens of thousands of characters per text.
+    """
+    heads = []
+    ending = toks.index_ending_at()
+    starts, words = toks.starts, toks.words
+    for m in _HEAD_END.finditer(text):
+        end = m.end()
+        i = ending.get(end)
+        if i is None:
             continue
-        start = end - n
-        if start > tok_start:  # the head ends a longer token
-            if n == 1 and not (len(word) >= 3 or toks[i].pos in ("x", "nt")):
+        tok_start = starts[i]
+        for n in _HEAD_LENGTHS[m.group()]:
+            s = text[end - n:end]
+            if len(s) < n or s not in SUFFIX_LABEL:
                 continue
-            if word in NOT_HEADS:
-                continue
-        return s, SUFFIX_LABEL[s], start
-    return None
+            start = end - n
+            if start > tok_start:  # the head ends a longer token
+                word = words[i]
+                if n == 1 and not (len(word) >= 3 or tag_of(word) in ("x", "nt")):
+                    continue
+                if word in NOT_HEADS:
+                    continue
+            heads.append((i, (s, SUFFIX_LABEL[s], start)))
+            break
+    return heads
 
 
 def _tokens_inside(toks: Tokens, spans) -> set[int]:
@@ -101,20 +121,60 @@ def _first_overlapping(toks: Tokens, spans) -> dict[int, tuple[int, int]]:
     return first
 
 
+# What a word does to a name walking left over it, whatever its neighbours (see _stops)
+_GOES_ON, _STOPS, _GLUED = 0, 1, 2
+
+
+@lru_cache(maxsize=1 << 16)
+def _stops(w: str, label: str, after_number: bool) -> int:
+    """Whether word `w` ends a `label` name going left: _STOPS, _GLUED (a preposition jieba glued
+    to an unknown name: the name starts one character in) or _GOES_ON.
+
+    Depends on the word alone (and, for 中, whether a number precedes it: 三年中 is no place), so
+    it is memoised: the walk asks about the same few thousand words over and over.
+    """
+    pos = tag_of(w)
+    project = label == "Project"
+    if pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
+        return _STOPS
+    if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
+        return _STOPS  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
+    if pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
+        return _GLUED  # jieba glued a preposition to an unknown name: 至|托清
+    if _stop_pos(pos):
+        return _STOPS
+    if pos.startswith("f") and w in NOT_NAME_PLACES and not (w == "中" and after_number):
+        return _STOPS
+    if w.startswith(ADVERB_PREFIXES) and w not in lx.NAME_VERBS:
+        return _STOPS
+    if len(w) >= 2 and w.endswith("方") and not pos.startswith("f"):
+        return _STOPS  # 出租方, 合作方: a party to something, named after it
+    if pos == "j" and w not in lx.NAME_ABBREVIATIONS and not project:
+        return _STOPS
+    if pos.startswith("q") and not project:
+        return _STOPS
+    if pos in ("v", "vd", "vi", "vg") and w not in lx.NAME_VERBS and not project:
+        return _STOPS  # project names hold verbs (关爱服务项目); only the predicates in BOUNDARY_WORDS end them
+    return _GOES_ON
+
+
 def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: dict[int, tuple[int, int]],
                names: set[int]) -> int:
     """Where a name ends going left from token k (exclusive of k): the name's start offset.
 
     `blockers` maps a token to the first blocking span over it, `names` holds the tokens inside
     names (see _first_overlapping, _tokens_inside): the walk asks about every token it passes.
+    It reads the token lists directly (making a `Token` for every word passed cost more than the
+    walk itself); what a word does on its own is memoised in _stops.
     """
-    start = toks.starts[k]
+    words, starts = toks.words, toks.starts
+    start = starts[k]
+    reach = toks.ends[k] - limit   # a name may start no further left than this
     project = label == "Project"
     joined = False  # the last word taken was 和/及
     j = k - 1
     while j >= 0:
-        t = toks[j]
-        w = t.word
+        w, t_start = words[j], starts[j]
         blocker = blockers.get(j)
         if blocker is not None:
             if joined:  # 某重点实验室和科技楼项目: an organisation coordinated into the project's name
@@ -125,70 +185,53 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             break
         if w in OPEN_BRACKETS or (project and w in QUOTES):
             opener = OPEN_BRACKETS.get(w) or QUOTES[w]
-            o = text.rfind(opener, max(0, t.start - 20), t.start)
-            inner = text[o + 1:t.start] if o >= 0 else ""
+            o = text.rfind(opener, max(0, t_start - 20), t_start)
+            inner = text[o + 1:t_start] if o >= 0 else ""
             if o < 0 or any(ch in "，。；：、" for ch in inner):
                 break
             start = o
             j = toks.index_at(o) - 1
             continue
         if project and w in ("+", "·", "/", "-", "＋", "／"):
-            start = t.start
+            start = t_start
             j -= 1
             continue
         if j in names:
-            start = t.start
+            start = t_start
             j -= 1
             continue
-        if project and w in ("及", "和") and j > 0 and toks[j - 1].pos != "w":
+        if project and w in ("及", "和") and j > 0 and tag_of(words[j - 1]) != "w":
             j -= 1
             joined = True
             continue
         joined = False
-        if t.pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
+        stops = _stops(w, label, w == "中" and j > 0 and tag_of(words[j - 1]) == "m")
+        if stops == _GLUED:
+            start = t_start + 1
             break
-        if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
-            break  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
-        if t.pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
-            start = t.start + 1  # jieba glued a preposition to an unknown name: 至|托清
+        if stops == _STOPS or t_start < reach:
             break
-        if _stop_pos(t.pos):
-            break
-        if t.pos.startswith("f") and w in NOT_NAME_PLACES and not (w == "中" and j > 0 and toks[j - 1].pos == "m"):
-            break
-        if w.startswith(ADVERB_PREFIXES) and w not in lx.NAME_VERBS:
-            break
-        if len(w) >= 2 and w.endswith("方") and not t.pos.startswith("f"):
-            break  # 出租方, 合作方: a party to something, named after it
-        if t.pos == "j" and w not in lx.NAME_ABBREVIATIONS and not project:
-            break
-        if t.pos.startswith("q") and not project:
-            break
-        if t.pos in ("v", "vd", "vi", "vg") and w not in lx.NAME_VERBS and not project:
-            break  # project names hold verbs (关爱服务项目); only the predicates in BOUNDARY_WORDS end them
-        if toks[k].end - t.start > limit:
-            break
-        start = t.start
+        start = t_start
         j -= 1
     return start
 
 
 def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
     """Drop leading words that qualify the name without being part of it (全市…, 40公里…)."""
-    toks_word_at = lambda offset: toks[toks.index_at(offset)].word if toks.is_boundary(offset) else ""
     changed = True
     while changed:
         changed = False
-        for lead in LEADING_STRIP:
+        # (most names open with none of them: one look for all before the loop over each)
+        for lead in LEADING_STRIP if text.startswith(LEADING_STRIP, start) else ():
             if text.startswith(lead, start) and end - start - len(lead) >= 4:
                 start += len(lead)
                 changed = True
         if label == "Project":
-            m = re.match(r"[0-9０-９.．A-Za-z]*[0-9０-９][0-9０-９.．A-Za-z]*(公里|千米|米|级|个|座|条|项)?|(公里|千米|米)", text[start:end])
-            if m and m.end() and end - start - m.end() >= 4 and (m.group(1) in LENGTHS or not CAPACITY.match(text, start)):
-                start += m.end()
+            m = MEASURE.match(text, start, end)
+            if m and m.end() > start and end - m.end() >= 4 and (m.group(1) in LENGTHS or not CAPACITY.match(text, start)):
+                start = m.end()
                 changed = True
-    if text[start] in "和及与、" and toks_word_at(start) in ("和", "及", "与", "、"):
+    if text[start] in "和及与、" and toks.is_boundary(start) and toks.words[toks.index_at(start)] in ("和", "及", "与", "、"):
         start += 1
     return start
 
@@ -224,12 +267,13 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, regions
     if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
         return False
     i = toks.index_at(start)
-    while i < len(toks) and toks[i].start < stop:
-        t = toks[i]
-        if t.word not in lx.GENERIC_MODIFIERS and (t.pos in PROPER_POS or t.word in lx.PROPER_ABBREVIATIONS
-                                                    or t.word.startswith("第")):
+    words, starts = toks.words, toks.starts
+    while i < len(words) and starts[i] < stop:
+        w = words[i]
+        pos = tag_of(w)
+        if w not in lx.GENERIC_MODIFIERS and (pos in PROPER_POS or w in lx.PROPER_ABBREVIATIONS or w.startswith("第")):
             # a number alone is a count (107个项目), not a name; 2000P or 4F is a model name
-            if not (t.pos in ("m", "eng") and not re.search(r"[A-Za-z]", t.word)):
+            if not (pos in ("m", "eng") and not LATIN.search(w)):
                 return False
         i += 1
     return True
@@ -246,7 +290,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     region_spans = [(m.start, m.end) for m in regions]
     regions_at = _Regions(sorted(rs for rs, _ in region_spans), _tokens_inside(toks, region_spans))
     # the longest head ending at each token that can end one (both scans read them)
-    heads = [(i, head) for i in toks.indices_ending_in(_HEAD_END) if (head := _head_at(text, toks, i))]
+    heads = _heads(text, toks)
     orgs = _scan(text, toks, heads, ("Company", "Institution", "IndustrialPark"), {}, regions_at)
     for m in _ABBREVIATED.finditer(text):
         if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
@@ -254,7 +298,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
     projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at)
-    for m in MEASURED_ROAD.finditer(text):
+    for m in MEASURED_ROAD.finditer(text) if "公里" in text else ():  # (a look for 公里 costs far less)
         projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
                                 confidence=0.7))
     kept, inner2 = _outermost(orgs + projects)
@@ -262,7 +306,7 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     hosted = [m for m in inner2 if m.label != "Project" and any(
         p.label == "Project" and p.start <= m.start and m.end <= p.end for p in kept)]
     inner2 = [m for m in inner2 if m not in hosted]
-    return sorted(kept + hosted, key=lambda m: m.start), inner + inner2
+    return sorted(kept + hosted, key=START), inner + inner2
 
 
 @dataclass
@@ -284,7 +328,7 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         if head[1] not in labels:
             continue
         suffix, label, s_start = head
-        end = toks[i].end
+        end = toks.ends[i]
         k = toks.index_at(s_start)
         start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, regions.tokens), toks.starts[k])
         start = _trim(text, start, end, label, toks)
@@ -294,7 +338,7 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
             continue
         if COUNT_PHRASE.match(name) and label != "Project":
             continue  # 30余家省级发电集团: a count of organisations, not one
-        if re.fullmatch(r"[“‘「《][^”’」》]{1,3}[”’」》]", core) or (len(core) < 2 and core not in LOCAL_PREFIXES):
+        if SLOGAN.fullmatch(core) or (len(core) < 2 and core not in LOCAL_PREFIXES):
             continue  # “三北”工程, 中小学: a slogan or a fragment before the head, not a name
         found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
     return found
@@ -307,15 +351,17 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     legal = [m for m in found if m.label == "Company" and m.name.endswith(LEGAL_SUFFIXES)]
     found = [m for m in found if not (m.label == "Institution" and any(
         c.start >= m.start and c.end < m.end for c in legal))]
+    # `kept` stays sorted by start and free of overlaps, and every name comes after those kept
+    # (by start): the only kept name that can hold or overlap it is the last one
     kept: list[Mention] = []
     inner: list[Mention] = []
     for m in found:
-        host = next((k for k in kept if k.start <= m.start and m.end <= k.end), None)
-        if host is not None:
-            if (m.start, m.end) != (host.start, host.end):
+        last = kept[-1] if kept else None
+        if last is not None and m.end <= last.end:   # the last kept name holds m
+            if (m.start, m.end) != (last.start, last.end):
                 inner.append(m)
             continue
-        clash = next((k for k in kept if k.start < m.end and m.start < k.end), None)
+        clash = last if last is not None and m.start < last.end else None
         if clash is not None:
             if m.end - m.start > clash.end - clash.start:
                 kept.remove(clash)
@@ -323,5 +369,5 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
             else:
                 continue
         kept.append(m)
-    kept.sort(key=lambda m: m.start)
+    kept.sort(key=START)
     return kept, inner

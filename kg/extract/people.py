@@ -7,10 +7,14 @@ bounded by the title on one side and a reporting verb, punctuation or a conjunct
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from operator import attrgetter
 
 from kg.extract import lexicon as lx
 from kg.extract.tokens import PUNCT
 from kg.model import Mention
+
+START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
 _BEFORE = re.compile("|".join(sorted(lx.TITLES_BEFORE_NAME, key=len, reverse=True)))
 _AFTER = re.compile("|".join(sorted(lx.TITLES_AFTER_NAME, key=len, reverse=True)))
@@ -30,7 +34,9 @@ def _surname_len(name: str) -> int:
     return 1 if name[:1] in lx.SURNAMES else 0
 
 
+@lru_cache(maxsize=1 << 14)
 def _valid(name: str) -> bool:
+    """Whether `name` can be a personal name (memoised: the same candidates recur)."""
     n = _surname_len(name)
     given = name[n:]
     if not (n and 1 <= len(given) <= 2 and all(_CJK.match(c) for c in name)):
@@ -56,7 +62,7 @@ def _followed(text: str, pos: int) -> bool:
 
 
 def _preceded(text: str, pos: int, org_ends: set[int]) -> bool:
-    return pos == 0 or text[pos - 1] in PUNCT or pos in org_ends or text[:pos].endswith(_PRECEDE)
+    return pos == 0 or text[pos - 1] in PUNCT or pos in org_ends or text.endswith(_PRECEDE, 0, pos)
 
 
 def find_people(text: str, orgs: list[Mention] = ()) -> list[Mention]:
@@ -85,5 +91,5 @@ def find_people(text: str, orgs: list[Mention] = ()) -> list[Mention]:
             if start >= 0 and _valid(name) and _preceded(text, start, org_ends):
                 add(start, m.start(), m.group(), m.start(), m.end(), "name-then-title")
                 break
-    found.sort(key=lambda p: p.start)
+    found.sort(key=START)
     return found

@@ -159,6 +159,13 @@ _QUANTITY = re.compile(
     rf"(?P<b>{_numx('b')})(?P<u>{_UNIT_RE})",
     re.X,
 )
+# What every quantity holds: a number's last character right before a unit's first (a Latin unit
+# may stand a space off; (?i) as in _UNIT_RE). Most sentences hold none, and finding that out
+# costs a fraction of trying _QUANTITY at every character.
+_NUMBER_THEN_UNIT = re.compile(r"[\d余多零〇一二两三四五六七八九十百千万亿](?:[吉兆千平㎡公亩美欧港元吨度%％]|\ ?(?i:[gmk]))")
+# Every character a _QUANTITY match can hold (a superset: numbers, separators, units)
+_QUANTITY_CHAR = re.compile(r"[\d\sA-Za-z\u212a²,.．零〇一二两三四五六七八九十百千万亿点余多\-—–~～－至到"
+                            r"吉兆瓦时·小平方公里米㎡顷亩美欧港元币人民吨度%％]")
 _PERCENT_WORDS = re.compile(r"百分之(?P<cnb>[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?)")
 
 _APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|将近|接近|大约|不到|不足|近乎)$")
@@ -215,11 +222,28 @@ def _unit(surface: str) -> tuple[str, str, Decimal]:
     return _UNITS[surface.strip().lower()]
 
 
+def _search(text: str, pos: int) -> re.Match | None:
+    """_QUANTITY.search(text, pos), started near where a match can be.
+
+    A match holds a number right before a unit (_NUMBER_THEN_UNIT) and is made of quantity
+    characters, so none starts before the run of them that reaches the next such pair: the search
+    starts there instead of trying _QUANTITY at every character on the way (and, with no pair
+    left, not at all).
+    """
+    pair = _NUMBER_THEN_UNIT.search(text, pos)
+    if pair is None:
+        return None
+    start = pair.start()
+    while start > pos and _QUANTITY_CHAR.match(text, start - 1):
+        start -= 1
+    return _QUANTITY.search(text, start)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity with a unit in `text`, in order of position."""
     found: list[Quantity] = []
     pos = 0
-    while (m := _QUANTITY.search(text, pos)) is not None:
+    while (m := _search(text, pos)) is not None:
         pos = m.end()
         kind, unit, factor = _unit(m.group("u"))
         b = _part(m, "b")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.model import Fact, Mention, Sentence
 
@@ -20,6 +20,22 @@ OWNER_VERBS = ("投资", "建设", "启动", "实施", "推进", "打造", "开�
                "新建", "建成", "筹建", "布局", "开发")
 LOCATE_VERBS = ("位于", "落户", "入驻", "坐落于", "坐落在", "扎根", "落地", "选址", "地处", "总部设在")
 SERVE_VERBS = ("打造", "提供", "定制", "开发", "建设", "搭建", "研制", "供应")
+NAMED = ("Company", "Institution", "IndustrialPark", "Project")
+
+# The rules' patterns, compiled once (matched with pos/endpos rather than on slices of the text:
+# a slice to the text's end copies the rest of the article at every call)
+_UNDERTAKEN = re.compile(r"由([^，。；]{0,40}?)(?:承担|负责|投资|建设|承建|实施)[^，。；]{0,10}$")
+_LIST_GAP = re.compile(r"[、和及与]|以及|[（(][^）)]*[）)][、和及与]?")
+_BRACKET = re.compile(r"[（(][^）)]{1,12}[）)]")
+_SENTENCE_END = re.compile(r"[。；]")
+_JOINTLY = re.compile(r"联合|携手|牵手|协同")
+_WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为")
+_SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
+_HELPS = re.compile(r"助力|服务于|服务")
+_SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司")
+_SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_BRACKET_INSIDE = re.compile(r"[（(]([^）)]+)[）)]")
 
 
 @dataclass
@@ -32,6 +48,39 @@ class Context:
     regions: list[Mention]           # every region mention, inside names too
     focus: dict[str, Mention]        # level → the article's main Region mention of that level
     industry_names: list[Mention]    # one mention per distinct industry named in the article
+
+    # what several sentences' rules ask about, worked out once per article (see __post_init__)
+    region_starts: list[int] | None = field(default=None, init=False, repr=False)
+    companies: list[Mention] | None = field(default=None, init=False, repr=False)
+    brands: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self):
+        """Region starts for bisection, when the regions are sorted by start (as recognition
+        leaves them); otherwise the rules scan them all."""
+        starts = [r.start for r in self.regions]
+        if all(a <= b for a, b in zip(starts, starts[1:])):
+            self.region_starts = starts
+
+    def regions_within(self, m: Mention) -> list[Mention]:
+        """The regions inside m's span, in the list's order."""
+        if self.region_starts is None:
+            return [r for r in self.regions if m.start <= r.start and r.end <= m.end]
+        lo = bisect.bisect_left(self.region_starts, m.start)
+        hi = bisect.bisect_right(self.region_starts, m.end, lo)
+        return [r for r in self.regions[lo:hi] if r.end <= m.end]
+
+    def all_companies(self) -> list[Mention]:
+        """The article's company names (not anaphors), made when a rule first asks."""
+        if self.companies is None:
+            self.companies = [m for m in self.mentions if m.label == "Company" and not m.coref]
+        return self.companies
+
+    def brand(self, name: str) -> str:
+        """_brand of a company name, once per name and article."""
+        b = self.brands.get(name)
+        if b is None:
+            b = self.brands[name] = _brand(name, self.regions)
+        return b
 
 
 def _in(sentence: Sentence, m: Mention) -> bool:
@@ -46,37 +95,53 @@ def _clause_clear(text: str, a: int, b: int) -> bool:
     return not any(ch in CLAUSE_END for ch in _between(text, a, b))
 
 
-def mentions_by_sentence(mentions: list[Mention], sentences: list[Sentence]):
-    """Each sentence with its mentions (those inside it, in the list's order).
+def mentions_by_sentence(mentions: list[Mention], sentences: list[Sentence], skip_empty: bool = False):
+    """Each sentence with its mentions (those inside it, in the list's order); `skip_empty`: only
+    the sentences that hold some (what the rules read: most sentences hold none).
 
     Mentions sorted by start (as Context keeps them) are cut out by bisection; otherwise every
     mention is tested against every sentence.
     """
     starts = [m.start for m in mentions]
-    if any(a > b for a, b in zip(starts, starts[1:])):
+    if sorted(starts) != starts:
         for s in sentences:
-            yield s, [m for m in mentions if _in(s, m)]
+            inside = [m for m in mentions if _in(s, m)]
+            if inside or not skip_empty:
+                yield s, inside
         return
+    n = len(starts)
     for s in sentences:
-        lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_right(starts, s.end)
-        yield s, [m for m in mentions[lo:hi] if m.end <= s.end]
+        lo = bisect.bisect_left(starts, s.start)
+        if skip_empty and (lo == n or starts[lo] > s.end):
+            continue   # no mention starts in the sentence
+        inside = [m for m in mentions[lo:bisect.bisect_right(starts, s.end, lo)] if m.end <= s.end]
+        if inside or not skip_empty:
+            yield s, inside
 
 
 def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
     facts: list[Fact] = []
-    for s, ms in mentions_by_sentence(ctx.mentions, sentences):
-        if not ms:
-            continue
+    for s, ms in mentions_by_sentence(ctx.mentions, sentences, skip_empty=True):
         add = _adder(facts, s)
-        _names(ctx, s, ms, add)
-        _located(ctx, s, ms, add)
-        _park_prefix(ms, add)
-        _develops(ctx, s, ms, add)
-        _cooperates(ctx, s, ms, add)
-        _serves(ctx, s, ms, add)
-        _subsidiary(ctx, s, ms, add)
-        _positions(ctx, s, ms, add)
-        _industries(ctx, s, ms, add)
+        # each rule reads mentions of a few labels: a sentence without them gives it nothing
+        labels = {m.label for m in ms}
+        if not labels.isdisjoint(NAMED):
+            _names(ctx, s, ms, add)
+        if not labels.isdisjoint(PLACES):
+            _located(ctx, s, ms, add)
+        if "IndustrialPark" in labels:
+            _park_prefix(ms, add)
+        if "Project" in labels:
+            _develops(ctx, s, ms, add)
+        if not labels.isdisjoint(ORGS):
+            _cooperates(ctx, s, ms, add)
+        if "Company" in labels:
+            _serves(ctx, s, ms, add)
+            _subsidiary(ctx, s, ms, add)
+        if "Person" in labels:
+            _positions(ctx, s, ms, add)
+        if "Industry" in labels:
+            _industries(ctx, s, ms, add)
     return [f for f in facts if f.subject is not f.object and f.subject.name != f.object.name]
 
 
@@ -92,7 +157,7 @@ def _names(ctx, s, ms, add):
     for m in ms:
         if m.coref or m.label not in ("Company", "Institution", "IndustrialPark", "Project"):
             continue
-        inside = [r for r in ctx.regions if m.start <= r.start and r.end <= m.end and (r.start, r.end) != (m.start, m.end)]
+        inside = [r for r in ctx.regions_within(m) if (r.start, r.end) != (m.start, m.end)]
         if inside:
             # the last place named inside is the nearest: 北京一零一中呼和浩特分校 is in 呼和浩特
             add(m, "LOCATED_IN", inside[-1], "name-contains-region", 0.85)
@@ -175,9 +240,9 @@ def _develops(ctx, s, ms, add):
             owner_of[id(p)] = owner_of[id(ms[i - 1])]
             add(owner_of[id(p)], "DEVELOPS", p, "owner-prefix-list", 0.75)
             continue
-        by = re.search(r"由([^，。；]{0,40}?)(?:承担|负责|投资|建设|承建|实施)[^，。；]{0,10}$", text[s.start:p.start])
+        by = _UNDERTAKEN.search(text, s.start, p.start) if s.start <= p.start else None
         if by:
-            org = [m for m in prev if s.start + by.start(1) <= m.start < s.start + by.end(1)]
+            org = [m for m in prev if by.start(1) <= m.start < by.end(1)]
             if org:
                 add(org[0], "DEVELOPS", p, "undertaken-by", 0.8)
                 continue
@@ -194,15 +259,15 @@ def _orgs_after(ms, text, pos):
         if m.start < pos or m.label not in ORGS:
             continue
         gap = text[pos:m.start]
-        if out and not re.fullmatch(r"[、和及与]|以及|[（(][^）)]*[）)][、和及与]?", gap):
+        if out and not _LIST_GAP.fullmatch(gap):
             break
         if not out and len(gap) > 4:
             break
         out.append(m)
         pos = m.end
-        close = re.match(r"[（(][^）)]{1,12}[）)]", text[pos:])
+        close = _BRACKET.match(text, pos)
         if close:
-            pos += close.end()
+            pos = close.end()
     return out
 
 
@@ -216,13 +281,13 @@ def _cooperates(ctx, s, ms, add):
             partners = _orgs_after(ms, text, m.end + 1)
             if partners:
                 tail = text[partners[-1].end:min(s.end, partners[-1].end + 30)]
-                tail = re.split(r"[。；]", tail)[0]
+                tail = _SENTENCE_END.split(tail)[0]
                 if any(w in tail for w in COOPERATION):
                     subj = m
                     for p in partners:
                         add(subj, "COOPERATES_WITH", p, "with-cooperate", 0.8)
-    for verb in re.finditer(r"联合|携手|牵手|协同", text[s.start:s.end]):
-        pos = s.start + verb.end()
+    for verb in _JOINTLY.finditer(text, s.start, s.end):
+        pos = verb.end()
         partners = _orgs_after(ms, text, pos)
         subj = [m for m in ms if m.end <= pos - len(verb.group()) and m.label in ORGS]
         if partners and subj:
@@ -235,16 +300,14 @@ def _serves(ctx, s, ms, add):
     for m in ms:
         if m.label != "Company":
             continue
-        rest = text[m.end:s.end]
-        lead = re.match(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为", rest)
+        lead = _WORKS_FOR.match(text, m.end, s.end) if m.end <= s.end else None
         if lead:
-            clients = _orgs_after(ms, text, m.end + lead.end())
-            if clients and re.match(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")",
-                                    text[clients[-1].end:]):
+            clients = _orgs_after(ms, text, lead.end())
+            if clients and _SERVICE.match(text, clients[-1].end):
                 for c in clients:
                     add(m, "SERVES", c, "provides-for", 0.75)
-    for verb in re.finditer(r"助力|服务于|服务", text[s.start:s.end]):
-        pos = s.start + verb.end()
+    for verb in _HELPS.finditer(text, s.start, s.end):
+        pos = verb.end()
         clients = _orgs_after(ms, text, pos)
         subj = [m for m in ms if m.end <= pos - len(verb.group()) and m.label == "Company"]
         if clients and subj:
@@ -254,7 +317,7 @@ def _serves(ctx, s, ms, add):
 
 
 def _brand(name: str, regions: list[Mention]) -> str:
-    core = re.sub(r"[（(][^）)]*[）)]", "", name)
+    core = _BRACKETED.sub("", name)
     for r in regions:
         for form in (r.text, r.name):
             if core.startswith(form):
@@ -270,25 +333,25 @@ def _subsidiary(ctx, s, ms, add):
             if a is b or b.end > a.start:
                 continue
             gap = text[b.end:a.start]
-            if re.fullmatch(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司", gap):
+            if _SUBSIDIARY_GAP.fullmatch(gap):
                 add(a, "SUBSIDIARY_OF", b, "subsidiary-phrase", 0.8)
     for a in comps:
-        m = re.match(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司", text[a.end:s.end])
+        m = _SUBSIDIARY_OF.match(text, a.end, s.end) if a.end <= s.end else None
         if m:
-            parents = [b for b in comps if a.end + m.start(2) <= b.start < a.end + m.end(2)]
+            parents = [b for b in comps if m.start(2) <= b.start < m.end(2)]
             if parents:
                 add(a, "SUBSIDIARY_OF", parents[0], "subsidiary-phrase", 0.8)
     # 华远新材（内蒙古）科技有限公司 beside 天津华远生物科技有限公司: a regional branch of the brand
-    every = [m for m in ctx.mentions if m.label == "Company" and not m.coref]
     for a in comps:
-        if not re.search(r"[（(][^）)]+[）)]", a.name):
+        bracket = _BRACKET_INSIDE.search(a.name)
+        if not bracket:
             continue
-        inside = re.search(r"[（(]([^）)]+)[）)]", a.name).group(1)
-        if not any(r.start >= a.start and r.end <= a.end and r.text == inside for r in ctx.regions):
+        inside = bracket.group(1)
+        if not any(r.text == inside for r in ctx.regions_within(a)):
             continue
-        ba = _brand(a.name, ctx.regions)
-        for b in every:
-            bb = _brand(b.name, ctx.regions)
+        ba = ctx.brand(a.name)
+        for b in ctx.all_companies():
+            bb = ctx.brand(b.name)
             if b.name != a.name and "（" not in b.name and "(" not in b.name and len(bb) > 4 \
                     and ba[:2] == bb[:2] and text.find(b.text, s.start, s.end) >= 0:
                 add(a, "SUBSIDIARY_OF", b, "regional-branch", 0.6)

@@ -11,6 +11,7 @@ import re
 import ahocorasick
 
 from kg.extract import lexicon as lx
+from kg.extract.spans import Spans
 from kg.extract.tokens import PUNCT, Tokens, is_dictionary_word
 from kg.model import Mention
 
@@ -61,7 +62,7 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
         if brand.endswith(d) and len(brand) - len(d) >= 2:
             brand = brand[: -len(d)]
             break
-    if len(brand) >= 3 and brand not in lx.INDUSTRIES:
+    if len(brand) >= 3 and brand not in lx.INDUSTRY_TERMS:
         forms.add(brand)
     if extra and len(brand) >= 2:
         forms.add(brand + extra)
@@ -99,13 +100,13 @@ class ShortNames:
     def find(self, text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
         if not self.owners:
             return []
-        spans = [(m.start, m.end) for m in occupied]
+        taken = Spans.of(occupied)
         found: list[Mention] = []
         for end, form in self.automaton.iter(text):
             end += 1
             start = end - len(form)
             # jieba may glue a preposition to a name it does not know (为天|和磁材): a long form needs no boundary
-            if any(a < end and start < b for a, b in spans) or not (toks.is_boundary(start) or len(form) >= 4):
+            if taken.overlaps(start, end) or not (toks.is_boundary(start) or len(form) >= 4):
                 continue
             if found and found[-1].end > start:
                 if found[-1].end - found[-1].start >= end - start:
@@ -156,7 +157,7 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
                     first -= 1
                 start = max(start, toks[first].start)
                 item = text[start:end]
-            if len(item) < 2 or item in lx.INDUSTRIES or item in lx.GENERIC_MODIFIERS or any(ch in PUNCT for ch in item):
+            if len(item) < 2 or item in lx.INDUSTRY_TERMS or item in lx.GENERIC_MODIFIERS or any(ch in PUNCT for ch in item):
                 continue
             if any(a < end and start < b for a, b in spans):
                 continue

@@ -44,33 +44,63 @@ class Token:
     pos: str
 
 
+def _dictionary() -> str:
+    """The path of jieba's dictionary file (dict.txt ships with jieba)."""
+    # only the location of the file: importing jieba itself costs a third of a second
+    return os.path.join(importlib.util.find_spec("jieba").submodule_search_locations[0], "dict.txt")
+
+
 @lru_cache(maxsize=1)
 def _tags() -> dict[str, str]:
-    """word → part-of-speech tag for every word of jieba's dictionary (dict.txt ships with jieba)."""
-    # only the location of jieba's dictionary file: importing jieba itself costs a third of a second
-    folder = importlib.util.find_spec("jieba").submodule_search_locations[0]
-    table = _read_dictionary(os.path.join(folder, "dict.txt"))
+    """word → part-of-speech tag for every word of jieba's dictionary."""
+    table = _read_dictionary(_dictionary(), "jieba-tags-v1", _parse_tags)
     for d in _DEPARTMENTS:
         for head in ("厅", "局", "委"):
             table[d + head] = "nt"
     return table
 
 
+@lru_cache(maxsize=1)
+def char_frequencies() -> dict[str, int]:
+    """character → the summed frequencies of jieba's dictionary words that hold it: how common
+    the character is in Chinese text, for ordering lookups most common first."""
+    return _read_dictionary(_dictionary(), "jieba-chars-v1", _parse_char_frequencies)
+
+
+def _parse_tags(lines: list[str]) -> dict[str, str]:
+    table = {}
+    for line in lines:
+        word, _, tag = line.split(" ")
+        table[word] = sys.intern(tag)
+    return table
+
+
+def _parse_char_frequencies(lines: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in lines:
+        word, freq, _ = line.split(" ")
+        freq = int(freq)
+        for ch in word:
+            counts[ch] = counts.get(ch, 0) + freq
+    return counts
+
+
 def _cache_dir() -> str:
     return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "kg")
 
 
-def _read_dictionary(path: str) -> dict[str, str]:
-    """The word → tag table of dict.txt, kept as a marshal file in the user's cache directory.
+def _read_dictionary(path: str, name: str, parse) -> dict:
+    """A table made by `parse` from the lines of dict.txt, kept as a marshal file in the user's
+    cache directory.
 
-    Parsing the 350,000 lines of dict.txt costs a third of a second in every process; loading the
-    marshalled table (its few dozen tags interned, so stored once) a third of that. The cache is
-    keyed by the dictionary's size and mtime, and is only a shortcut: when it cannot be read or
-    written, dict.txt is read as before.
+    Parsing the 350,000 lines of dict.txt costs a third of a second (the tag table) or more in
+    every process; loading the marshalled table (its few dozen tags interned, so stored once) a
+    third of that. The cache is keyed by the dictionary's size and mtime, and is only a shortcut:
+    when it cannot be read or written, dict.txt is read as before.
     """
     try:
         st = os.stat(path)
-        cached = os.path.join(_cache_dir(), f"jieba-tags-v1-{st.st_size}-{st.st_mtime_ns}.marshal")
+        cached = os.path.join(_cache_dir(), f"{name}-{st.st_size}-{st.st_mtime_ns}.marshal")
     except OSError:
         cached = None
     if cached:
@@ -81,11 +111,8 @@ def _read_dictionary(path: str) -> dict[str, str]:
                 return table
         except (OSError, EOFError, ValueError, TypeError):
             pass
-    table = {}
     with open(path, encoding="utf-8") as fh:
-        for line in fh.read().splitlines():
-            word, _, tag = line.split(" ")
-            table[word] = sys.intern(tag)
+        table = parse(fh.read().splitlines())
     if cached:
         tmp = f"{cached}.{os.getpid()}.tmp"
         try:
@@ -106,7 +133,10 @@ def is_dictionary_word(word: str) -> bool:
     return word in _tags()
 
 
+@lru_cache(maxsize=1 << 16)
 def tag_of(word: str) -> str:
+    """The part-of-speech tag of a jieba word (memoised: a text repeats its words, and the
+    recognisers ask about the same few thousand over and over)."""
     if word in PUNCT or (len(word) > 1 and PUNCT.issuperset(word)):
         return "w"
     if word.isascii() and word.strip().isdigit():
@@ -140,20 +170,32 @@ class Tokens:
     def __setstate__(self, state):
         self.text, self.ends = state["text"], state["ends"].tolist()
         self.starts = [0, *self.ends[:-1]] if self.ends else []
-        self.words = [self.text[s:e] for s, e in zip(self.starts, self.ends)]
         self._made, self._ending = {}, None
 
+    def __getattr__(self, name):
+        """`words` of unpickled tokens, cut from the text when first asked for: pass 2 reads the
+        token boundaries and few words, and cutting them all cost a tenth of that pass."""
+        if name == "words":
+            self.words = [self.text[s:e] for s, e in zip(self.starts, self.ends)]
+            return self.words
+        raise AttributeError(name)
+
     def __len__(self):
-        return len(self.words)
+        return len(self.ends)
 
     def __getitem__(self, i) -> Token:
         t = self._made.get(i)
         if t is None:
             if i < 0:
-                return self[i + len(self.words)]
-            w = self.words[i]
-            t = self._made[i] = Token(w, self.starts[i], self.ends[i], tag_of(w))
+                return self[i + len(self.ends)]
+            start, end = self.starts[i], self.ends[i]
+            w = self.text[start:end]   # (not self.words: unpickled tokens cut those on demand)
+            t = self._made[i] = Token(w, start, end, tag_of(w))
         return t
+
+    def pos(self, i: int) -> str:
+        """Token i's tag, without making its `Token` (what the name walk asks about most)."""
+        return tag_of(self.words[i])
 
     def index_at(self, offset: int) -> int:
         """Index of the token that contains character `offset`."""
@@ -180,9 +222,13 @@ class Tokens:
             return self.starts[i], self.ends[i]
         return offset, offset + 1
 
-    def indices_ending_in(self, chars: re.Pattern) -> list[int]:
-        """Indices of the tokens whose last character matches the one-character pattern `chars`."""
+    def index_ending_at(self) -> dict[int, int]:
+        """Offset → index of the token that ends there (made once)."""
         if self._ending is None:
             self._ending = dict(zip(self.ends, range(len(self.ends))))
-        ending = self._ending
+        return self._ending
+
+    def indices_ending_in(self, chars: re.Pattern) -> list[int]:
+        """Indices of the tokens whose last character matches the one-character pattern `chars`."""
+        ending = self.index_ending_at()
         return [ending[m.end()] for m in chars.finditer(self.text) if m.end() in ending]
