@@ -1,13 +1,21 @@
 """What a build keeps between runs, so the next build reads only new or changed files.
 
-`OUT/.kg-cache/` holds, per source file (keyed by a hash of its content and its `doc` name):
+`OUT/.kg-cache/` holds one file per source file, `<key>.kg` (the key: a hash of the file's content
+and its `doc` name), made of three parts:
 
-* `<key>.first` — pass 1: the file's articles (text and offset map) with what `recognise` found;
-* `<key>.second` — pass 2: the file's extractions in `Prepared` form, with the short company names
-  that pass 2 found in its text and the full names they stood for (if the corpus's short names
-  change for one of those, or a new one appears in the text, the file's pass 2 runs again);
+* the pass-1 summary (`FileFirst`: titles, sketches, company names), all the parent reads of an
+  unchanged file;
+* pass 1: the file's articles (text and offset map) with what `recognise` found;
+* pass 2: the file's extractions in `Prepared` form, with the short company names that pass 2
+  found in its text and the full names they stood for (if the corpus's short names change for one
+  of those, or a new one appears in the text, the file's pass 2 runs again and replaces this part).
 
-and `manifest.pickle`: each file's path, size, modification time and content hash (a file whose
+One file, not one per part: creating a file costs more here than pickling its contents (about
+0.5 ms on the ext4 of the build machines, three times per source file before), while pass 2
+appends to the file pass 1 made. A header gives the parts' lengths, so each is read on its own.
+A part cut short (a build stopped mid-write) fails to unpickle and is simply made again.
+
+Beside them, `manifest.pickle` holds each file's path, size, modification time and content hash (a file whose
 size and time are unchanged is not even read), the corpus's short names, the code's fingerprint
 (another version of `kg` starts from scratch) and the documents of the last build.
 
@@ -19,11 +27,14 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 CACHE_DIR = ".kg-cache"
+# what unpickling a damaged or outdated entry raises
+_UNREADABLE = (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError)
 MANIFEST = "manifest.pickle"
 
 
@@ -60,45 +71,101 @@ class Manifest:
 
 
 class BuildCache:
-    """Per-file results on disk (see the module's doc). `folder` None: a throw-away cache in a
-    temporary folder (pass 1 still hands its results to pass 2 through files, not memory)."""
+    """Per-file results on disk (see the module's doc), and the manifest."""
+
+    _HEADER = struct.Struct("<4sQQ")     # magic, length of the summary part, length of pass 1
+    _MAGIC = b"KGC1"
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def path(self, key: str, kind: str) -> Path:
-        return self.folder / f"{key}.{kind}"
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.kg"
 
-    def save(self, key: str, kind: str, value) -> None:
-        tmp = self.path(key, kind + ".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path(key, kind))
+    def save_first(self, key: str, info, firsts) -> None:
+        """Start the entry of one file with pass 1's summary and result (replacing any entry)."""
+        a = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
+        b = pickle.dumps(firsts, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(self.path(key), "wb") as fh:     # cut short, its lengths do not match: redone
+            fh.write(self._HEADER.pack(self._MAGIC, len(a), len(b)) + a + b)
 
-    def load(self, key: str, kind: str):
-        """The stored value, or None when there is none or it cannot be read (then it is redone)."""
+    def save_second(self, key: str, second) -> bytes:
+        """Put pass 2's result after pass 1's in the file's entry (replacing an earlier one); the
+        bytes written (the result pickled)."""
+        data = pickle.dumps(second, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(self.path(key), "r+b") as fh:
+            head = self._read_header(fh)
+            if head is None:
+                raise OSError(f"build cache entry {self.path(key)} has no pass-1 part")
+            fh.seek(self._HEADER.size + head[0] + head[1])
+            fh.truncate()
+            fh.write(data)
+        return data
+
+    def load_info(self, key: str):
+        return self._load_part(key, 0)
+
+    def load_first(self, key: str):
+        return self._load_part(key, 1)
+
+    def load_second_bytes(self, key: str) -> bytes:
+        """Pass 2's part as stored (b"" when there is none), for `unpickle`."""
+        return self._load_part(key, 2, raw=True) or b""
+
+    @staticmethod
+    def unpickle(data: bytes):
         try:
-            with open(self.path(key, kind), "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError):
+            return pickle.loads(data)
+        except _UNREADABLE:
+            return None
+
+    def _read_header(self, fh) -> tuple[int, int] | None:
+        raw = fh.read(self._HEADER.size)
+        if len(raw) < self._HEADER.size:
+            return None
+        magic, a, b = self._HEADER.unpack(raw)
+        return (a, b) if magic == self._MAGIC else None
+
+    def _load_part(self, key: str, part: int, raw: bool = False):
+        """Part 0, 1 or 2 of the entry (its bytes, if `raw`), or None when there is none or it
+        cannot be read (then it is made again)."""
+        try:
+            with open(self.path(key), "rb") as fh:
+                head = self._read_header(fh)
+                if head is None:
+                    return None
+                fh.seek(self._HEADER.size + sum(head[:part]))
+                data = fh.read(head[part]) if part < 2 else fh.read()
+                if not data or (part < 2 and len(data) < head[part]):
+                    return None
+                return data if raw else pickle.loads(data)
+        except (OSError, *_UNREADABLE):
             return None
 
     def manifest(self) -> Manifest:
-        m = self.load("manifest", "pickle") if self.path("manifest", "pickle").exists() else None
+        m = None
+        try:
+            with open(self.folder / MANIFEST, "rb") as fh:
+                m = pickle.load(fh)
+        except (OSError, *_UNREADABLE):
+            pass
         if not isinstance(m, Manifest) or m.code != code_fingerprint():
             return Manifest(code=code_fingerprint())
         return m
 
     def save_manifest(self, manifest: Manifest) -> None:
         manifest.code = code_fingerprint()
-        self.save("manifest", "pickle", manifest)
+        tmp = self.folder / (MANIFEST + ".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.folder / MANIFEST)
 
     def prune(self, keep: set[str]) -> None:
-        """Delete the entries of files no longer in the corpus."""
+        """Delete the entries of files no longer in the corpus (and anything else left there)."""
+        wanted = {f"{k}.kg" for k in keep} | {MANIFEST}
         for p in self.folder.iterdir():
-            key = p.name.split(".", 1)[0]
-            if key != "manifest" and key not in keep:
+            if p.name not in wanted:
                 try:
                     p.unlink()
                 except OSError:

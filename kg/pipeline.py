@@ -118,8 +118,8 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     todo = []
     for f in files:
         doc, st = names[f], states[names[f]]
-        info = cache.load(entry_key(st.sha, doc), "info") if st else None
-        if isinstance(info, passes.FileFirst) and cache.path(info.key, "first").exists():
+        info = cache.load_info(entry_key(st.sha, doc)) if st else None
+        if isinstance(info, passes.FileFirst):
             infos[doc] = info
         else:
             todo.append((str(f), doc, st.sha if st else ""))
@@ -207,7 +207,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
         lock = open(out / ".kg-build.lock", "a")
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
-    with lock:
+    with lock, passes.paused_collector():
         _wait_for(lock, out)
         return _build_locked(paths, out, store, summary, started, full)
 

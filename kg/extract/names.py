@@ -26,9 +26,11 @@ for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", l
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
 SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
-# last character → the lengths of the heads ending in it, longest first (what _heads tries)
-_HEAD_LENGTHS = {ch: [n for n in SUFFIX_LENGTHS if any(len(s) == n and s[-1] == ch for s in SUFFIX_LABEL)]
-                 for ch in SUFFIX_LAST_CHARS}
+# last two characters → the lengths of the heads ending in them, longest first (what _heads tries;
+# a one-character head counts as ending in any two that end with it)
+_HEAD_LENGTHS = {tail: sorted({len(s) for s in SUFFIX_LABEL if s.endswith(tail) or s == tail[-1]}, reverse=True)
+                 for tail in {s[-2:] for s in SUFFIX_LABEL if len(s) >= 2}}
+_ONE_CHARACTER_HEAD = (1,)
 _HEAD_END = re.compile("[" + re.escape("".join(sorted(SUFFIX_LAST_CHARS))) + "]")
 
 # Central bodies known by their short names (general knowledge, not from any article).
@@ -70,20 +72,24 @@ def _heads(text: str, toks: Tokens) -> list[tuple[int, tuple[str, str, int]]]:
     """(token index, head) for each token that ends in a name head, the head being the longest
     one ending there, as (suffix, label, start of suffix).
 
-    Found from the characters a head can end with (one search of the text), then, at each of
-    those that ends a token, from the head lengths that end in that character; one loop, as it
-    runs for tens of thousands of characters per text.
+    Found from the characters a head can end with (one search of the text), then from the head
+    lengths that end in the last two characters there (most such places have none), at a token's
+    end; one loop, as it runs for tens of thousands of characters per text.
     """
     heads = []
-    ending = toks.index_ending_at()
-    starts, words = toks.starts, toks.words
+    starts, ends, words = toks.starts, toks.ends, toks.words
     for m in _HEAD_END.finditer(text):
         end = m.end()
-        i = ending.get(end)
-        if i is None:
-            continue
+        lengths = _HEAD_LENGTHS.get(text[end - 2:end]) if end >= 2 else None
+        if lengths is None:
+            if m.group() not in SUFFIX_LABEL:
+                continue
+            lengths = _ONE_CHARACTER_HEAD
+        i = bisect.bisect_left(ends, end)
+        if i == len(ends) or ends[i] != end:
+            continue   # not a token's end
         tok_start = starts[i]
-        for n in _HEAD_LENGTHS[m.group()]:
+        for n in lengths:
             s = text[end - n:end]
             if len(s) < n or s not in SUFFIX_LABEL:
                 continue
