@@ -104,6 +104,7 @@ class BuildCache:
         return data
 
     def load_info(self, key: str):
+        """Pass 1's summary, if pass 1's whole part is there too (else None)."""
         return self._load_part(key, 0)
 
     def load_first(self, key: str):
@@ -135,6 +136,8 @@ class BuildCache:
                 head = self._read_header(fh)
                 if head is None:
                     return None
+                if part == 0 and os.fstat(fh.fileno()).st_size < self._HEADER.size + head[0] + head[1]:
+                    return None           # pass 1's part was cut short: the file is read again
                 fh.seek(self._HEADER.size + sum(head[:part]))
                 data = fh.read(head[part]) if part < 2 else fh.read()
                 if not data or (part < 2 and len(data) < head[part]):

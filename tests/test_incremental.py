@@ -134,6 +134,22 @@ def test_nothing_changed_reads_nothing_and_changes_nothing(corpus, tmp_path):
     assert (export_of(out), store_contents(out)) == before
 
 
+def test_a_cache_cut_short_is_made_again(corpus, tmp_path):
+    """A build stopped while writing its cache (one entry cut inside pass 1's part, one inside
+    pass 2's) costs those files a new reading, never a wrong or failed build."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    pipeline.build([corpus], out, store=False, workers=2)
+    entries = sorted((out / ".kg-cache").glob("*.kg"))
+    assert len(entries) == len(SEED_FILES)
+    for entry, keep in ((entries[0], 0.3), (entries[1], 0.9)):
+        data = entry.read_bytes()
+        entry.write_bytes(data[: int(len(data) * keep)])
+    again = pipeline.build([corpus], out, store=False, workers=2)
+    assert again.files_extracted == 1 and again.files_reextracted == 2
+    full_build(corpus, full, store=False)
+    assert export_of(out) == export_of(full)
+
+
 def test_workers_must_be_positive(capsys):
     from kg.cli import main
 
