@@ -200,6 +200,7 @@ class EmbeddedStore(Store):
         except OSError as e:
             raise StoreError(f"cannot run redis-server for {self.directory}: {e}") from e
         deadline = time.monotonic() + self.start_timeout
+        pause = _Backoff()
         while True:
             if self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
@@ -218,7 +219,7 @@ class EmbeddedStore(Store):
             if time.monotonic() >= deadline:
                 raise StoreError(f"the FalkorDB server for {self.directory} did not answer within "
                                  f"{self.start_timeout:g}s; log tail:\n{_tail(log, log_start)}")
-            time.sleep(0.05)
+            pause()
 
     def _stop_own_server(self) -> None:
         proc = self._proc
@@ -335,12 +336,12 @@ class EmbeddedStore(Store):
         conn = self._db.connection
         conn.execute_command("BGREWRITEAOF")
         deadline = time.monotonic() + timeout
-        time.sleep(0.05)
+        pause = _Backoff()
         while time.monotonic() < deadline:
+            pause()
             info = conn.info("persistence")
             if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
                 return
-            time.sleep(0.05)
         raise StoreError(f"the graph store {self.directory} did not finish compacting its log in {timeout:g}s")
 
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
@@ -362,6 +363,18 @@ class EmbeddedStore(Store):
                 raise
         self._graph = self._db.select_graph(GRAPH)
         self._schema_ready = False
+
+
+class _Backoff:
+    """Sleeps for waiting on the server: 5 ms first (a small store is done by then), doubling up
+    to 50 ms (a large one is not asked hundreds of times a second)."""
+
+    def __init__(self, first: float = 0.005, most: float = 0.05):
+        self.next, self.most = first, most
+
+    def __call__(self) -> None:
+        time.sleep(self.next)
+        self.next = min(self.most, self.next * 2)
 
 
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
