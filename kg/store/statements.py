@@ -224,13 +224,18 @@ def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_r
         extra = level if label == "Region" and level in REGION_LEVELS else None
         node_rows[(label, extra)].append({"id": eid, "props": props, "aliases": aliases})
         label_of[eid] = label
-        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for m in e.get("mentions") or []:
-            spans[doc_id_by_file.get(m["doc"], m["doc"])].append((int(m["start"]), int(m["end"])))
+        spans: dict[str, list[tuple[int, int]]] = {}      # (a corpus has many mentions: kept lean)
+        for m in e.get("mentions") or ():
+            doc = m["doc"]
+            doc = doc_id_by_file.get(doc, doc)
+            found = spans.get(doc)
+            if found is None:
+                found = spans[doc] = []
+            found.append((int(m["start"]), int(m["end"])))
         for doc_id, ss in spans.items():
-            ss = sorted(set(ss))
+            starts, ends = zip(*sorted(set(ss)))
             mention_rows[label].append({"s": eid, "o": doc_id, "props": {}, "spans": {
-                "starts": [s for s, _ in ss], "ends": [t for _, t in ss]}})
+                "starts": list(starts), "ends": list(ends)}})
             if doc_id not in known_docs:
                 known_docs.add(doc_id)
                 doc_rows.append({"id": doc_id, "props": {"name": doc_id}})
