@@ -20,7 +20,6 @@ import array
 import gc
 import os
 import pickle
-from contextlib import contextmanager
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,25 +208,11 @@ def _second_task(job):
 
 
 def _collect_young() -> None:
-    """With the collector paused for a build (`paused_collector`), free the reference cycles one
-    file left, if any: a look at what was made since the last task, not at everything alive."""
+    """With the collector paused for a build (`kg.collector.paused_collector`; forked workers
+    inherit the pause), free the reference cycles one file left, if any: a look at what was made
+    since the last task, not at everything alive."""
     if not gc.isenabled():
         gc.collect(0)
-
-
-@contextmanager
-def paused_collector():
-    """Run a build without Python's cyclic garbage collector, which otherwise walks every object
-    alive each time enough new ones have been made: unpickling a pass-2 result took three times
-    as long with it, and a whole build about 10 % more. Tasks free their own cycles
-    (`_collect_young`); forked workers inherit the pause."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _init_worker(shared: dict) -> None:

@@ -23,6 +23,7 @@ import networkx as nx
 from kg import ingest
 from kg.export import entity_rows, relation_rows, write_jsonl
 from kg import passes
+from kg.collector import paused_collector
 from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
 from kg.extract.shortnames import ShortNames
 from kg.gazetteer import Gazetteer
@@ -208,7 +209,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
         lock = open(out / ".kg-build.lock", "a")
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
-    with lock, passes.paused_collector():
+    with lock, paused_collector():
         _wait_for(lock, out)
         return _build_locked(paths, out, store, summary, started, full)
 

@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable
 
+from kg.collector import paused_collector
 from kg.store import statements
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -95,13 +96,14 @@ class Store(ABC):
         self.ensure_schema()
         sent = {"nodes": 0, "relationships": 0}
         fresh = self.is_empty()
-        for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
-            self.write_batch(batch.statement, {"rows": batch.rows})
-            sent[batch.kind] += len(batch.rows)
-            sent["relationships"] += batch.also
-            if progress:
-                progress(batch.kind, sent[batch.kind])
-        self.flush()
+        with paused_collector():
+            for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
+                self.write_batch(batch.statement, {"rows": batch.rows})
+                sent[batch.kind] += len(batch.rows)
+                sent["relationships"] += batch.also
+                if progress:
+                    progress(batch.kind, sent[batch.kind])
+            self.flush()
         return sent
 
     def update(self, old: tuple, new: tuple, batch_size: int | None = None) -> dict[str, int]:
@@ -109,10 +111,11 @@ class Store(ABC):
         one `new` gives, sending only the difference (`statements.plan_update`); rows sent per kind."""
         self.ensure_schema()
         sent = {"deleted": 0, "nodes": 0, "relationships": 0}
-        for batch in statements.plan_update(old, new, batch_size or self.batch_size):
-            self.write_batch(batch.statement, {"rows": batch.rows})
-            sent[batch.kind] += len(batch.rows)
-        self.flush()
+        with paused_collector():
+            for batch in statements.plan_update(old, new, batch_size or self.batch_size):
+                self.write_batch(batch.statement, {"rows": batch.rows})
+                sent[batch.kind] += len(batch.rows)
+            self.flush()
         return sent
 
     def is_empty(self) -> bool:
