@@ -220,17 +220,28 @@ def _init_worker(shared: dict) -> None:
     _SHARED.update(shared)
 
 
-def run(task, jobs: list, workers: int, progress=None, **shared) -> list:
+def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -> list:
     """`task` over `jobs`, in `workers` processes (forked where the system can, so they start with
-    the gazetteer and dictionaries already loaded); results in the order of `jobs`."""
+    the gazetteer and dictionaries already loaded); results in the order of `jobs`. With
+    `consume`, each result is handed to it as it comes, in that order, and not kept."""
     _init_worker(shared)
     results = []
+    done = 0
+
+    def take(r):
+        nonlocal done
+        done += 1
+        if consume is not None:
+            consume(r)
+        else:
+            results.append(r)
+        if progress:
+            progress(done)
+
     try:
         if workers <= 1 or len(jobs) <= 1:
             for job in jobs:
-                results.append(task(job))
-                if progress:
-                    progress(len(results))
+                take(task(job))
             return results
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -240,9 +251,7 @@ def run(task, jobs: list, workers: int, progress=None, **shared) -> list:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=({**shared, "in_worker": True},)) as pool:
             for r in pool.map(task, jobs, chunksize=chunk):
-                results.append(r.unpack() if isinstance(r, Packed) else r)
-                if progress:
-                    progress(len(results))
+                take(r.unpack() if isinstance(r, Packed) else r)
         return results
     finally:
         _SHARED.clear()

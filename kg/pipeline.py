@@ -146,17 +146,21 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
     jobs = [(i.key, "trust" if unchanged else "check") for i in read]
-    seconds = passes.run(passes._second_task, jobs, workers, cache=cache, short=short,
-                         progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
-    summary.files_reextracted = sum(1 for r in seconds if not r.reused)
-    for r in seconds:
+    resolver = Resolver(Gazetteer.default())
+
+    def fold(r: passes.FileSecond) -> None:
+        """Each file's pass 2 is folded into the resolver as it comes, then dropped: memory holds
+        what the graph will, not every file's extractions."""
+        clock = time.perf_counter()
+        summary.files_reextracted += not r.reused
         _add_seconds(summary, r.seconds)
-    clock = time.perf_counter()
-    gazetteer = Gazetteer.default()
-    resolver = Resolver(gazetteer)
-    for r in seconds:
         for p in r.prepared:
             resolver.add(p)
+        _add_seconds(summary, {"resolve": time.perf_counter() - clock})
+
+    passes.run(passes._second_task, jobs, workers, cache=cache, short=short, consume=fold,
+               progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
+    clock = time.perf_counter()
     g = build_graph(*resolver.resolve())
     _add_seconds(summary, {"resolve": time.perf_counter() - clock})
     g.graph["documents"] = _documents(read)

@@ -159,118 +159,132 @@ def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
 
 
 class Resolver:
-    """Collects articles' extractions (or their `Prepared` form), then resolves them all at once.
+    """Folds articles' extractions (or their `Prepared` form) in as they come, then resolves.
 
-    The result does not depend on the order articles are added in (union-find keeps the fullest
-    key of a cluster whatever the order; ids are slugs of keys)."""
+    An article is folded into aggregates keyed by the *token* of each mention (its own key, or
+    for a short name whose meaning waits on the whole corpus, that key with the full names it
+    may stand for), so memory holds what the graph will hold (names, spans, evidence), never
+    the extractions themselves. `resolve` joins the tokens into clusters (union-find, which keeps
+    the fullest key of a cluster whatever the order) and merges their aggregates. Where merging
+    could depend on order (the first of several values, the last of several adcodes) each value
+    carries its position in the input, so the result is the one reading every mention in input
+    order gives, and ids are slugs of keys: the same input gives the same graph.
+    """
 
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or Gazetteer.default()
-        self.prepared: list[Prepared] = []
-        self._chosen: dict[int, str] = {}   # mention → the key its article chose for it
+        self._uf = _UnionFind()
+        self._full_names: set[str] = set()               # full company names named in the corpus
+        self._short_unions: set[tuple[str, str]] = set()  # (short name's key, its one full name)
+        self._parts: dict = {}                            # token → _Part
+        self._facts: dict[tuple, _FactPart] = {}          # (token, predicate, token) → _FactPart
+        self._mentions = 0                                # positions, in input order
+        self._fact_count = 0
 
     def add(self, extraction: ArticleExtraction | Prepared) -> None:
-        if isinstance(extraction, ArticleExtraction):
-            extraction = prepare(extraction)
-        self.prepared.append(extraction)
+        ex = prepare(extraction) if isinstance(extraction, ArticleExtraction) else extraction
+        uf = self._uf
+        here = [m for m in ex.mentions if not m.coref]
+        names_here = {m.name for m in here if m.label == "Company"}
+        choices: dict[int, tuple] = {}       # short-name mention → its token (see _token)
+        for m in here:
+            key = _key(m)
+            uf.find(key)
+            if m.label == "Company" and m.rule.startswith("suffix"):
+                self._full_names.add(m.name)
+            elif m.rule == "short-name":
+                owners = m.attrs.get("full_names", [])
+                local = [o for o in owners if o in names_here]
+                single = owners[0] if len(owners) == 1 else None
+                if single is not None:
+                    self._short_unions.add((key, single))
+                if len(local) == 1:
+                    # the article decides which of several companies it means, for its own mentions
+                    # only, unless the name has one full name (known when the corpus is read)
+                    choices[id(m)] = ("?", key, single, local[0])
+        for a, b in ex.unions:
+            uf.union(a, b)
+        parts = self._parts
+        for m, span in zip(ex.mentions, ex.spans):
+            token = _token(m, choices)
+            part = parts.get(token)
+            if part is None:
+                part = parts[token] = _Part()
+            part.add(m, ex.doc, span, self._mentions)
+            self._mentions += 1
+        for f, (start, end) in ex.facts:
+            k = (_token(f.subject, choices), f.predicate, _token(f.object, choices))
+            fp = self._facts.get(k)
+            if fp is None:
+                fp = self._facts[k] = _FactPart()
+            fp.add(f, ex.doc, start, end, self._fact_count)
+            self._fact_count += 1
 
     def resolve(self) -> tuple[dict[str, Entity], dict[tuple, Relation]]:
-        uf = _UnionFind()
-        full_keys: dict[str, str] = {}        # full company name → its key
-        for ex in self.prepared:
-            for m in ex.mentions:
-                if not m.coref:
-                    uf.find(_key(m))
-                    if m.label == "Company" and m.rule.startswith("suffix"):
-                        full_keys[m.name] = _key(m)
-        for ex in self.prepared:
-            self._link_within(ex, uf, full_keys)
-        key_of = {}
-        for ex in self.prepared:
-            for m in ex.mentions:
-                key_of[id(m)] = self._mention_key(m, uf)
-        entities: dict[str, Entity] = {}
-        for ex in self.prepared:
-            for m, span in zip(ex.mentions, ex.spans):
-                self._add_mention(entities, ex.doc, m, span, key_of)
+        uf = self._uf
+        for key, full in self._short_unions:
+            if full in self._full_names:
+                uf.union(key, _name_key("Company", full))
+        ids: dict = {}                                    # token → (entity id, label)
+        for token in self._parts:
+            key = uf.find(self._chosen_key(token))
+            label = key.split(":", 1)[0]
+            ids[token] = (slug(label, key), label)
+        merged: dict[str, tuple[str, _Merge]] = {}
+        for token, part in self._parts.items():
+            eid, label = ids[token]
+            if eid not in merged:
+                merged[eid] = (label, _Merge())
+            merged[eid][1].add(part)
+        entities = {eid: m.entity(eid, label) for eid, (label, m) in merged.items()}
         relations: dict[tuple, Relation] = {}
+        best: dict[tuple, tuple[float, int]] = {}        # relationship → (confidence, -position)
+        titles: dict[tuple, tuple[int, str]] = {}        # relationship → (position, title)
         dropped = 0
-        for ex in self.prepared:
-            for f, (start, end) in ex.facts:
-                s = entities.get(self._entity_id(key_of, f.subject, uf))
-                o = entities.get(self._entity_id(key_of, f.object, uf))
-                if s is None or o is None or s.id == o.id:
-                    continue
-                subj_ok, obj_ok = RELATION_ENDS[f.predicate]
-                if s.label not in subj_ok or o.label not in obj_ok:
-                    dropped += 1
-                    continue
-                a, b = (s.id, o.id)
-                if f.predicate in SYMMETRIC and b < a:
-                    a, b = b, a
-                rel = relations.get((a, f.predicate, b))
-                if rel is None:
-                    rel = relations[(a, f.predicate, b)] = Relation(a, f.predicate, b, f.confidence, f.rule)
-                elif f.confidence > rel.confidence:
-                    rel.confidence, rel.rule = f.confidence, f.rule
-                rel.evidence[(ex.doc, start, end)] = f.sentence.text
-                if f.predicate == "HOLDS_POSITION" and f.subject.attrs.get("title"):
-                    rel.props.setdefault("title", f.subject.attrs["title"])
+        for (ts, predicate, to), fp in self._facts.items():
+            s = entities.get(ids[ts][0] if ts in ids else self._entity_id(ts))
+            o = entities.get(ids[to][0] if to in ids else self._entity_id(to))
+            if s is None or o is None or s.id == o.id:
+                continue
+            subj_ok, obj_ok = RELATION_ENDS[predicate]
+            if s.label not in subj_ok or o.label not in obj_ok:
+                dropped += 1
+                continue
+            a, b = (s.id, o.id)
+            if predicate in SYMMETRIC and b < a:
+                a, b = b, a
+            k = (a, predicate, b)
+            rel = relations.get(k)
+            if rel is None:
+                rel = relations[k] = Relation(a, predicate, b, fp.confidence, fp.rule)
+                best[k] = (fp.confidence, -fp.best_pos)
+            elif (fp.confidence, -fp.best_pos) > best[k]:
+                rel.confidence, rel.rule, best[k] = fp.confidence, fp.rule, (fp.confidence, -fp.best_pos)
+            if fp.title is not None and (k not in titles or fp.title[0] < titles[k][0]):
+                titles[k] = fp.title
+            rel.evidence.update(fp.evidence)
+        for k, (_, title) in titles.items():
+            relations[k].props["title"] = title
         if dropped:
             log.debug("dropped %d facts whose resolved ends do not fit the schema", dropped)
         self._gazetteer_facts(entities, relations)
         return entities, relations
 
-    # -- linking -------------------------------------------------------------------------------
-    def _link_within(self, ex: Prepared, uf: _UnionFind, full_keys: dict[str, str]) -> None:
-        here = [m for m in ex.mentions if not m.coref]
-        names_here = {m.name for m in here if m.label == "Company"}
-        for m in here:
-            if m.rule == "short-name":
-                owners = m.attrs.get("full_names", [])
-                local = [o for o in owners if o in names_here]
-                if len(owners) == 1 and owners[0] in full_keys:
-                    uf.union(_key(m), full_keys[owners[0]])
-                elif len(local) == 1 and local[0] in full_keys:
-                    # the article decides which of several companies it means, for its own mentions only
-                    self._chosen[id(m)] = full_keys[local[0]]
-        for a, b in ex.unions:
-            uf.union(a, b)
+    # -- tokens --------------------------------------------------------------------------------
+    def _chosen_key(self, token) -> str:
+        """The key a token stands for, now that the corpus's full names are known."""
+        if type(token) is str:
+            return token
+        _, key, single, local = token
+        if single is not None and single in self._full_names:
+            return key                   # joined to its one full name (see resolve)
+        if local in self._full_names:
+            return _name_key("Company", local)
+        return key
 
-    def _mention_key(self, m: Mention, uf: _UnionFind) -> str:
-        seen = set()
-        while m.coref and "antecedent" in m.attrs and id(m) not in seen:
-            seen.add(id(m))
-            m = m.attrs["antecedent"]
-        return uf.find(self._chosen.get(id(m)) or _key(m))
-
-    def _entity_id(self, key_of, m: Mention, uf: _UnionFind) -> str:
-        key = key_of.get(id(m)) or self._mention_key(m, uf)
+    def _entity_id(self, token) -> str:
+        key = self._uf.find(self._chosen_key(token))
         return slug(key.split(":", 1)[0], key)
-
-    def _add_mention(self, entities, doc: str, m: Mention, span: tuple[int, int], key_of) -> None:
-        key = key_of[id(m)]
-        label = key.split(":", 1)[0]
-        eid = slug(label, key)
-        e = entities.get(eid)
-        if e is None:
-            e = entities[eid] = Entity(eid, label)
-        if not m.coref:
-            e.names[m.name] = e.names.get(m.name, 0) + 1
-            if m.text != m.name and m.label != "Region":
-                e.names.setdefault(normalise(m.text), 0)
-            elif m.label == "Region" and m.text != m.name:
-                e.names.setdefault(m.text, 0)
-            if "alias" in m.attrs:
-                e.names.setdefault(m.attrs["alias"], 0)
-        if m.label in ("Region", "IndustrialPark") and "adcode" in m.attrs:
-            e.props["adcode"] = m.attrs["adcode"]
-            if m.label == "Region":  # a region is named officially; a park by the fullest name seen
-                e.canonical = m.name
-                e.props["level"] = m.attrs["level"]
-        for k, v in m.props.items():
-            e.props.setdefault(k, v)
-        e.mentions.add((doc, *span))
 
     def _gazetteer_facts(self, entities: dict[str, Entity], relations: dict[tuple, Relation]) -> None:
         """Each region's chain of parents, and each code-listed park's city, from the gazetteer."""
@@ -295,6 +309,102 @@ class Resolver:
                     relations[k] = Relation(child.id, pred, p.id, 1.0, "gazetteer-parent", source="gazetteer")
                 child = p
 
+
+
+def _token(m: Mention, choices: dict[int, tuple]):
+    """What a mention is folded in under: an anaphor its antecedent's token, a short name that
+    its article may decide its own (see `Resolver.add`), else its key."""
+    seen = set()
+    while m.coref and "antecedent" in m.attrs and id(m) not in seen:
+        seen.add(id(m))
+        m = m.attrs["antecedent"]
+    return choices.get(id(m)) or _key(m)
+
+
+class _Part:
+    """What the mentions of one token say about their entity, with the input positions where
+    order decides (first value of a property, last adcode, level and official name)."""
+
+    __slots__ = ("names", "defaults", "assigned", "canonical", "mentions")
+
+    def __init__(self):
+        self.names: dict[str, int] = {}
+        self.defaults: dict[str, tuple[int, object]] = {}   # property → (position, value): first wins
+        self.assigned: dict[str, tuple[int, object]] = {}   # property → (position, value): last wins
+        self.canonical: tuple[int, str] | None = None
+        self.mentions: set[tuple[str, int, int]] = set()
+
+    def add(self, m: Mention, doc: str, span: tuple[int, int], pos: int) -> None:
+        names = self.names
+        if not m.coref:
+            names[m.name] = names.get(m.name, 0) + 1
+            if m.text != m.name and m.label != "Region":
+                names.setdefault(normalise(m.text), 0)
+            elif m.label == "Region" and m.text != m.name:
+                names.setdefault(m.text, 0)
+            if "alias" in m.attrs:
+                names.setdefault(m.attrs["alias"], 0)
+        if m.label in ("Region", "IndustrialPark") and "adcode" in m.attrs:
+            self.assigned["adcode"] = (pos, m.attrs["adcode"])
+            if m.label == "Region":  # a region is named officially; a park by the fullest name seen
+                self.canonical = (pos, m.name)
+                self.assigned["level"] = (pos, m.attrs["level"])
+        for k, v in m.props.items():
+            if k not in self.defaults:
+                self.defaults[k] = (pos, v)
+        self.mentions.add((doc, *span))
+
+
+class _Merge:
+    """The parts of one entity merged as if their mentions had been read in input order."""
+
+    def __init__(self):
+        self.names: dict[str, int] = {}
+        self.defaults: dict[str, tuple[int, object]] = {}
+        self.assigned: dict[str, tuple[int, object]] = {}
+        self.canonical: tuple[int, str] | None = None
+        self.mentions: set[tuple[str, int, int]] = set()
+
+    def add(self, part: _Part) -> None:
+        for n, c in part.names.items():
+            self.names[n] = self.names.get(n, 0) + c
+        for k, v in part.defaults.items():
+            if k not in self.defaults or v[0] < self.defaults[k][0]:
+                self.defaults[k] = v
+        for k, v in part.assigned.items():
+            if k not in self.assigned or v[0] > self.assigned[k][0]:
+                self.assigned[k] = v
+        if part.canonical is not None and (self.canonical is None or part.canonical[0] > self.canonical[0]):
+            self.canonical = part.canonical
+        self.mentions |= part.mentions
+
+    def entity(self, eid: str, label: str) -> Entity:
+        # a value set outright (adcode, level) wins over a first value, as when read in order
+        props = {k: v for k, (_, v) in self.defaults.items()}
+        props.update((k, v) for k, (_, v) in self.assigned.items())
+        return Entity(eid, label, self.names, props, self.mentions,
+                      self.canonical[1] if self.canonical is not None else "")
+
+
+class _FactPart:
+    """The facts of one (token, predicate, token): the first of the most confident gives
+    confidence and rule, the first title counts, evidence is the union."""
+
+    __slots__ = ("confidence", "rule", "best_pos", "title", "evidence")
+
+    def __init__(self):
+        self.confidence = -1.0
+        self.rule = ""
+        self.best_pos = 0
+        self.title: tuple[int, str] | None = None
+        self.evidence: dict[tuple[str, int, int], str] = {}
+
+    def add(self, f: Fact, doc: str, start: int, end: int, pos: int) -> None:
+        if f.confidence > self.confidence:
+            self.confidence, self.rule, self.best_pos = f.confidence, f.rule, pos
+        self.evidence[(doc, start, end)] = f.sentence.text
+        if f.predicate == "HOLDS_POSITION" and self.title is None and f.subject.attrs.get("title"):
+            self.title = (pos, f.subject.attrs["title"])
 
 def _category(name: str) -> str:
     for suffixes, category in CATEGORIES:
