@@ -274,7 +274,6 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
     from kg.store import EmbeddedStore
     from kg.store.base import read_export
 
-    entities, relations = list(entity_rows(g)), list(relation_rows(g))
     documents = g.graph.get("documents", [])
     old_store = out / STORE_DIR
     if incremental and previous.files and old_store.is_dir() and (out / "entities.jsonl").is_file():
@@ -286,10 +285,11 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
             shutil.copytree(old_store, folder, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock"))
             with EmbeddedStore(folder) as db:
                 sent = db.update((old_entities, old_relations, previous.documents),
-                                 (_as_json(entities), _as_json(relations), _as_json(documents)))
+                                 (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
+                                  _as_json(documents)))
             return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
-    with EmbeddedStore(folder) as db:
-        db.load(entities, relations, documents)
+    with EmbeddedStore(folder) as db:      # rows made as the loader reads them: no copy of the graph
+        db.load(entity_rows(g), relation_rows(g), documents)
     return "full load"
 
 
