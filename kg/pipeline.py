@@ -10,11 +10,11 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,15 +242,13 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
     try:
         previous = cache.manifest()
         g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
-        # The export is written while the store loads: much of a load is waiting for the server.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-export") as background:
-            export = background.submit(_timed, write_jsonl, g, staging)
+        with _Export(g, staging) as export:      # written beside the store's load
             if store:
                 clock = time.perf_counter()
                 summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full)
                 summary.stored = True
                 _add_seconds(summary, {"store": time.perf_counter() - clock})
-            _add_seconds(summary, {"export": export.result()})
+        _add_seconds(summary, {"export": export.seconds})
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
         _swap_in(staging, out, store)
@@ -262,10 +260,68 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
     return summary
 
 
-def _timed(f, *args) -> float:
-    clock = time.perf_counter()
-    f(*args)
-    return time.perf_counter() - clock
+class _Export:
+    """The JSON Lines export, written by a forked copy of this process while this one loads the
+    store (the two only read the graph, and loading is mostly this process's work), or in a
+    thread where there is no fork. Leaving the block waits for it and raises BuildError if it
+    failed; `seconds` is the time the writing took."""
+
+    def __init__(self, g: nx.MultiDiGraph, folder: Path):
+        self.g, self.folder, self.seconds = g, folder, 0.0
+        self._pid, self._thread, self._error = 0, None, None
+
+    def __enter__(self) -> "_Export":
+        if hasattr(os, "fork"):
+            self._pid = os.fork()
+            if self._pid == 0:                 # the copy: write, report, leave at once
+                code = 0
+                try:
+                    clock = time.perf_counter()
+                    write_jsonl(self.g, self.folder)
+                    (self.folder / ".export-seconds").write_text(f"{time.perf_counter() - clock:.6f}")
+                except BaseException as e:     # noqa: BLE001 (the parent reports it)
+                    code = 1
+                    try:
+                        (self.folder / ".export-error").write_text(f"{type(e).__name__}: {e}", "utf-8")
+                    except OSError:
+                        pass
+                finally:
+                    os._exit(code)
+        else:
+            import threading
+
+            def write():
+                try:
+                    clock = time.perf_counter()
+                    write_jsonl(self.g, self.folder)
+                    self.seconds = time.perf_counter() - clock
+                except Exception as e:         # noqa: BLE001 (reported when the block ends)
+                    self._error = f"{type(e).__name__}: {e}"
+            self._thread = threading.Thread(target=write, name="kg-export")
+            self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        elif self._pid:
+            if exc_type is not None:           # the build failed anyway: do not wait for the copy
+                try:
+                    os.kill(self._pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            _, status = os.waitpid(self._pid, 0)
+            if exc_type is None and os.waitstatus_to_exitcode(status) != 0:
+                err = self.folder / ".export-error"
+                self._error = err.read_text("utf-8") if err.exists() else f"exit status {status}"
+            try:
+                self.seconds = float((self.folder / ".export-seconds").read_text())
+            except (OSError, ValueError):
+                pass
+            for name in (".export-seconds", ".export-error"):
+                (self.folder / name).unlink(missing_ok=True)
+        if self._error and exc_type is None:
+            raise BuildError(f"cannot write the export into {self.folder}: {self._error}")
 
 
 def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incremental: bool) -> str:

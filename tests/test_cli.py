@@ -122,6 +122,26 @@ def test_failed_build_leaves_previous_graph_unchanged(small_build, tmp_path, cap
     assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".old-"))]
 
 
+def test_an_export_that_fails_fails_the_build_and_keeps_the_previous_graph(small_build, tmp_path, capsys,
+                                                                         monkeypatch):
+    """The export is written by a forked copy of the build beside the store's load: when it fails
+    (here a disk that fills up), the build says so and swaps nothing in."""
+    out, code = small_build
+    assert code == 0
+    before = snapshot(out)
+    import kg.pipeline
+
+    def full_disk(g, folder):
+        (folder / "entities.jsonl").write_text("{", "utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kg.pipeline, "write_jsonl", full_disk)
+    code, _, err = run(capsys, "build", seed(SMALL), "--out", out)
+    assert code == 2 and "cannot write the export" in err and "No space left on device" in err
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".old-"))]
+
+
 def test_stats_reads_the_store(small_build, capsys):
     out, _ = small_build
     code, text, err = run(capsys, "stats", "--graph", out)
