@@ -6,7 +6,7 @@ and its `doc` name), made of three parts:
 * the pass-1 summary (`FileFirst`: titles, sketches, company names), all the parent reads of an
   unchanged file;
 * pass 1: the file's articles (text and offset map) with what `recognise` found;
-* pass 2: the file's extractions in `Prepared` form, with the short company names that pass 2
+* pass 2: the file's extractions folded for resolution (`kg.resolve.Folded`), with the short company names that pass 2
   found in its text and the full names they stood for (if the corpus's short names change for one
   of those, or a new one appears in the text, the file's pass 2 runs again and replaces this part).
 

@@ -8,11 +8,13 @@ names and bare company names it saw.
 Between the passes the parent process gathers the corpus's short company names (`ShortNames`).
 
 Pass 2 (`second_pass`) takes one file's pass-1 result from the cache, extracts (short names,
-people, industries, relations) and `prepare`s each article for resolution; the parent resolves.
+people, industries, relations) and folds the file's extractions into what resolution keeps
+(`kg.resolve.Folded`); the parent merges each file's fold as it arrives and resolves at the end.
 
-A worker holds one file at a time, so memory follows the largest file, not the corpus. Results
-come back in file order whatever the number of workers, and resolution does not depend on order
-anyway: the same input gives the same graph and ids with any `--workers`.
+A worker holds one file at a time, so memory follows the largest file, not the corpus, and the
+parent holds what the graph will. Results come back in file order whatever the number of
+workers, and resolution does not depend on order anyway (positions decide where order could):
+the same input gives the same graph and ids with any `--workers`.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from kg.extract.article import FirstPass, extract, recognise
 from kg.extract.shortnames import ShortNames
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
-from kg.resolve import Prepared, prepare
+from kg.resolve import Folded
 
 
 @dataclass
@@ -106,7 +108,7 @@ class FileSecond:
 
     key: str
     relevant: dict[str, frozenset[str]]      # short forms found in the file's text → full names
-    prepared: list[Prepared]
+    folded: Folded                           # the file's extractions as resolution keeps them
     reused: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -144,15 +146,17 @@ def _second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> 
         cached, data = _cached_second(cache, key)
         if cached is not None and cached.relevant == relevant:
             return cached, data
-    prepared, seconds = [], {}
+    folded, seconds = Folded(), {}
     clock = _lap(seconds, "cache", clock)
     for fp in firsts:
         if fp.tokens is None:
             fp.tokens = Tokens(fp.article.text)
             clock = _lap(seconds, "tokenise", clock)
-        prepared.append(prepare(extract(fp, ingest.split_sentences(fp.article), short)))
+        ex = extract(fp, ingest.split_sentences(fp.article), short)
         clock = _lap(seconds, "relate", clock)
-    result = FileSecond(key, relevant, prepared)
+        folded.add(ex)
+        clock = _lap(seconds, "resolve", clock)
+    result = FileSecond(key, relevant, folded)
     data = cache.save_second(key, result)
     _lap(seconds, "cache", clock)
     result.seconds = seconds

@@ -154,8 +154,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
         clock = time.perf_counter()
         summary.files_reextracted += not r.reused
         _add_seconds(summary, r.seconds)
-        for p in r.prepared:
-            resolver.add(p)
+        resolver.add(r.folded)
         _add_seconds(summary, {"resolve": time.perf_counter() - clock})
 
     passes.run(passes._second_task, jobs, workers, cache=cache, short=short, consume=fold,

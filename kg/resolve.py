@@ -114,28 +114,6 @@ def _name_key(label: str, name: str) -> str:
     return f"{label}:{name}"
 
 
-@dataclass
-class Prepared:
-    """One article's extraction as resolution needs it, without the article's text: mentions with
-    their spans in the file, facts with their evidence spans, and the merges only the text could
-    tell (a bracketed alias, a name ending a longer one). Small enough to keep for a whole corpus
-    and to send between processes."""
-
-    doc: str
-    mentions: list[Mention]
-    spans: list[tuple[int, int]]                    # file span of each mention
-    facts: list[tuple[Fact, tuple[int, int]]]       # each fact with its sentence's file span
-    unions: list[tuple[str, str]]                   # mention keys the text says are one thing
-
-
-def prepare(ex: ArticleExtraction) -> Prepared:
-    a = ex.article
-    here = [m for m in ex.mentions if not m.coref]
-    return Prepared(a.doc, ex.mentions, [a.file_span(m.start, m.end) for m in ex.mentions],
-                    [(f, a.file_span(f.sentence.start, f.sentence.end)) for f in ex.facts],
-                    _text_unions(here, a.text))
-
-
 def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
     out = []
     by_start: dict[tuple[str, int], list[Mention]] = {}
@@ -158,67 +136,99 @@ def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
     return out
 
 
-class Resolver:
-    """Folds articles' extractions (or their `Prepared` form) in as they come, then resolves.
+class Folded:
+    """Extractions folded into what resolution keeps of them: per mention *token* (a mention's
+    key, or for a short name whose meaning waits on the whole corpus, that key with the full
+    names it may stand for) what its mentions say, per (token, predicate, token) what its facts
+    say, and the keys the union-find needs. Made per file in the worker that extracted it, so
+    the parent only merges: memory holds what the graph will hold, never every extraction.
 
-    An article is folded into aggregates keyed by the *token* of each mention (its own key, or
-    for a short name whose meaning waits on the whole corpus, that key with the full names it
-    may stand for), so memory holds what the graph will hold (names, spans, evidence), never
-    the extractions themselves. `resolve` joins the tokens into clusters (union-find, which keeps
-    the fullest key of a cluster whatever the order) and merges their aggregates. Where merging
-    could depend on order (the first of several values, the last of several adcodes) each value
-    carries its position in the input, so the result is the one reading every mention in input
-    order gives, and ids are slugs of keys: the same input gives the same graph.
-    """
+    Where merging could depend on order (the first of several values, the last of several
+    adcodes) each value carries its position, (doc, article index, item index): the corpus's
+    reading order, the same in every build, whatever the workers or the cache."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None):
-        self.gazetteer = gazetteer or Gazetteer.default()
-        self._uf = _UnionFind()
-        self._full_names: set[str] = set()               # full company names named in the corpus
-        self._short_unions: set[tuple[str, str]] = set()  # (short name's key, its one full name)
-        self._parts: dict = {}                            # token → _Part
-        self._facts: dict[tuple, _FactPart] = {}          # (token, predicate, token) → _FactPart
-        self._mentions = 0                                # positions, in input order
-        self._fact_count = 0
+    __slots__ = ("keys", "unions", "full_names", "short_unions", "parts", "facts")
 
-    def add(self, extraction: ArticleExtraction | Prepared) -> None:
-        ex = prepare(extraction) if isinstance(extraction, ArticleExtraction) else extraction
-        uf = self._uf
+    def __init__(self):
+        self.keys: set[str] = set()                       # keys of the named mentions
+        self.unions: list[tuple[str, str]] = []           # keys the text says are one thing
+        self.full_names: set[str] = set()                 # full company names named
+        self.short_unions: set[tuple[str, str]] = set()   # (short name's key, its one full name)
+        self.parts: dict = {}                             # token → _Part
+        self.facts: dict[tuple, _FactPart] = {}           # (token, predicate, token) → _FactPart
+
+    def add(self, ex: ArticleExtraction) -> None:
+        """Fold in one article's extraction."""
+        a = ex.article
         here = [m for m in ex.mentions if not m.coref]
         names_here = {m.name for m in here if m.label == "Company"}
         choices: dict[int, tuple] = {}       # short-name mention → its token (see _token)
         for m in here:
             key = _key(m)
-            uf.find(key)
+            self.keys.add(key)
             if m.label == "Company" and m.rule.startswith("suffix"):
-                self._full_names.add(m.name)
+                self.full_names.add(m.name)
             elif m.rule == "short-name":
                 owners = m.attrs.get("full_names", [])
                 local = [o for o in owners if o in names_here]
                 single = owners[0] if len(owners) == 1 else None
                 if single is not None:
-                    self._short_unions.add((key, single))
+                    self.short_unions.add((key, single))
                 if len(local) == 1:
                     # the article decides which of several companies it means, for its own mentions
                     # only, unless the name has one full name (known when the corpus is read)
                     choices[id(m)] = ("?", key, single, local[0])
-        for a, b in ex.unions:
-            uf.union(a, b)
-        parts = self._parts
-        for m, span in zip(ex.mentions, ex.spans):
+        self.unions.extend(_text_unions(here, a.text))
+        parts, doc, index = self.parts, a.doc, a.index
+        for i, m in enumerate(ex.mentions):
             token = _token(m, choices)
             part = parts.get(token)
             if part is None:
                 part = parts[token] = _Part()
-            part.add(m, ex.doc, span, self._mentions)
-            self._mentions += 1
-        for f, (start, end) in ex.facts:
+            part.add(m, doc, a.file_span(m.start, m.end), (doc, index, i))
+        for i, f in enumerate(ex.facts):
             k = (_token(f.subject, choices), f.predicate, _token(f.object, choices))
-            fp = self._facts.get(k)
+            fp = self.facts.get(k)
             if fp is None:
-                fp = self._facts[k] = _FactPart()
-            fp.add(f, ex.doc, start, end, self._fact_count)
-            self._fact_count += 1
+                fp = self.facts[k] = _FactPart()
+            fp.add(f, doc, a.file_span(f.sentence.start, f.sentence.end), (doc, index, i))
+
+
+class Resolver:
+    """Takes extractions (articles, or files' `Folded` results) as they come, then resolves:
+    the tokens are joined into clusters (union-find, which keeps the fullest key of a cluster
+    whatever the order) and their parts merged into nodes and relationships. Ids are slugs of
+    keys, and order-dependent choices go by position: the same input gives the same graph."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None):
+        self.gazetteer = gazetteer or Gazetteer.default()
+        self._uf = _UnionFind()
+        self._full_names: set[str] = set()
+        self._short_unions: set[tuple[str, str]] = set()
+        self._parts: dict = {}
+        self._facts: dict[tuple, _FactPart] = {}
+
+    def add(self, extraction: ArticleExtraction | Folded) -> None:
+        """Take in an article's extraction, or a fold of some (which is consumed: its parts may
+        become the resolver's)."""
+        if isinstance(extraction, ArticleExtraction):
+            folded = Folded()
+            folded.add(extraction)
+            extraction = folded
+        uf = self._uf
+        for key in extraction.keys:
+            uf.find(key)
+        for a, b in extraction.unions:
+            uf.union(a, b)
+        self._full_names |= extraction.full_names
+        self._short_unions |= extraction.short_unions
+        for table, theirs in ((self._parts, extraction.parts), (self._facts, extraction.facts)):
+            for k, v in theirs.items():
+                mine = table.get(k)
+                if mine is None:
+                    table[k] = v
+                else:
+                    mine.merge(v)
 
     def resolve(self) -> tuple[dict[str, Entity], dict[tuple, Relation]]:
         uf = self._uf
@@ -230,16 +240,15 @@ class Resolver:
             key = uf.find(self._chosen_key(token))
             label = key.split(":", 1)[0]
             ids[token] = (slug(label, key), label)
-        merged: dict[str, tuple[str, _Merge]] = {}
+        merged: dict[str, tuple[str, _Part]] = {}
         for token, part in self._parts.items():
             eid, label = ids[token]
             if eid not in merged:
-                merged[eid] = (label, _Merge())
-            merged[eid][1].add(part)
-        entities = {eid: m.entity(eid, label) for eid, (label, m) in merged.items()}
+                merged[eid] = (label, _Part())
+            merged[eid][1].merge(part)
+        entities = {eid: part.entity(eid, label) for eid, (label, part) in merged.items()}
         relations: dict[tuple, Relation] = {}
-        best: dict[tuple, tuple[float, int]] = {}        # relationship → (confidence, -position)
-        titles: dict[tuple, tuple[int, str]] = {}        # relationship → (position, title)
+        best: dict[tuple, _FactPart] = {}
         dropped = 0
         for (ts, predicate, to), fp in self._facts.items():
             s = entities.get(ids[ts][0] if ts in ids else self._entity_id(ts))
@@ -254,31 +263,29 @@ class Resolver:
             if predicate in SYMMETRIC and b < a:
                 a, b = b, a
             k = (a, predicate, b)
-            rel = relations.get(k)
-            if rel is None:
-                rel = relations[k] = Relation(a, predicate, b, fp.confidence, fp.rule)
-                best[k] = (fp.confidence, -fp.best_pos)
-            elif (fp.confidence, -fp.best_pos) > best[k]:
-                rel.confidence, rel.rule, best[k] = fp.confidence, fp.rule, (fp.confidence, -fp.best_pos)
-            if fp.title is not None and (k not in titles or fp.title[0] < titles[k][0]):
-                titles[k] = fp.title
-            rel.evidence.update(fp.evidence)
-        for k, (_, title) in titles.items():
-            relations[k].props["title"] = title
+            if k in best:
+                best[k].merge(fp)
+            else:
+                best[k] = fp
+        for (a, predicate, b), fp in best.items():
+            rel = relations[(a, predicate, b)] = Relation(a, predicate, b, fp.confidence, fp.rule)
+            rel.evidence = fp.evidence
+            if fp.title is not None:
+                rel.props["title"] = fp.title[1]
         if dropped:
             log.debug("dropped %d facts whose resolved ends do not fit the schema", dropped)
         self._gazetteer_facts(entities, relations)
         return entities, relations
 
-    # -- tokens --------------------------------------------------------------------------------
     def _chosen_key(self, token) -> str:
         """The key a token stands for, now that the corpus's full names are known."""
         if type(token) is str:
             return token
         _, key, single, local = token
-        if single is not None and single in self._full_names:
+        full = self._full_names
+        if single is not None and single in full:
             return key                   # joined to its one full name (see resolve)
-        if local in self._full_names:
+        if local in full:
             return _name_key("Company", local)
         return key
 
@@ -322,19 +329,19 @@ def _token(m: Mention, choices: dict[int, tuple]):
 
 
 class _Part:
-    """What the mentions of one token say about their entity, with the input positions where
-    order decides (first value of a property, last adcode, level and official name)."""
+    """What the mentions of one token (or, merged, of one entity) say, with the positions
+    where order decides: the first value of a property, the last adcode, level and official name."""
 
     __slots__ = ("names", "defaults", "assigned", "canonical", "mentions")
 
     def __init__(self):
         self.names: dict[str, int] = {}
-        self.defaults: dict[str, tuple[int, object]] = {}   # property → (position, value): first wins
-        self.assigned: dict[str, tuple[int, object]] = {}   # property → (position, value): last wins
-        self.canonical: tuple[int, str] | None = None
+        self.defaults: dict[str, tuple] = {}    # property → (position, value): the first wins
+        self.assigned: dict[str, tuple] = {}    # property → (position, value): the last wins
+        self.canonical: tuple | None = None     # (position, official name): the last wins
         self.mentions: set[tuple[str, int, int]] = set()
 
-    def add(self, m: Mention, doc: str, span: tuple[int, int], pos: int) -> None:
+    def add(self, m: Mention, doc: str, span: tuple[int, int], pos: tuple) -> None:
         names = self.names
         if not m.coref:
             names[m.name] = names.get(m.name, 0) + 1
@@ -354,29 +361,19 @@ class _Part:
                 self.defaults[k] = (pos, v)
         self.mentions.add((doc, *span))
 
-
-class _Merge:
-    """The parts of one entity merged as if their mentions had been read in input order."""
-
-    def __init__(self):
-        self.names: dict[str, int] = {}
-        self.defaults: dict[str, tuple[int, object]] = {}
-        self.assigned: dict[str, tuple[int, object]] = {}
-        self.canonical: tuple[int, str] | None = None
-        self.mentions: set[tuple[str, int, int]] = set()
-
-    def add(self, part: _Part) -> None:
-        for n, c in part.names.items():
-            self.names[n] = self.names.get(n, 0) + c
-        for k, v in part.defaults.items():
+    def merge(self, other: "_Part") -> None:
+        names = self.names
+        for n, c in other.names.items():
+            names[n] = names.get(n, 0) + c
+        for k, v in other.defaults.items():
             if k not in self.defaults or v[0] < self.defaults[k][0]:
                 self.defaults[k] = v
-        for k, v in part.assigned.items():
+        for k, v in other.assigned.items():
             if k not in self.assigned or v[0] > self.assigned[k][0]:
                 self.assigned[k] = v
-        if part.canonical is not None and (self.canonical is None or part.canonical[0] > self.canonical[0]):
-            self.canonical = part.canonical
-        self.mentions |= part.mentions
+        if other.canonical is not None and (self.canonical is None or other.canonical[0] > self.canonical[0]):
+            self.canonical = other.canonical
+        self.mentions |= other.mentions
 
     def entity(self, eid: str, label: str) -> Entity:
         # a value set outright (adcode, level) wins over a first value, as when read in order
@@ -387,24 +384,33 @@ class _Merge:
 
 
 class _FactPart:
-    """The facts of one (token, predicate, token): the first of the most confident gives
-    confidence and rule, the first title counts, evidence is the union."""
+    """The facts of one (token, predicate, token), or merged, of one relationship: the first
+    (by position) of the most confident gives confidence and rule, the first title counts,
+    the evidence is the union."""
 
     __slots__ = ("confidence", "rule", "best_pos", "title", "evidence")
 
     def __init__(self):
         self.confidence = -1.0
         self.rule = ""
-        self.best_pos = 0
-        self.title: tuple[int, str] | None = None
+        self.best_pos: tuple = ()
+        self.title: tuple | None = None         # (position, title)
         self.evidence: dict[tuple[str, int, int], str] = {}
 
-    def add(self, f: Fact, doc: str, start: int, end: int, pos: int) -> None:
-        if f.confidence > self.confidence:
+    def add(self, f: Fact, doc: str, span: tuple[int, int], pos: tuple) -> None:
+        if f.confidence > self.confidence:      # facts come in order: the first of the best stays
             self.confidence, self.rule, self.best_pos = f.confidence, f.rule, pos
-        self.evidence[(doc, start, end)] = f.sentence.text
+        self.evidence[(doc, *span)] = f.sentence.text
         if f.predicate == "HOLDS_POSITION" and self.title is None and f.subject.attrs.get("title"):
             self.title = (pos, f.subject.attrs["title"])
+
+    def merge(self, other: "_FactPart") -> None:
+        if other.confidence > self.confidence or (other.confidence == self.confidence
+                                                  and other.best_pos < self.best_pos):
+            self.confidence, self.rule, self.best_pos = other.confidence, other.rule, other.best_pos
+        if other.title is not None and (self.title is None or other.title[0] < self.title[0]):
+            self.title = other.title
+        self.evidence.update(other.evidence)
 
 def _category(name: str) -> str:
     for suffixes, category in CATEGORIES:
