@@ -7,10 +7,13 @@ from pathlib import Path
 import networkx as nx
 
 
-def entity_rows(g: nx.MultiDiGraph):
+def entity_rows(g: nx.MultiDiGraph, mentions_as_tuples: bool = False):
+    """The export's entity records; `mentions_as_tuples`: mentions as the graph holds them,
+    (doc, start, end), which the loader also takes (a build hands them over without the dicts)."""
     for n, d in g.nodes(data=True):
         yield {"id": n, "type": d["label"], "name": d["name"], "aliases": d["aliases"], "properties": d["properties"],
-               "mentions": [{"doc": doc, "start": s, "end": e} for doc, s, e in d["mentions"]]}
+               "mentions": d["mentions"] if mentions_as_tuples else
+               [{"doc": doc, "start": s, "end": e} for doc, s, e in d["mentions"]]}
 
 
 def relation_rows(g: nx.MultiDiGraph):

@@ -344,7 +344,7 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
                                   _as_json(documents)))
             return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
     with EmbeddedStore(folder) as db:      # rows made as the loader reads them: no copy of the graph
-        db.load(entity_rows(g), relation_rows(g), documents)
+        db.load(entity_rows(g, mentions_as_tuples=True), relation_rows(g), documents)
     return "full load"
 
 

@@ -320,12 +320,17 @@ class Resolver:
 
 def _token(m: Mention, choices: dict[int, tuple]):
     """What a mention is folded in under: an anaphor its antecedent's token, a short name that
-    its article may decide its own (see `Resolver.add`), else its key."""
-    seen = set()
-    while m.coref and "antecedent" in m.attrs and id(m) not in seen:
-        seen.add(id(m))
-        m = m.attrs["antecedent"]
-    return choices.get(id(m)) or _key(m)
+    its article may decide its own (see `Folded.add`), else its key."""
+    if m.coref:
+        seen = set()
+        while m.coref and "antecedent" in m.attrs and id(m) not in seen:
+            seen.add(id(m))
+            m = m.attrs["antecedent"]
+    if choices:
+        token = choices.get(id(m))
+        if token is not None:
+            return token
+    return _key(m)
 
 
 class _Part:

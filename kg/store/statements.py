@@ -16,7 +16,8 @@ How the export's records become properties (Cypher queries elsewhere rely on thi
 * Document node (label `Document`): properties `id` and every key of the document record as given
   (`name` = the source file's name, `title`, …). A document that a mention names but that was not
   passed in `documents` gets a stub node `{id: <file name>, name: <file name>}`.
-* `MENTIONED_IN` (entity → Document): one relationship per (entity, document), with parallel
+* `MENTIONED_IN` (entity → Document): one relationship per (entity, document) of the record's
+  `mentions` (`{doc, start, end}` records, or `(doc, start, end)` tuples), with parallel
   lists `starts` and `ends` (character offsets into that file, sorted by start within one load;
   a later load appends the spans not yet there).
 * Other relationships: `(subject)-[:PREDICATE]->(object)`, one per (subject, predicate, object)
@@ -226,12 +227,15 @@ def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_r
         label_of[eid] = label
         spans: dict[str, list[tuple[int, int]]] = {}      # (a corpus has many mentions: kept lean)
         for m in e.get("mentions") or ():
-            doc = m["doc"]
+            if type(m) is tuple:        # (doc, start, end), as the graph holds them (kg build)
+                doc, start, end = m
+            else:
+                doc, start, end = m["doc"], m["start"], m["end"]
             doc = doc_id_by_file.get(doc, doc)
             found = spans.get(doc)
             if found is None:
                 found = spans[doc] = []
-            found.append((int(m["start"]), int(m["end"])))
+            found.append((int(start), int(end)))
         for doc_id, ss in spans.items():
             starts, ends = zip(*sorted(set(ss)))
             mention_rows[label].append({"s": eid, "o": doc_id, "props": {}, "spans": {
