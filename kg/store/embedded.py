@@ -381,17 +381,27 @@ _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _dict_keys(v: Any, out: set) -> None:
-    """Every map key in a JSON-like value; lists of primitives are skipped at their first item."""
+    """Every map key in a JSON-like value. A list is judged by its first item: one of primitives,
+    or of lists of primitives, is not looked into (should it hold a map after all, the key left
+    unquoted sends `params_header` down its slow path, never to a wrong header)."""
     if type(v) is dict:
         for k, x in v.items():
             out.add(k)
-            t = type(x)
-            if t is dict or (t is list and x and type(x[0]) in (dict, list)):
+            if type(x) is dict or (type(x) is list and _holds_maps(x)):
                 _dict_keys(x, out)
     elif type(v) is list:
         for x in v:
-            if type(x) in (dict, list):
+            if type(x) is dict or (type(x) is list and _holds_maps(x)):
                 _dict_keys(x, out)
+
+
+def _holds_maps(v: list) -> bool:
+    """Whether a list may hold maps, by its first item (and that item's first, for nested lists)."""
+    while type(v) is list:
+        if not v:
+            return False
+        v = v[0]
+    return type(v) is dict
 
 
 def params_header(params: dict | None) -> str:
