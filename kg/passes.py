@@ -254,11 +254,23 @@ def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -
         chunk = max(1, min(4, len(jobs) // (workers * 8)))   # small: workers finish together
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=({**shared, "in_worker": True},)) as pool:
-            for r in pool.map(task, jobs, chunksize=chunk):
+            results_in_order = pool.map(task, jobs, chunksize=chunk)   # (all submitted now)
+            warm_up()
+            for r in results_in_order:
                 take(r.unpack() if isinstance(r, Packed) else r)
         return results
     finally:
         _SHARED.clear()
+
+
+def warm_up() -> None:
+    """Load, in this process, the tables every pass needs (jieba's tags, the gazetteer): the
+    workers of the next pass are forked from it and start with them. Done while this pass's
+    workers run, when this process is otherwise waiting."""
+    from kg.extract.tokens import tag_of
+
+    Gazetteer.default()
+    tag_of("企业")
 
 
 def default_workers() -> int:

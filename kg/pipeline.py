@@ -139,18 +139,20 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     if not summary.articles:
         where = ", ".join(str(p) for p in paths)
         raise BuildError(f"no article found in {where} (looked for .txt and .md files)")
-    duplicates = ingest.Duplicates()
-    summary.duplicates_merged = sum(1 for i in read for a in i.articles
-                                    if duplicates.add((i.doc, a.index), a.sketch))
     short = corpus_short_names(read)
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
     jobs = [(i.key, "trust" if unchanged else "check") for i in read]
     resolver = Resolver(Gazetteer.default())
+    duplicates, in_order = ingest.Duplicates(), iter(read)
 
     def fold(r: passes.FileSecond) -> None:
         """Each file's pass 2 is folded into the resolver as it comes, then dropped: memory holds
-        what the graph will, not every file's extractions."""
+        what the graph will, not every file's extractions. Reprints are counted meanwhile (in
+        corpus order, as results come), rather than between the passes."""
+        info = next(in_order)
+        assert info.key == r.key, (info.key, r.key)
+        summary.duplicates_merged += sum(1 for a in info.articles if duplicates.add((info.doc, a.index), a.sketch))
         clock = time.perf_counter()
         summary.files_reextracted += not r.reused
         _add_seconds(summary, r.seconds)
