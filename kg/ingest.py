@@ -546,7 +546,6 @@ def split_articles(text: str, doc: str) -> list[Article]:
         if titles[k]:
             continue
         body = "".join(paras[i].text for i in range(s, e))
-        grams = {body[i:i + 2] for i in range(len(body) - 1)}
         best, best_score, best_lines = None, 0, []
         for g, run in enumerate(pool):
             if any(i is not None and s <= i < e for i, _ in run):
@@ -555,7 +554,7 @@ def split_articles(text: str, doc: str) -> list[Article]:
             for i, t in run:
                 han = "".join(c for c in t if "\u4e00" <= c <= "\u9fff")
                 bg = [han[x:x + 2] for x in range(len(han) - 1)]
-                hit = sum(b in grams for b in bg)
+                hit = sum(b in body for b in bg)    # the body's bigrams, without making them all
                 if len(bg) >= 3 and hit / len(bg) >= 0.5:
                     lines.append((i, t))
                     score += hit

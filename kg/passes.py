@@ -81,7 +81,7 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
     sketches = [ingest.sketch(a.text) for a in articles]
     clock = _lap(out.seconds, "ingest", clock)
     for a, sk in zip(articles, sketches):
-        a.offsets = array.array("l", a.offsets)       # 8 bytes a character instead of ~36
+        a.offsets = array.array("i", a.offsets)       # 4 bytes a character instead of ~36
         tokens = Tokens(a.text)
         clock = _lap(out.seconds, "tokenise", clock)
         fp = recognise(a, gazetteer, tokens)

@@ -179,13 +179,15 @@ class Folded:
                     # only, unless the name has one full name (known when the corpus is read)
                     choices[id(m)] = ("?", key, single, local[0])
         self.unions.extend(_text_unions(here, a.text))
-        parts, doc, index = self.parts, a.doc, a.index
+        parts, doc, index, offsets = self.parts, a.doc, a.index, a.offsets
         for i, m in enumerate(ex.mentions):
             token = _token(m, choices)
             part = parts.get(token)
             if part is None:
                 part = parts[token] = _Part()
-            part.add(m, doc, a.file_span(m.start, m.end), (doc, index, i))
+            start, end = m.start, m.end     # (Article.file_span, without a call per mention)
+            span = (offsets[start], offsets[end - 1] + 1) if end > start else (offsets[start], offsets[start])
+            part.add(m, doc, span, (doc, index, i))
         for i, f in enumerate(ex.facts):
             k = (_token(f.subject, choices), f.predicate, _token(f.object, choices))
             fp = self.facts.get(k)

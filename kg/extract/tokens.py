@@ -164,8 +164,8 @@ class Tokens:
         self._ending: dict[int, int] | None = None
 
     def __getstate__(self):
-        """Pickled as the token ends alone (8 bytes a token): the words are slices of the text."""
-        return {"text": self.text, "ends": array.array("q", self.ends)}
+        """Pickled as the token ends alone (4 bytes a token): the words are slices of the text."""
+        return {"text": self.text, "ends": array.array("i", self.ends)}
 
     def __setstate__(self, state):
         self.text, self.ends = state["text"], state["ends"].tolist()
