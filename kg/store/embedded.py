@@ -367,9 +367,9 @@ class EmbeddedStore(Store):
 
 class _Backoff:
     """Sleeps for waiting on the server: 5 ms first (a small store is done by then), doubling up
-    to 50 ms (a large one is not asked hundreds of times a second)."""
+    to 20 ms (a large one is not asked hundreds of times a second, nor kept waiting long after)."""
 
-    def __init__(self, first: float = 0.005, most: float = 0.05):
+    def __init__(self, first: float = 0.005, most: float = 0.02):
         self.next, self.most = first, most
 
     def __call__(self) -> None:
