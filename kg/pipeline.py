@@ -277,6 +277,7 @@ class _Export:
             if self._pid == 0:                 # the copy: write, report, leave at once
                 code = 0
                 try:
+                    os.nice(10)                # the load (this process and the server) goes first
                     clock = time.perf_counter()
                     write_jsonl(self.g, self.folder)
                     (self.folder / ".export-seconds").write_text(f"{time.perf_counter() - clock:.6f}")
