@@ -251,12 +251,12 @@ def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        chunk = max(1, min(4, len(jobs) // (workers * 8)))   # small: workers finish together
+        if ctx is not None:
+            warm_up()
+        chunk = max(1, min(2, len(jobs) // (workers * 8)))   # small: workers finish together
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=({**shared, "in_worker": True},)) as pool:
-            results_in_order = pool.map(task, jobs, chunksize=chunk)   # (all submitted now)
-            warm_up()
-            for r in results_in_order:
+            for r in pool.map(task, jobs, chunksize=chunk):
                 take(r.unpack() if isinstance(r, Packed) else r)
         return results
     finally:
@@ -264,9 +264,9 @@ def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -
 
 
 def warm_up() -> None:
-    """Load, in this process, the tables every pass needs (jieba's tags, the gazetteer): the
-    workers of the next pass are forked from it and start with them. Done while this pass's
-    workers run, when this process is otherwise waiting."""
+    """Load, in this process, the tables every pass needs (jieba's tags, the gazetteer), once:
+    the workers of both passes are forked from it and start with them, instead of each worker
+    of each pass loading its own."""
     from kg.extract.tokens import tag_of
 
     Gazetteer.default()
