@@ -124,15 +124,11 @@ def relevant_short_names(firsts: list[FirstPass], short: ShortNames) -> dict[str
     return found
 
 
-def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> FileSecond:
-    """Pass 2 over one file's pass-1 result. `reuse`: "" computes it; "check" returns the cached
-    pass 2 when the short names found in the file's text are the ones it was made with; "trust"
-    returns the cached one unchecked (the corpus's short names have not changed at all)."""
-    return _second_pass(key, cache, short, reuse)[0]
-
-
-def _second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> tuple[FileSecond, bytes]:
-    """`second_pass`'s result, and its pickled form as the cache holds it (what a worker sends)."""
+def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> tuple[FileSecond, bytes]:
+    """Pass 2 over one file's pass-1 result, and that result pickled as the cache holds it (what
+    a worker sends back). `reuse`: "" computes it; "check" returns the cached pass 2 when the
+    short names found in the file's text are the ones it was made with; "trust" returns the
+    cached one unchecked (the corpus's short names have not changed at all)."""
     clock = time.perf_counter()
     if reuse == "trust":
         cached, data = _cached_second(cache, key)
@@ -203,7 +199,7 @@ def _first_task(job):
 def _second_task(job):
     key, reuse = job
     try:
-        result, data = _second_pass(key, _SHARED["cache"], _SHARED["short"], reuse)
+        result, data = second_pass(key, _SHARED["cache"], _SHARED["short"], reuse)
     finally:
         _collect_young()
     if _SHARED.get("in_worker"):

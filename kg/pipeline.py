@@ -23,8 +23,8 @@ import networkx as nx
 from kg import ingest
 from kg.export import entity_rows, relation_rows, write_jsonl
 from kg import passes
-from kg.collector import paused_collector
 from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
+from kg.collector import paused_collector
 from kg.extract.shortnames import ShortNames
 from kg.gazetteer import Gazetteer
 from kg.graph import build_graph
@@ -151,7 +151,8 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
         what the graph will, not every file's extractions. Reprints are counted meanwhile (in
         corpus order, as results come), rather than between the passes."""
         info = next(in_order)
-        assert info.key == r.key, (info.key, r.key)
+        if info.key != r.key:           # results come in the order of the jobs (passes.run)
+            raise RuntimeError(f"pass 2 result {r.key} came in place of {info.key}")
         summary.duplicates_merged += sum(1 for a in info.articles if duplicates.add((info.doc, a.index), a.sketch))
         clock = time.perf_counter()
         summary.files_reextracted += not r.reused
