@@ -150,6 +150,18 @@ def test_a_cache_cut_short_is_made_again(corpus, tmp_path):
     assert export_of(out) == export_of(full)
 
 
+def test_without_fork_the_export_is_written_by_a_thread_and_is_the_same(corpus, tmp_path, monkeypatch):
+    """Where there is no fork (the export is otherwise written by a forked copy of the build),
+    a thread writes it: the same files."""
+    import os
+
+    forked, threaded = tmp_path / "forked", tmp_path / "threaded"
+    pipeline.build([corpus], forked, store=False, workers=1)
+    monkeypatch.delattr(os, "fork")
+    pipeline.build([corpus], threaded, store=False, workers=1)
+    assert export_of(threaded) == export_of(forked)
+
+
 def test_workers_must_be_positive(capsys):
     from kg.cli import main
 
