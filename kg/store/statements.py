@@ -125,15 +125,10 @@ def create_relationships(rel_type: str, subject_label: str | None, object_label:
     """`merge_relationships` for a store known to be empty: each (start, type, end) comes once in a
     load (plan_load groups them), so CREATE gives the same graph without MERGE's search and the
     span-list union, the costliest part of a load. `row.props` holds the span lists too (one map
-    set at once: `_fresh_rows`)."""
+    set at once)."""
     return (f"UNWIND $rows AS row MATCH {_end('a', subject_label, 's')} "
             f"MATCH {_end('b', object_label, 'o')} "
             f"CREATE (a)-[r:{ident(rel_type)}]->(b) SET r = row.props")
-
-
-def _fresh_rows(rows: list[dict]) -> list[dict]:
-    """Relationship rows for `create_relationships`: the span lists joined to the properties."""
-    return [{"s": r["s"], "o": r["o"], "props": {**r["props"], **r["spans"]}} for r in rows]
 
 
 _PRIM = (str, int, float, bool)
@@ -213,12 +208,14 @@ def _document_rows(documents: Iterable[dict]) -> tuple[list[dict], dict[str, str
 
 
 def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_rows: list[dict]):
-    """(node rows by (label, level label), MENTIONED_IN rows by label, label of each id); a
-    document a mention names that is not in `doc_rows` gets a stub row appended there."""
+    """(node rows by (label, level label), label of each id). Each row carries its mentions as
+    `mentions`: one `[document id, starts, ends]` triple per document (offsets sorted, no span
+    twice), as `create_nodes(..., mentions=True)` reads them; `_mention_rows` takes them off for
+    the other statements. A document a mention names that is not in `doc_rows` gets a stub row
+    appended there."""
     known_docs = {r["id"] for r in doc_rows}
     node_rows: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
     label_of: dict[str, str] = {}
-    mention_rows: dict[str, list[dict]] = defaultdict(list)
     for e in entities:
         label, eid = e["type"], str(e["id"])
         props = clean_props(e.get("properties"), skip=("id", "name", "aliases"))
@@ -226,7 +223,6 @@ def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_r
         aliases = list(dict.fromkeys(str(a) for a in e.get("aliases") or []))
         level = (e.get("properties") or {}).get("level")
         extra = level if label == "Region" and level in REGION_LEVELS else None
-        node_rows[(label, extra)].append({"id": eid, "props": props, "aliases": aliases})
         label_of[eid] = label
         spans: dict[str, list[tuple[int, int]]] = {}      # (a corpus has many mentions: kept lean)
         for m in e.get("mentions") or ():
@@ -239,14 +235,31 @@ def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_r
             if found is None:
                 found = spans[doc] = []
             found.append((int(start), int(end)))
+        mentions = []
         for doc_id, ss in spans.items():
             starts, ends = zip(*sorted(set(ss)))
-            mention_rows[label].append({"s": eid, "o": doc_id, "props": {}, "spans": {
-                "starts": list(starts), "ends": list(ends)}})
+            mentions.append([doc_id, list(starts), list(ends)])
             if doc_id not in known_docs:
                 known_docs.add(doc_id)
                 doc_rows.append({"id": doc_id, "props": {"name": doc_id}})
-    return node_rows, mention_rows, label_of
+        node_rows[(label, extra)].append({"id": eid, "props": props, "aliases": aliases, "mentions": mentions})
+    return node_rows, label_of
+
+
+def _mention_rows(node_rows: dict, spans_in_props: bool) -> dict[str, list[dict]]:
+    """MENTIONED_IN rows by label, taken off the node rows (which then no longer carry them):
+    for `create_relationships` the spans are the properties (`spans_in_props`), for
+    `merge_relationships` they are `spans`, to be unioned with the relationship's."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for (label, _), rows in node_rows.items():
+        mine = out[label]
+        for r in rows:
+            eid = r["id"]
+            for doc_id, starts, ends in r.pop("mentions"):
+                spans = {"starts": starts, "ends": ends}
+                mine.append({"s": eid, "o": doc_id, "props": spans} if spans_in_props
+                            else {"s": eid, "o": doc_id, "props": {}, "spans": spans})
+    return out
 
 
 def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), documents: Iterable[dict] = (),
@@ -258,23 +271,12 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
         raise ValueError("batch_size must be >= 1")
     merge_relationships_ = create_relationships if fresh else merge_relationships
     doc_rows, doc_id_by_file = _document_rows(documents)
-    node_rows, mention_rows, label_of = _entity_rows(entities, doc_id_by_file, doc_rows)
+    node_rows, label_of = _entity_rows(entities, doc_id_by_file, doc_rows)
 
     if fresh:
         # documents first: each node is created with its mentions, which need their documents
         yield from _batches("nodes", create_nodes("Document", aliases=False), doc_rows, batch_size)
-        by_entity: dict[str, list[list]] = {}     # id → [[document id, starts, ends], …]
-        for rows in mention_rows.values():
-            for r in rows:
-                triple = [r["o"], r["spans"]["starts"], r["spans"]["ends"]]
-                found = by_entity.get(r["s"])
-                if found is None:
-                    by_entity[r["s"]] = [triple]
-                else:
-                    found.append(triple)
         for (label, extra), rows in node_rows.items():
-            for r in rows:
-                r["mentions"] = by_entity.get(r["id"], [])
             statement = create_nodes(label, extra, mentions=True)
             for i in range(0, len(rows), batch_size):
                 part = rows[i:i + batch_size]
@@ -282,6 +284,7 @@ def plan_load(entities: Iterable[dict], relations: Iterable[dict] = (), document
     else:
         # Nodes are sent before the relationships are worked out, so a store that writes in the
         # background is busy with them meanwhile.
+        mention_rows = _mention_rows(node_rows, spans_in_props=False)
         for (label, extra), rows in node_rows.items():
             yield from _batches("nodes", merge_nodes(label, extra), rows, batch_size)
         yield from _batches("nodes", merge_nodes("Document", aliases=False), doc_rows, batch_size)
@@ -413,8 +416,10 @@ def plan_update(old: tuple, new: tuple, batch_size: int = 2000) -> Iterator[Batc
     yield from _batches("nodes", replace_nodes("Document", aliases=False), doc_changed, batch_size)
     yield from _batches("nodes", create_nodes("Document", aliases=False), doc_added, batch_size)
     known = list(doc_rows)
-    changed_rows, changed_mentions, _ = _entity_rows([new_e[i] for i in changed], doc_id_by_file, known)
-    added_rows, added_mentions, _ = _entity_rows([new_e[i] for i in added], doc_id_by_file, known)
+    changed_rows, _ = _entity_rows([new_e[i] for i in changed], doc_id_by_file, known)
+    added_rows, _ = _entity_rows([new_e[i] for i in added], doc_id_by_file, known)
+    changed_mentions = _mention_rows(changed_rows, spans_in_props=True)
+    added_mentions = _mention_rows(added_rows, spans_in_props=True)
     stubs = known[len(doc_rows):]          # documents only a mention names
     yield from _batches("nodes", create_nodes("Document", aliases=False),
                         [r for r in stubs if r["id"] not in old_docs], batch_size)
@@ -425,7 +430,7 @@ def plan_update(old: tuple, new: tuple, batch_size: int = 2000) -> Iterator[Batc
     for mentions in (changed_mentions, added_mentions):
         for label, rows in mentions.items():
             yield from _batches("relationships", create_relationships(MENTIONED_IN, label, "Document"),
-                                _fresh_rows(rows), batch_size)
+                                rows, batch_size)
     groups: dict = defaultdict(list)
     for s, p, o in rel_new:
         props, spans = _relation_props(new_g[(s, p, o)])
