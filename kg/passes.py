@@ -254,6 +254,7 @@ def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -
                                  initargs=({**shared, "in_worker": True},)) as pool:
             for r in pool.map(task, jobs, chunksize=chunk):
                 take(r.unpack() if isinstance(r, Packed) else r)
+                _collect_young()                  # the cycles the pool's own bookkeeping left
         return results
     finally:
         _SHARED.clear()
