@@ -140,17 +140,16 @@ class Folded:
     """Extractions folded into what resolution keeps of them: per mention *token* (a mention's
     key, or for a short name whose meaning waits on the whole corpus, that key with the full
     names it may stand for) what its mentions say, per (token, predicate, token) what its facts
-    say, and the keys the union-find needs. Made per file in the worker that extracted it, so
+    say, and the unions the text calls for. Made per file in the worker that extracted it, so
     the parent only merges: memory holds what the graph will hold, never every extraction.
 
     Where merging could depend on order (the first of several values, the last of several
     adcodes) each value carries its position, (doc, article index, item index): the corpus's
     reading order, the same in every build, whatever the workers or the cache."""
 
-    __slots__ = ("keys", "unions", "full_names", "short_unions", "parts", "facts")
+    __slots__ = ("unions", "full_names", "short_unions", "parts", "facts")
 
     def __init__(self):
-        self.keys: set[str] = set()                       # keys of the named mentions
         self.unions: list[tuple[str, str]] = []           # keys the text says are one thing
         self.full_names: set[str] = set()                 # full company names named
         self.short_unions: set[tuple[str, str]] = set()   # (short name's key, its one full name)
@@ -164,11 +163,10 @@ class Folded:
         names_here = {m.name for m in here if m.label == "Company"}
         choices: dict[int, tuple] = {}       # short-name mention → its token (see _token)
         for m in here:
-            key = _key(m)
-            self.keys.add(key)
             if m.label == "Company" and m.rule.startswith("suffix"):
                 self.full_names.add(m.name)
             elif m.rule == "short-name":
+                key = _key(m)
                 owners = m.attrs.get("full_names", [])
                 local = [o for o in owners if o in names_here]
                 single = owners[0] if len(owners) == 1 else None
@@ -179,15 +177,13 @@ class Folded:
                     # only, unless the name has one full name (known when the corpus is read)
                     choices[id(m)] = ("?", key, single, local[0])
         self.unions.extend(_text_unions(here, a.text))
-        parts, doc, index, offsets = self.parts, a.doc, a.index, a.offsets
+        parts, doc, index = self.parts, a.doc, a.index
         for i, m in enumerate(ex.mentions):
             token = _token(m, choices)
             part = parts.get(token)
             if part is None:
                 part = parts[token] = _Part()
-            start, end = m.start, m.end     # (Article.file_span, without a call per mention)
-            span = (offsets[start], offsets[end - 1] + 1) if end > start else (offsets[start], offsets[start])
-            part.add(m, doc, span, (doc, index, i))
+            part.add(m, doc, a.file_span(m.start, m.end), (doc, index, i))
         for i, f in enumerate(ex.facts):
             k = (_token(f.subject, choices), f.predicate, _token(f.object, choices))
             fp = self.facts.get(k)
@@ -218,8 +214,6 @@ class Resolver:
             folded.add(extraction)
             extraction = folded
         uf = self._uf
-        for key in extraction.keys:
-            uf.find(key)
         for a, b in extraction.unions:
             uf.union(a, b)
         self._full_names |= extraction.full_names
@@ -265,10 +259,9 @@ class Resolver:
             if predicate in SYMMETRIC and b < a:
                 a, b = b, a
             k = (a, predicate, b)
-            if k in best:
-                best[k].merge(fp)
-            else:
-                best[k] = fp
+            if k not in best:
+                best[k] = _FactPart()
+            best[k].merge(fp)
         for (a, predicate, b), fp in best.items():
             rel = relations[(a, predicate, b)] = Relation(a, predicate, b, fp.confidence, fp.rule)
             rel.evidence = fp.evidence
@@ -317,7 +310,6 @@ class Resolver:
                 if k not in relations:
                     relations[k] = Relation(child.id, pred, p.id, 1.0, "gazetteer-parent", source="gazetteer")
                 child = p
-
 
 
 def _token(m: Mention, choices: dict[int, tuple]):
@@ -418,6 +410,7 @@ class _FactPart:
         if other.title is not None and (self.title is None or other.title[0] < self.title[0]):
             self.title = other.title
         self.evidence.update(other.evidence)
+
 
 def _category(name: str) -> str:
     for suffixes, category in CATEGORIES:
