@@ -279,9 +279,7 @@ class _Export:
                 code = 0
                 try:
                     os.nice(10)                # the load (this process and the server) goes first
-                    clock = time.perf_counter()
-                    write_jsonl(self.g, self.folder)
-                    (self.folder / ".export-seconds").write_text(f"{time.perf_counter() - clock:.6f}")
+                    (self.folder / ".export-seconds").write_text(f"{self._write():.6f}")
                 except BaseException as e:     # noqa: BLE001 (the parent reports it)
                     code = 1
                     try:
@@ -295,14 +293,18 @@ class _Export:
 
             def write():
                 try:
-                    clock = time.perf_counter()
-                    write_jsonl(self.g, self.folder)
-                    self.seconds = time.perf_counter() - clock
+                    self.seconds = self._write()
                 except Exception as e:         # noqa: BLE001 (reported when the block ends)
                     self._error = f"{type(e).__name__}: {e}"
             self._thread = threading.Thread(target=write, name="kg-export")
             self._thread.start()
         return self
+
+    def _write(self) -> float:
+        """Write the export; the seconds it took."""
+        clock = time.perf_counter()
+        write_jsonl(self.g, self.folder)
+        return time.perf_counter() - clock
 
     def __exit__(self, exc_type, *_) -> None:
         if self._thread is not None:
