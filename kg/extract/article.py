@@ -14,12 +14,14 @@ from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries
+from kg.extract.lexicon import TITLES_BEFORE_NAME
 from kg.extract.names import find_names
 from kg.extract.people import find_people
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, mentions_by_sentence, extract_relations
 from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
 from kg.extract.spans import Spans
+from kg.extract import tagger
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
@@ -43,6 +45,7 @@ class FirstPass:
     inner: list[Mention]          # names nested in other names
 
     listed: list[Mention] = field(default_factory=list)   # companies named bare before 等N家企业
+    tagged: list[Mention] = field(default_factory=list)   # people and industries the tagger found
 
     def company_names(self) -> dict[str, set[str]]:
         """Full company names → the region forms written inside them (for short forms)."""
@@ -77,8 +80,28 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Toke
         elif not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
     names.sort(key=START)
+    tagged = _tagged(text, toks, regions) if tagger.available() else []
+    names = _with_tagged(names, [m for m in tagged if m.label in NAME_LABELS])
     listed = find_listed_companies(text, toks, names + regions)
-    return FirstPass(article, toks, regions, names, inner, listed)
+    return FirstPass(article, toks, regions, names, inner, listed,
+                     [m for m in tagged if m.label not in NAME_LABELS])
+
+
+NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
+
+
+def _tagged(text: str, toks: Tokens, regions: list[Mention]) -> list[Mention]:
+    """The learned tagger's names (kg.extract.tagger), as mentions."""
+    return [Mention(label, text[s:e], s, e, rule="tagger", confidence=round(conf, 3))
+            for s, e, label, conf in tagger.tag(text, toks, regions)]
+
+
+def _with_tagged(names: list[Mention], tagged: list[Mention]) -> list[Mention]:
+    """The rules' names plus the tagger's where no rule found a name (a rule's name, read off a
+    suffix, wins an overlap)."""
+    taken = Spans.of(names)
+    extra = [m for m in tagged if not taken.overlaps(m.start, m.end)]
+    return sorted(names + extra, key=START) if extra else names
 
 
 def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
@@ -158,7 +181,11 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     people = find_people(text, orgs)
     in_name = Spans.of(names)
     top_regions = [r for r in first.regions if not in_name.holds(r.start, r.end)]
+    people = _with_tagged(people, [_titled(text, m) for m in first.tagged if m.label == "Person"
+                                   and not in_name.overlaps(m.start, m.end)])
     industries = find_industries(text, toks, names + top_regions + people)
+    taken = Spans.of(names + top_regions + people + industries)
+    industries += [m for m in first.tagged if m.label == "Industry" and not taken.overlaps(m.start, m.end)]
     topics = [m for m in industries if m.attrs.get("topic")]
     if topics:
         bare = find_round_up_companies(text, topics, names + top_regions + people + topics)
@@ -178,6 +205,18 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
     return ArticleExtraction(article, sentences, sorted(mentions + inside, key=START), facts)
+
+
+_TITLE_BEFORE = re.compile("(?:" + "|".join(sorted(TITLES_BEFORE_NAME, key=len, reverse=True)) + ")$")
+
+
+def _titled(text: str, person: Mention) -> Mention:
+    """A tagged person with the title written just before the name (董事长王建国), as the
+    people rules give it, so the position rules can read it."""
+    m = _TITLE_BEFORE.search(text, max(0, person.start - 8), person.start)
+    if m:
+        person.attrs.update(title=m.group(), title_start=m.start(), title_end=m.end())
+    return person
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:
