@@ -110,6 +110,9 @@ def main(argv=None) -> int:
     from kg.browse.server import register as register_browse
 
     register_browse(sub)
+    from kg.evaluate import register as register_eval
+
+    register_eval(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
