@@ -83,7 +83,8 @@ def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict:
 
 
 def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
-    """(report, errors): report["entities"][type], report["relations"][type] and the "ALL" rows."""
+    """(report, errors): report["entities"][type], report["relations"][type] and the "ALL" rows;
+    report["outcomes"]: every relation read from text with its rule and whether the gold has it."""
     gold_entities, gold_relations = read_gold(gold_dir)
     docs = {e["doc"] for e in gold_entities} | {r["doc"] for r in gold_relations}
     # gold clusters: entities sharing a name are one
@@ -103,7 +104,7 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
     predicted = {e["id"]: e for e in _jsonl(graph / "entities.jsonl")}
     in_scope = {i for i, e in predicted.items() if any(m.get("doc") in docs for m in e.get("mentions") or [])}
     match = {i: min((cluster_of[n] for n in _names(predicted[i]) if n in cluster_of), default=None) for i in in_scope}
-    report: dict = {"entities": {}, "relations": {}}
+    report: dict = {"entities": {}, "relations": {}, "outcomes": []}
     errors: dict = defaultdict(list)
     totals = [0, 0, 0, 0]
     for t in SCORED:
@@ -131,7 +132,7 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
                 gold_keys.add(k)
     # precision: the relations read from text; recall: the gold's text relations, found by any
     # relation (one the division table gives counts as found)
-    pred_keys, unmatched, known = set(), [], set()
+    pred_keys, unmatched, known, outcomes = set(), [], set(), []
     for r in _jsonl(graph / "relations.jsonl"):
         if r.get("subject") not in predicted or r.get("object") not in predicted:
             continue
@@ -142,6 +143,8 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
         if not {ev.get("doc") for ev in r.get("evidence") or []} & docs:
             continue
         k = key(match.get(r["subject"]), r["predicate"], match.get(r["object"]))
+        outcomes.append({"rule": r.get("rule", ""), "predicate": r["predicate"], "correct": k in gold_keys,
+                         "docs": sorted({ev.get("doc") for ev in r.get("evidence") or []} & docs)})
         if k is None:
             unmatched.append((r["predicate"], f"{predicted[r['subject']]['name']} -> {predicted[r['object']]['name']}"))
         else:
@@ -156,6 +159,7 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
         report["relations"][p] = _prf(*row)
         totals = [a + b for a, b in zip(totals, row)]
     report["relations"]["ALL"] = _prf(*totals)
+    report["outcomes"] = outcomes     # each relation read from text: its rule, and whether it is right
     name = lambda c: clusters[c][1]  # noqa: E731
     errors["relation false positives"] += [f"{k[1]}\t{name(k[0])} -> {name(k[2])}" for k in pred_keys - gold_keys]
     errors["relation false positives"] += [f"{p}\t{text}  (an end is no gold entity)" for p, text in unmatched]
@@ -170,6 +174,7 @@ def _cmd_eval(args) -> int:
         print(f"kg eval: {err}", file=sys.stderr)
         return 2
     if args.json:
+        report.pop("outcomes")
         print(json.dumps({"report": report, "errors": errors if args.errors else {}}, ensure_ascii=False, indent=1))
         return 0
     for part in ("entities", "relations"):

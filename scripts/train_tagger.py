@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from kg import ingest  # noqa: E402
 from kg.extract import tagger  # noqa: E402
+from kg.extract.article import rule_hints, rule_names  # noqa: E402
 from kg.extract.tokens import Tokens  # noqa: E402
 from kg.gazetteer import Gazetteer  # noqa: E402
 
@@ -38,6 +39,9 @@ def gold_names(gold: dict) -> dict[str, str]:
         label = e["type"] if e["type"] in tagger.LABELS else "Region"
         for n in [e["name"], *e.get("aliases", [])]:
             n = n.strip()
+            # an owner-prefixed form of a project (X公司Y项目) is labelled as the owner then the project
+            if e["type"] == "Project" and n != e["name"] and n.endswith(e["name"]):
+                continue
             if len(n) >= 2:
                 names.setdefault(n, label)
     return names
@@ -80,8 +84,9 @@ def load(pairs: list[str], exclude: set[str]) -> list[tuple[str, list, list]]:
             text = ingest.read_source(os.path.join(text_dir, doc))
             for a in ingest.split_articles(text, doc):
                 toks = Tokens(a.text)
-                regions = [m for m in gazetteer.find(a.text, toks) if m.label == "Region"]
-                out.append((doc, tagger.features(a.text, toks, regions), label_text(a.text, names)))
+                regions, rule_found, _ = rule_names(a, gazetteer, toks)
+                x = tagger.features(a.text, toks, regions, rule_hints(a.text, rule_found))
+                out.append((doc, x, label_text(a.text, names)))
     return out
 
 

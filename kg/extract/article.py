@@ -21,12 +21,13 @@ from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, mentions_by_sentence, extract_relations
 from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
 from kg.extract.spans import Spans
-from kg.extract import tagger
+from kg.extract import relate, tagger
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
 
-START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
+START = attrgetter("start")
+FULL_NAME_ENDS = ("公司", "集团")   # sort keys, made once (a lambda is called per element)
 
 # Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
 LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "Capital", "省会": "Capital",
@@ -51,7 +52,7 @@ class FirstPass:
         """Full company names → the region forms written inside them (for short forms)."""
         out = {}
         for m in self.names:
-            if m.label == "Company" and m.rule.startswith("suffix"):
+            if m.label == "Company" and (m.rule.startswith("suffix") or (m.rule == "tagger" and m.name.endswith(FULL_NAME_ENDS))):
                 out[m.name] = {r.text for r in self.regions if m.start <= r.start and r.end <= m.end}
         return out
 
@@ -62,9 +63,22 @@ class FirstPass:
 
 def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Tokens | None = None) -> FirstPass:
     """Pass 1 over one article; `tokens`: its text's tokens, if the caller has made them."""
-    gazetteer = gazetteer or Gazetteer.default()
     text = article.text
     toks = tokens if tokens is not None else Tokens(text)
+    regions, names, inner = rule_names(article, gazetteer or Gazetteer.default(), toks)
+    tagged: list[Mention] = []
+    if tagger.available():
+        tagged = _tagged(text, toks, regions, rule_hints(text, names))
+        names = _arbitrate(names, [m for m in tagged if m.label in NAME_LABELS])
+    listed = find_listed_companies(text, toks, names + regions)
+    return FirstPass(article, toks, regions, names, inner, listed,
+                     [m for m in tagged if m.label not in NAME_LABELS])
+
+
+def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[list[Mention], list[Mention], list[Mention]]:
+    """(regions, names, inner) as the rules find them: the gazetteer's regions and parks, and the
+    names read off their heads (kg.extract.names)."""
+    text = article.text
     found = gazetteer.find(text, toks)
     if article.place:
         found = gazetteer.disambiguate(found, [article.place])
@@ -80,20 +94,39 @@ def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Toke
         elif not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
     names.sort(key=START)
-    tagged = _tagged(text, toks, regions) if tagger.available() else []
-    names = _with_tagged(names, [m for m in tagged if m.label in NAME_LABELS])
-    listed = find_listed_companies(text, toks, names + regions)
-    return FirstPass(article, toks, regions, names, inner, listed,
-                     [m for m in tagged if m.label not in NAME_LABELS])
+    return regions, names, inner
+
+
+def rule_hints(text: str, names: list[Mention]) -> list[Mention]:
+    """What the rules propose, as the tagger reads it: their names and their people."""
+    return names + find_people(text, [m for m in names if m.label in ("Company", "Institution")])
 
 
 NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
 
 
-def _tagged(text: str, toks: Tokens, regions: list[Mention]) -> list[Mention]:
+def _tagged(text: str, toks: Tokens, regions: list[Mention], hints: list[Mention]) -> list[Mention]:
     """The learned tagger's names (kg.extract.tagger), as mentions."""
     return [Mention(label, text[s:e], s, e, rule="tagger", confidence=round(conf, 3))
-            for s, e, label, conf in tagger.tag(text, toks, regions)]
+            for s, e, label, conf in tagger.tag(text, toks, regions, hints)]
+
+
+def _arbitrate(names: list[Mention], tagged: list[Mention]) -> list[Mention]:
+    """The tagger has read the rules' names (as features) and decides: its names stand, a rule's
+    name that it tagged the same way keeps the rule's mention (and what the rule knew, such as a
+    park's code), a rule's name it overlapped differently goes, and one it left alone stays."""
+    by_span = {(m.start, m.end): m for m in names}
+    out = []
+    for t in tagged:
+        same = by_span.get((t.start, t.end))
+        if same is not None:
+            same.label = t.label
+            out.append(same)
+        else:
+            out.append(t)
+    taken = Spans.of(tagged)
+    out += [m for m in names if not taken.overlaps(m.start, m.end)]
+    return sorted(out, key=START)
 
 
 def _with_tagged(names: list[Mention], tagged: list[Mention]) -> list[Mention]:
@@ -163,7 +196,10 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
     return out
 
 
-def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None) -> ArticleExtraction:
+def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None,
+            learned: bool = True) -> ArticleExtraction:
+    """Pass 2 over one article; `learned`: let the relation model revise the rules' facts (off
+    when its training data is made)."""
     article, text, toks = first.article, first.article.text, first.tokens
     names = list(first.names)
     if short_names is not None:
@@ -199,6 +235,8 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     _attach_quantities(text, mentions, sentences)
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries))
     facts = extract_relations(ctx, sentences)
+    if learned:
+        facts = relate.revise(text, mentions, sentences, facts)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)

@@ -62,9 +62,18 @@ def _char_class(c: str) -> str:
     return "O"
 
 
-def features(text: str, tokens: Tokens, regions: list[Mention] = ()) -> list[list[str]]:
-    """One feature list per character of `text`."""
+def features(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[list[str]]:
+    """One feature list per character of `text`; `hints`: what the rules propose (names, people),
+    so the model learns when to trust them and where their boundaries go wrong."""
     n = len(text)
+    hint_at = [""] * n
+    for h in hints:
+        if 0 <= h.start < h.end <= n:
+            hint_at[h.start] = "B" + h.label
+            for k in range(h.start + 1, h.end - 1):
+                hint_at[k] = "I" + h.label
+            if h.end - 1 > h.start:
+                hint_at[h.end - 1] = "E" + h.label
     region_at = [""] * n
     for r in regions:
         if 0 <= r.start < r.end <= n:
@@ -117,6 +126,11 @@ def features(text: str, tokens: Tokens, regions: list[Mention] = ()) -> list[lis
         ]
         if word[i]:
             f.append("w=" + word[i])
+        if hint_at[i]:
+            f.append("h=" + hint_at[i])
+            f.append("hp=" + (hint_at[i - 1][:1] if i else "") + hint_at[i][:1])
+        else:
+            f.append("hn=" + (hint_at[i + 1][:1] if i + 1 < n else "") + (hint_at[i - 1][:1] if i else ""))
         if c in _SURNAMES:
             f.append("sur")
         # the word before this character's word and the one after it: context a name sits in
@@ -156,12 +170,12 @@ def spans(labels: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def tag(text: str, tokens: Tokens, regions: list[Mention] = ()) -> list[tuple[int, int, str, float]]:
+def tag(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[tuple[int, int, str, float]]:
     """The spans the model finds in `text`: (start, end, label, confidence)."""
     if not text:
         return []
     tagger = _tagger(model_path())
-    xseq = features(text, tokens, regions)
+    xseq = features(text, tokens, regions, hints)
     labels = tagger.tag(xseq)
     out = []
     for s, e, lab in spans(labels):
