@@ -159,12 +159,14 @@ class BuildCache:
             return Manifest(code=code_fingerprint())
         return m
 
-    def save_manifest(self, manifest: Manifest) -> None:
+    def save_manifest(self, manifest: Manifest, path: Path | None = None) -> None:
+        """Write the manifest (to `path`, for a build's generation to move into place, or here)."""
         manifest.code = code_fingerprint()
-        tmp = self.folder / (MANIFEST + ".tmp")
+        target = path or self.folder / MANIFEST
+        tmp = target.with_name(target.name + ".tmp")
         with open(tmp, "wb") as fh:
             pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.folder / MANIFEST)
+        os.replace(tmp, target)
 
     def prune(self, keep: set[str]) -> None:
         """Delete the entries of files no longer in the corpus (and anything else left there)."""

@@ -54,11 +54,14 @@ def _cmd_stats(args) -> int:
         print(f"kg stats: {graph} holds no built graph (run `kg build PATH --out {graph}` first)", file=sys.stderr)
         return EXIT_FAILED
     store_dir = graph / "store"
+    from kg.generation import recover
+
+    recover(graph)                            # a build stopped while swapping in: finish it
     if store_dir.is_dir():
-        from kg.store import EmbeddedStore, StoreError
+        from kg.store import StoreError, open_store
 
         try:
-            with EmbeddedStore(store_dir) as db:
+            with open_store(graph=graph) as db:
                 counts = db.counts()
             nodes, rels = counts["nodes"], counts["relationships"]
             source = "embedded store"

@@ -64,7 +64,7 @@ def _documents_of(graph: Path) -> list[dict]:
     from kg.store import EmbeddedStore, StoreError
 
     try:
-        with EmbeddedStore(store_dir, lock_timeout=5) as db:
+        with EmbeddedStore(store_dir, lock_timeout=5, read_only=True) as db:
             _, rows = db.query("MATCH (d:Document) RETURN properties(d)")
         return [r[0] for r in rows]
     except StoreError as e:

@@ -22,7 +22,7 @@ import networkx as nx
 
 from kg import ingest
 from kg.export import entity_rows, relation_rows, write_jsonl
-from kg import passes
+from kg import generation, passes
 from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
 from kg.collector import paused_collector
 from kg.extract.shortnames import ShortNames
@@ -30,8 +30,8 @@ from kg.gazetteer import Gazetteer
 from kg.graph import build_graph
 from kg.resolve import Resolver
 
-STORE_DIR = "store"
-EXPORT_FILES = ("entities.jsonl", "relations.jsonl", "summary.json")
+STORE_DIR = generation.STORE_DIR
+EXPORT_FILES = generation.EXPORT_FILES
 
 
 class BuildError(Exception):
@@ -54,6 +54,7 @@ class Summary:
     workers: int = 1
     store_update: str = ""        # "full load" or "incremental: …"
     stage_seconds: dict[str, float] = field(default_factory=dict)   # summed over workers (benchmarks)
+    generation: str = ""          # this build's id, in summary.json and in the store (kg.generation)
 
     def lines(self) -> list[str]:
         reused = self.files_read - self.files_extracted
@@ -72,7 +73,7 @@ class Summary:
         return out
 
     def to_json(self) -> dict:
-        return {"inputs": self.inputs, "files_read": self.files_read, "files_extracted": self.files_extracted,
+        return {"generation": self.generation, "stored": self.stored, "inputs": self.inputs, "files_read": self.files_read, "files_extracted": self.files_extracted,
                 "files_reextracted": self.files_reextracted, "workers": self.workers,
                 "store_update": self.store_update, "files_skipped": [list(x) for x in self.files_skipped],
                 "articles": self.articles, "duplicates_merged": self.duplicates_merged, "nodes": self.nodes,
@@ -235,31 +236,53 @@ def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
 
 def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool) -> Summary:
     try:
+        generation.complete_swap(out)           # a build stopped while swapping in: finish that first
+        generation.clean_leftovers(out)         # what builds killed earlier left (staging, old stores)
         staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
         if full:
             shutil.rmtree(out / CACHE_DIR, ignore_errors=True)
         cache = BuildCache(out / CACHE_DIR)
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
+    summary.generation = generation.new_id()
     try:
         previous = cache.manifest()
         g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
         with _Export(g, staging) as export:      # written beside the store's load
             if store:
                 clock = time.perf_counter()
-                summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full)
+                summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full,
+                                              generation_id=summary.generation)
                 summary.stored = True
                 _add_seconds(summary, {"store": time.perf_counter() - clock})
         _add_seconds(summary, {"export": export.seconds})
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
-        _swap_in(staging, out, store)
+        cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
+        _fsync_tree(staging)
+        generation.write_journal(out, staging, store, CACHE_DIR)   # from here on, the swap completes
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    cache.save_manifest(manifest)
+    generation.complete_swap(out)
     cache.prune({entry_key(st.sha, doc) for doc, st in manifest.files.items()})
     return summary
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush the staging folder's files to disk before the journal says they are whole."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
 
 class _Export:
@@ -329,14 +352,19 @@ class _Export:
             raise BuildError(f"cannot write the export into {self.folder}: {self._error}")
 
 
-def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incremental: bool) -> str:
+def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incremental: bool,
+           generation_id: str = "") -> str:
     """Fill the store in `folder`: a copy of the previous build's store updated with the
-    difference between the previous export and this one when there is one, else a full load."""
-    from kg.store import EmbeddedStore
+    difference between the previous export and this one when there is one (and the copy holds
+    what that build stored), else a full load. The store is stamped with its counts and
+    `generation_id` (`EmbeddedStore.verify`)."""
+    from kg.store import EmbeddedStore, StoreError
     from kg.store.base import read_export
+    from kg.store.embedded import read_stamp
 
     documents = g.graph.get("documents", [])
     old_store = out / STORE_DIR
+    note = ""
     if incremental and previous.files and old_store.is_dir() and (out / "entities.jsonl").is_file():
         try:
             old_entities, old_relations, _ = read_export(out)
@@ -344,14 +372,24 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
             old_entities = None
         if old_entities is not None:
             shutil.copytree(old_store, folder, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock"))
-            with EmbeddedStore(folder) as db:
-                sent = db.update((old_entities, old_relations, previous.documents),
-                                 (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
-                                  _as_json(documents)))
-            return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
+            try:
+                with EmbeddedStore(folder) as db:
+                    stamp = read_stamp(folder)
+                    if stamp is None or stamp.get("generation") != generation.summary_generation(out):
+                        raise StoreError("it does not belong to the export beside it")
+                    db.verify(stamp)
+                    sent = db.update((old_entities, old_relations, previous.documents),
+                                     (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
+                                      _as_json(documents)))
+                    db.stamp(generation=generation_id)
+                return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
+            except StoreError as e:       # the previous store cannot be trusted: load afresh
+                note = f" (the previous store was not used: {str(e).split('; rebuild')[0]})"
+                shutil.rmtree(folder, ignore_errors=True)
     with EmbeddedStore(folder) as db:      # rows made as the loader reads them: no copy of the graph
         db.load(entity_rows(g, mentions_as_tuples=True), relation_rows(g), documents)
-    return "full load"
+        db.stamp(generation=generation_id)
+    return "full load" + note
 
 
 def _as_json(rows: list[dict]) -> list[dict]:
@@ -359,17 +397,3 @@ def _as_json(rows: list[dict]) -> list[dict]:
     return json.loads(json.dumps(rows, ensure_ascii=False))
 
 
-def _swap_in(staging: Path, out: Path, store: bool) -> None:
-    """Move the finished files into `out`, replacing the previous build's."""
-    for name in EXPORT_FILES:
-        os.replace(staging / name, out / name)
-    if store:
-        old = out / STORE_DIR
-        trash = None
-        if old.exists():
-            trash = out / f".old-{os.getpid()}"
-            os.replace(old, trash)
-        os.replace(staging / STORE_DIR, old)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
-    shutil.rmtree(staging, ignore_errors=True)

