@@ -13,8 +13,9 @@ and its `doc` name), made of three parts:
 
 One file, not three: a third of the files to create, open and delete (creating one was measured
 at 0.03 to 0.5 ms on these machines, depending on their load), and pass 2 appends to the file
-pass 1 made. A header gives the parts' lengths, so each is read on its own. A part cut short (a
-build stopped mid-write) fails to load and is simply made again.
+pass 1 made. A header gives the parts' lengths, so each is read on its own. Each part, and the
+manifest, carries a BLAKE2b checksum of its bytes: a part cut short (a build stopped mid-write)
+or damaged on disk (one flipped bit) is not used but simply made again.
 
 Beside them, `manifest.pickle` holds each file's path, size, modification time and content hash
 (a file whose size and time are unchanged is not even read), the corpus's short names, the
@@ -72,11 +73,19 @@ class Manifest:
     documents: list[dict] = field(default_factory=list)
 
 
-class BuildCache:
-    """Per-file results on disk (see the module's doc), and the manifest."""
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
-    _HEADER = struct.Struct("<4sQQ")     # magic, length of the summary part, length of pass 1
-    _MAGIC = b"KGC1"
+
+class BuildCache:
+    """Per-file results on disk (see the module's doc), and the manifest. Every part carries a
+    checksum (BLAKE2b, 16 bytes) of its bytes: a part whose bytes do not match (a flipped bit, a
+    write cut short) is not used, and the file is read again."""
+
+    # magic, length of the summary part, length of pass 1, their checksums
+    _HEADER = struct.Struct("<4sQQ16s16s")
+    _MAGIC = b"KGC2"
+    _SUM = 16
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
@@ -90,7 +99,7 @@ class BuildCache:
         a = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
         b = pickle.dumps(firsts, protocol=pickle.HIGHEST_PROTOCOL)
         with open(self.path(key), "wb") as fh:     # cut short, its lengths do not match: redone
-            fh.write(self._HEADER.pack(self._MAGIC, len(a), len(b)) + a + b)
+            fh.write(self._HEADER.pack(self._MAGIC, len(a), len(b), _digest(a), _digest(b)) + a + b)
 
     def save_second(self, key: str, second) -> bytes:
         """Put pass 2's result after pass 1's in the file's entry (replacing an earlier one); the
@@ -102,7 +111,7 @@ class BuildCache:
                 raise OSError(f"build cache entry {self.path(key)} has no pass-1 part")
             fh.seek(self._HEADER.size + head[0] + head[1])
             fh.truncate()
-            fh.write(data)
+            fh.write(_digest(data) + data)
         return data
 
     def load_info(self, key: str):
@@ -113,7 +122,7 @@ class BuildCache:
         return self._load_part(key, 1)
 
     def load_second_bytes(self, key: str) -> bytes:
-        """Pass 2's part as stored (b"" when there is none), for `unpickle`."""
+        """Pass 2's part as stored (b"" when there is none or it is damaged), for `unpickle`."""
         return self._load_part(key, 2, raw=True) or b""
 
     @staticmethod
@@ -123,27 +132,38 @@ class BuildCache:
         except _UNREADABLE:
             return None
 
-    def _read_header(self, fh) -> tuple[int, int] | None:
+    def _read_header(self, fh):
         raw = fh.read(self._HEADER.size)
         if len(raw) < self._HEADER.size:
             return None
-        magic, a, b = self._HEADER.unpack(raw)
-        return (a, b) if magic == self._MAGIC else None
+        magic, a, b, sa, sb = self._HEADER.unpack(raw)
+        return (a, b, sa, sb) if magic == self._MAGIC else None
 
     def _load_part(self, key: str, part: int, raw: bool = False):
-        """Part 0, 1 or 2 of the entry (its bytes, if `raw`), or None when there is none or it
-        cannot be read (then it is made again)."""
+        """Part 0, 1 or 2 of the entry (its bytes, if `raw`), or None when there is none, it is
+        cut short or its checksum does not match (then it is made again)."""
         try:
             with open(self.path(key), "rb") as fh:
                 head = self._read_header(fh)
                 if head is None:
                     return None
-                if part == 0 and os.fstat(fh.fileno()).st_size < self._HEADER.size + head[0] + head[1]:
+                size = os.fstat(fh.fileno()).st_size
+                if part == 0 and size < self._HEADER.size + head[0] + head[1]:
                     return None           # pass 1's part was cut short: the file is read again
+                if part == 0:             # pass 1's part must be whole and sound too
+                    fh.seek(self._HEADER.size + head[0])
+                    if _digest(fh.read(head[1])) != head[3]:
+                        return None
                 fh.seek(self._HEADER.size + sum(head[:part]))
-                data = fh.read(head[part]) if part < 2 else fh.read()
-                if not data or (part < 2 and len(data) < head[part]):
-                    return None
+                if part < 2:
+                    data = fh.read(head[part])
+                    if len(data) < head[part] or _digest(data) != head[2 + part]:
+                        return None
+                else:
+                    stored = fh.read()
+                    data, checksum = stored[self._SUM:], stored[:self._SUM]
+                    if not data or _digest(data) != checksum:
+                        return None
                 return data if raw else pickle.loads(data)
         except (OSError, *_UNREADABLE):
             return None
@@ -151,8 +171,9 @@ class BuildCache:
     def manifest(self) -> Manifest:
         m = None
         try:
-            with open(self.folder / MANIFEST, "rb") as fh:
-                m = pickle.load(fh)
+            raw = (self.folder / MANIFEST).read_bytes()
+            if raw[:self._SUM] == _digest(raw[self._SUM:]):     # else damaged: start afresh
+                m = pickle.loads(raw[self._SUM:])
         except (OSError, *_UNREADABLE):
             pass
         if not isinstance(m, Manifest) or m.code != code_fingerprint():
@@ -164,8 +185,9 @@ class BuildCache:
         manifest.code = code_fingerprint()
         target = path or self.folder / MANIFEST
         tmp = target.with_name(target.name + ".tmp")
+        data = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
         with open(tmp, "wb") as fh:
-            pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(_digest(data) + data)
         os.replace(tmp, target)
 
     def prune(self, keep: set[str]) -> None:

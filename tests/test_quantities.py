@@ -205,3 +205,36 @@ def test_parse_number():
     assert parse_number("一亿二千万") == 120_000_000
     assert parse_number("十五", "万") == 150_000
     assert parse_number("一万亿") == 10**12
+
+
+# ---- totals said of several things are no one entity's (issue 13, item 5) ----------------------
+
+SEED_TOTAL = ("新能源产业集群方面，重点推动包头百灵10万千瓦/40万千瓦时电网侧储能电站、兴安盟金风200万千瓦风电"
+              "制绿氢示范项目（风电部分）一期25万千瓦等338个项目，前11个月累计完成投资2268.9亿元，完成率96.1%。")
+
+
+@pytest.mark.parametrize("text, total", [
+    (SEED_TOTAL, "2268.9亿元"),
+    ("全市共签约项目25个，总投资300亿元。", "300亿元"),
+    ("集中开工项目12项，总投资86亿元。", "86亿元"),
+    ("此次签约的一批项目总投资120亿元。", "120亿元"),
+])
+def test_a_total_of_several_projects_is_no_ones_property(text, total):
+    [q] = [q for q in find_quantities(text) if q.text == total]
+    assert q.shared and quantity_props(q) == {}
+
+
+def test_one_entitys_quantities_still_attach():
+    by_text = {q.text: quantity_props(q) for q in find_quantities(SEED_TOTAL)}
+    assert by_text["10万千瓦"] == {"capacity_kw": 100000, "capacity_kw_text": "10万千瓦"}  # before the count
+    assert quantity_props(find_quantities("该项目总投资2.5亿元，占地68.8亩。")[0])["investment_cny"] == 250_000_000
+    assert quantity_props(find_quantities("1个项目总投资5亿元")[0])["investment_cny"] == 500_000_000
+    assert quantity_props(find_quantities("某公司投资10亿元建设3条生产线")[0])["investment_cny"] == 1_000_000_000
+
+
+def test_no_seed_project_is_credited_with_a_cluster_total(built):
+    """The seeds' five cluster totals (2268.9, 722.1, 696.1, 137.6, 243.3亿元) are no project's."""
+    totals = {226_890_000_000, 72_210_000_000, 69_610_000_000, 13_760_000_000, 24_330_000_000}
+    credited = [(e["name"], e["properties"]["investment_cny"]) for e in built.entities
+                if e.get("properties", {}).get("investment_cny") in totals]
+    assert credited == []

@@ -40,6 +40,7 @@ class Quantity:
     per_year: bool = False
     low: int | float | None = None  # lower bound of a range (same unit as value)
     context: str = ""              # the clause before the quantity (≤ 20 chars), for property_name
+    shared: bool = False           # said of several things at once (338个项目…累计完成投资2268.9亿元)
 
     @property
     def m2(self) -> int | float | None:
@@ -174,6 +175,24 @@ _PER_YEAR_BEFORE = re.compile(
     r"每年|(?<![0-9０-９])年(?:产|处理|加工|发电|供|制|节约|减|输|运输|均|消纳|吞吐|用|销|需|可|检测|生产)")
 _PER_YEAR_AFTER = re.compile(r"^(?:/|每)年")
 _CLAUSE_END = re.compile(r"[，,。；;！？!?：:\n]")
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]")
+# A count of several things the sentence speaks of together (338个项目, 企业12家, 一批项目, 共签约…):
+# a quantity after it is their total, or one of theirs the text does not say whose.
+_COUNT = r"(?:[0-9０-９]+|[两三四五六七八九十百千万几数多]+[十百千万]?)"
+_THINGS = r"(?:项目|企业|公司|园区|工程|基地|产业园|单位|家企业)"
+_SEVERAL = re.compile(
+    rf"{_COUNT}\s*(?:余|多)?\s*(?:个|家|项|批|座|宗)(?:[\u4e00-\u9fff]{{0,6}}?){_THINGS}"
+    rf"|{_THINGS}\s*(?:共|合计|总计|累计)?\s*{_COUNT}\s*(?:余|多)?\s*(?:个|家|项|批|座|宗)"
+    rf"|一批|多个|多家|多项|若干|各类|分别")
+_ONE = re.compile(r"^(?:[1１]|一)\s*(?:个|家|项|座|宗)")
+
+
+def _several_before(text: str, start: int) -> bool:
+    """Whether the sentence before `start` counts several projects, companies, parks… (a quantity
+    after such a count is not one entity's unless the text says so)."""
+    cut = list(_SENTENCE_END.finditer(text, 0, start))
+    sentence = text[cut[-1].end() if cut else 0:start]
+    return any(not _ONE.match(m.group()) for m in _SEVERAL.finditer(sentence))
 
 
 def _context(text: str, start: int) -> str:
@@ -215,7 +234,7 @@ def _make(text: str, start: int, end: int, kind: str, unit: str, value: Decimal,
     if (after := _PER_YEAR_AFTER.match(text[end:end + 4])) is not None:
         per_year, end = True, end + after.end()              # 10万吨/年: the unit is t/year
     return Quantity(start, end, text[start:end], kind, _out(value), unit, approx, per_year,
-                    None if low is None else _out(low), context)
+                    None if low is None else _out(low), context, _several_before(text, start))
 
 
 def _unit(surface: str) -> tuple[str, str, Decimal]:
@@ -311,10 +330,12 @@ def quantity_props(q: Quantity) -> dict:
 
     2.5亿元 (投资) → {"investment_cny": 250000000, "investment_cny_text": "2.5亿元"};
     68.8亩 → {"area_m2": 45866.67, "area_m2_text": "68.8亩", "area_mu": 68.8, "area_mu_text": "68.8亩"}.
-    Approximate values add "<name>_approx": True. Empty when property_name(q) is None.
+    Approximate values add "<name>_approx": True. Empty when property_name(q) is None, and when the
+    quantity is said of several things at once (`shared`: 338个项目…完成投资2268.9亿元 is no one
+    project's investment).
     """
     name = property_name(q)
-    if name is None:
+    if name is None or q.shared:
         return {}
     props: dict = {name: q.m2 if q.kind == "area" else q.value, f"{name}_text": q.text}
     if q.kind == "area" and q.unit == "mu":
