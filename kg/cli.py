@@ -118,10 +118,17 @@ def main(argv=None) -> int:
     register_eval(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    import signal
+
+    def terminated(signum, frame):            # SIGTERM stops kg the way Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, terminated)
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("kg: interrupted; the previous graph is unchanged", file=sys.stderr)
+        print(f"kg {args.command}: interrupted; "
+              + ("the previous graph is unchanged" if args.command == "build" else "nothing was changed"),
+              file=sys.stderr)
         return 130
 
 

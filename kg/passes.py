@@ -218,6 +218,13 @@ def _collect_young() -> None:
 def _init_worker(shared: dict) -> None:
     _SHARED.clear()
     _SHARED.update(shared)
+    if shared.get("in_worker"):
+        import signal
+
+        from kg.store.embedded import _die_with_parent
+
+        _die_with_parent(signal.SIGKILL)      # a worker never outlives the build (kill -9 included)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
 def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -> list:
@@ -250,11 +257,21 @@ def run(task, jobs: list, workers: int, progress=None, consume=None, **shared) -
         if ctx is not None:
             warm_up()
         chunk = max(1, min(2, len(jobs) // (workers * 8)))   # small: workers finish together
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=({**shared, "in_worker": True},)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=({**shared, "in_worker": True},))
+        try:
             for r in pool.map(task, jobs, chunksize=chunk):
                 take(r.unpack() if isinstance(r, Packed) else r)
                 _collect_young()                  # the cycles the pool's own bookkeeping left
+        except BaseException:                     # Ctrl-C, SIGTERM, a failed task: stop the workers now
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                try:
+                    proc.kill()
+                except (OSError, AttributeError):
+                    pass
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return results
     finally:
         _SHARED.clear()

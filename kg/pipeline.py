@@ -81,13 +81,18 @@ class Summary:
 
 
 def _progress(done: int, total: int, what: str) -> None:
-    if total >= 20 and sys.stderr.isatty():
+    """A bar on a terminal; elsewhere (a log, a pipe) a line at each tenth of the way."""
+    if total < 20:
+        return
+    if sys.stderr.isatty():
         width = 30
         filled = width * done // total
         sys.stderr.write(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+    elif done == total or (10 * done) // total != (10 * (done - 1)) // total:
+        print(f"{what}: {done}/{total} files", file=sys.stderr, flush=True)
 
 
 def build_graph_from(paths, summary: Summary | None = None, workers: int = 1,
@@ -301,6 +306,11 @@ class _Export:
             if self._pid == 0:                 # the copy: write, report, leave at once
                 code = 0
                 try:
+                    from kg.store.embedded import _die_with_parent
+
+                    _die_with_parent(signal.SIGKILL)   # never outlives the build
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     os.nice(10)                # the load (this process and the server) goes first
                     (self.folder / ".export-seconds").write_text(f"{self._write():.6f}")
                 except BaseException as e:     # noqa: BLE001 (the parent reports it)
