@@ -102,14 +102,17 @@ class Server:
             self.proc.kill()
             raise AssertionError(f"kg browse did not start: {line}{self.proc.stderr.read()}")
         self.url = m.group(1)
+        with urllib.request.urlopen(self.url, timeout=30) as r:      # the page carries this run's token
+            self.token = re.search(r'<meta name="kg-token" content="([^"]+)">', r.read().decode()).group(1)
 
     def get(self, path: str):
-        with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=30) as r:
+        req = urllib.request.Request(self.url + path.lstrip("/"), headers={"X-KG-Token": self.token})
+        with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read())
 
     def post(self, body: dict):
         req = urllib.request.Request(self.url + "api/query", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "X-KG-Token": self.token})
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, json.loads(r.read())

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from kg.browse.readonly import Collector, ReadOnlyRunner, WriteRefused, _json_safe, edge_record, main_label
 from kg.store.base import Store, StoreError
+
+class Busy(RuntimeError):
+    """Too many requests at once (answered 503)."""
+
+
+class QueryTimeout(RuntimeError):
+    """The query box's query ran past the wall-clock limit (answered 504)."""
+
 
 # Colours and captions per label; neo4j/style.grass gives Neo4j Browser the same.
 LABELS = OrderedDict([
@@ -85,18 +94,68 @@ class SourceIndex:
 
 
 class Browser:
-    """The page's questions, answered from an open store (one query at a time)."""
+    """The page's questions, answered from an open store. Several run at once (the store's
+    client keeps a connection per request in flight); the query box runs one query at a time,
+    each with a wall-clock limit after which the page gets an answer and the query is abandoned
+    (`stuck()` tells the server when the store should be restarted under it)."""
 
     def __init__(self, store: Store, where: str = "", sources=None, timeout_ms: int = 15000):
         self.store = store
         self.where = where
+        self.timeout_ms = timeout_ms
         self.runner = ReadOnlyRunner(store, timeout_ms)
         self.sources = SourceIndex(sources) if sources else None
-        self._lock = threading.Lock()
+        self.generation: str | None = None
+        self._slots = threading.BoundedSemaphore(4)       # the page's own questions in flight
+        self._query_box = threading.Lock()                # queries typed in the page: one at a time
+        self._running_since: float | None = None          # when the query box's query started
+
+    def replace_store(self, store: Store, where: str | None = None) -> Store:
+        """Answer from `store` from now on (a new build, a restarted server); returns the old one."""
+        old, self.store = self.store, store
+        self.runner = ReadOnlyRunner(store, self.timeout_ms)
+        self._running_since = None        # a query stuck on the old store is the old store's
+        if where:
+            self.where = where
+        return old
+
+    def stuck(self, grace: float = 10.0) -> bool:
+        """Whether the query box's query has run past its limit by `grace` seconds."""
+        since = self._running_since
+        return since is not None and time.monotonic() - since > self.timeout_ms / 1000 + grace
 
     def _q(self, cypher: str, params: dict | None = None) -> list[list]:
-        with self._lock:
+        if not self._slots.acquire(timeout=self.timeout_ms / 1000):
+            raise Busy("the store is busy with other requests; try again")
+        try:
             return self.store.query(cypher, params)[1]
+        finally:
+            self._slots.release()
+
+    def _run_limited(self, cypher: str, params: dict):
+        """The query box's query, on a thread of its own, waited for at most the limit (+2 s):
+        past it the page is told and the query abandoned; nobody else waits for it."""
+        if not self._query_box.acquire(timeout=2):
+            raise Busy("another query is still running (an abandoned one ends when the store stops it); try again shortly")
+        runner, box = self.runner, {}
+        self._running_since = time.monotonic()
+
+        def work():
+            try:
+                box["result"] = runner.run(cypher, params)
+            except BaseException as e:    # noqa: BLE001 (handed to the request)
+                box["error"] = e
+            finally:
+                self._running_since = None
+                self._query_box.release()
+        t = threading.Thread(target=work, name="kg-browse-query", daemon=True)
+        t.start()
+        t.join(self.timeout_ms / 1000 + 2)
+        if t.is_alive():
+            raise QueryTimeout(f"the query ran past {self.timeout_ms / 1000:g} s and was abandoned")
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
 
     def _triples(self, cypher: str, params: dict | None = None) -> tuple[dict, dict]:
         nodes, edges = {}, {}
@@ -113,8 +172,12 @@ class Browser:
     def meta(self) -> dict:
         from kg.query import QueryFile, library
 
-        with self._lock:
+        if not self._slots.acquire(timeout=self.timeout_ms / 1000):
+            raise Busy("the store is busy with other requests; try again")
+        try:
             counts = self.store.counts()
+        finally:
+            self._slots.release()
         nodes = {k: v for k, v in counts["nodes"].items() if k not in ("Province", "City", "County")}
         rels = {k: v for k, v in counts["relationships"].items() if k != "MENTIONED_IN"}
         queries = []
@@ -126,7 +189,7 @@ class Browser:
         labels += [{"label": l, "color": "#A5ABB6", "count": n} for l, n in nodes.items() if l not in LABELS]
         types = [{"type": t, "count": rels.get(t, 0)} for t in REL_TYPES]
         types += [{"type": t, "count": n} for t, n in rels.items() if t not in REL_TYPES]
-        return {"where": self.where, "labels": labels, "types": types, "queries": queries,
+        return {"where": self.where, "generation": self.generation, "labels": labels, "types": types, "queries": queries,
                 "sources": bool(self.sources), "expand_page": EXPAND_PAGE, "max_graph_nodes": MAX_GRAPH_NODES}
 
     def search(self, text: str) -> dict:
@@ -279,8 +342,7 @@ class Browser:
             bound = q.bind(given)
         except QueryError as e:
             raise ValueError(str(e)) from None
-        with self._lock:
-            columns, rows, col, truncated = self.runner.run(q.cypher, bound)
+        columns, rows, col, truncated = self._run_limited(q.cypher, bound)
         note = ""
         if not col.nodes:
             col, note = self._named_graph(rows), "nodes named in the result and the relationships among them"
@@ -325,4 +387,4 @@ class Browser:
         return col
 
 
-__all__ = ["Browser", "LABELS", "REL_TYPES", "SourceIndex", "StoreError", "WriteRefused"]
+__all__ = ["Browser", "Busy", "QueryTimeout", "LABELS", "REL_TYPES", "SourceIndex", "StoreError", "WriteRefused"]

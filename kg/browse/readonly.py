@@ -32,6 +32,47 @@ class WriteRefused(ValueError):
     """The query would change the graph (or could not be shown to be read-only)."""
 
 
+class TooComplex(ValueError):
+    """The query (or its parameters) is longer or more deeply nested than the browser sends on."""
+
+
+MAX_QUERY_CHARS = 20_000
+MAX_NESTING = 12          # ( [ { inside one another: FalkorDB's parser takes ~4x longer per two more
+MAX_PARAMS_CHARS = 100_000
+
+
+def check_bounds(cypher: str, params: dict | None = None) -> None:
+    """Raise TooComplex for a query the store should not be asked to parse: over MAX_QUERY_CHARS,
+    brackets nested deeper than MAX_NESTING (FalkorDB took 21 s to parse `((…1…))` 22 deep, and
+    never finished 1,000 deep), or parameters too long or too deep."""
+    if len(cypher) > MAX_QUERY_CHARS:
+        raise TooComplex(f"the query is {len(cypher):,} characters long; the browser sends at most {MAX_QUERY_CHARS:,}")
+    depth = most = 0
+    for c in strip_literals(cypher):
+        if c in "([{":
+            depth += 1
+            most = max(most, depth)
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+    if most > MAX_NESTING:
+        raise TooComplex(f"the query nests brackets {most} deep; the browser sends at most {MAX_NESTING}")
+    if params:
+        import json
+
+        text = json.dumps(params, ensure_ascii=False, default=str)
+        if len(text) > MAX_PARAMS_CHARS:
+            raise TooComplex(f"the parameters are {len(text):,} characters long; at most {MAX_PARAMS_CHARS:,}")
+        depth = most = 0
+        for c in text:                      # JSON's brackets (inside strings too: a bound, not a parse)
+            if c in "[{":
+                depth += 1
+                most = max(most, depth)
+            elif c in "]}":
+                depth -= 1
+        if most > MAX_NESTING:
+            raise TooComplex(f"the parameters nest {most} deep; at most {MAX_NESTING}")
+
+
 def strip_literals(cypher: str) -> str:
     """The query with string literals, comments and backtick-quoted names blanked out, so a
     keyword inside '…' or `…` is not mistaken for a clause."""
@@ -155,7 +196,9 @@ class ReadOnlyRunner:
         self.kind = _kind(store)
 
     def run(self, cypher: str, params: dict | None = None, max_rows: int = 10000):
-        """(columns, rows, Collector, truncated) of a read-only query; WriteRefused for a write."""
+        """(columns, rows, Collector, truncated) of a read-only query; WriteRefused for a write,
+        TooComplex for a query too long or too deeply nested to send."""
+        check_bounds(cypher, params)
         check_read_only(cypher)
         if self.kind == "falkordb":
             return self._falkordb(cypher, params, max_rows)
@@ -262,5 +305,5 @@ def _kind(store: Store) -> str:
     return "other"
 
 
-__all__ = ["Collector", "ReadOnlyRunner", "StoreError", "WriteRefused", "check_read_only", "main_label",
+__all__ = ["Collector", "ReadOnlyRunner", "StoreError", "TooComplex", "WriteRefused", "check_bounds", "check_read_only", "main_label",
            "strip_literals"]

@@ -14,13 +14,24 @@ the bundled vis-network) and these GET endpoints, each answering JSON (`{"error"
     /api/view/parks, /api/view/regions   the starting views
 
 and POST /api/query with `{"cypher": …}` or `{"name": …, "params": {…}}` (read-only: a write is
-answered 403 with the reason). Nothing is loaded from the internet; the server only answers
-requests whose Host is the address it listens on (no DNS rebinding).
+answered 403 with the reason). Nothing is loaded from the internet.
+
+Other web pages cannot use it: every /api/ request must carry the token made for this run
+(`X-KG-Token`, which the page reads from the `<meta name="kg-token">` the server writes into it;
+another site can neither read it nor send a custom header without a preflight this server never
+grants), a request with an `Origin` must come from the page's own, POST bodies must be
+`application/json` exactly, and on loopback the Host must be the address listened on (no DNS
+rebinding). Queries longer than 20,000 characters or nested deeper than 12 brackets never reach
+the store; a query runs at most 15 s (the store's timeout, and a wall clock beside it that
+answers the page and abandons the query: nobody else waits for it, and a store still busy with
+it 10 s later is restarted); answers over 16 MB are refused. Serving beyond loopback needs
+`--allow-remote`. The store is reopened when a new build replaces the graph.
 """
 from __future__ import annotations
 
 import json
 import mimetypes
+import secrets
 import signal
 import sys
 import threading
@@ -30,19 +41,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from kg.browse.app import Browser
+from kg.browse.app import Browser, Busy, QueryTimeout
 from kg.browse.readonly import WriteRefused
 from kg.store.base import StoreError
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXIT_FAILED = 2
 MAX_BODY = 1 << 20
+MAX_ANSWER = 16 << 20
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "kg-browse"
     browser: Browser  # set on the subclass made by make_server
     allowed_hosts: set[str]
+    token: str
 
     def log_message(self, fmt, *args):  # quiet: errors go to the page, not the terminal
         pass
@@ -61,7 +75,22 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, obj, status: int = 200) -> None:
-        self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+        body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        if len(body) > MAX_ANSWER:
+            return self._json({"error": f"the answer is {len(body) / 2**20:.0f} MB, over the "
+                                        f"{MAX_ANSWER >> 20} MB the browser sends; add LIMIT or return less"}, 413)
+        self._send(status, body, "application/json; charset=utf-8")
+
+    def _caller_ok(self) -> bool:
+        """The page of this run, not another site: the token, and the Origin if one is sent."""
+        if not secrets.compare_digest(self.headers.get("X-KG-Token") or "", self.token):
+            self._json({"error": "missing or wrong X-KG-Token: reload the page"}, 403)
+            return False
+        origin = self.headers.get("Origin")
+        if origin and origin.lower() != f"http://{(self.headers.get('Host') or '').lower()}":
+            self._json({"error": f"cross-origin request from {origin} refused"}, 403)
+            return False
+        return True
 
     def _host_ok(self) -> bool:
         host = (self.headers.get("Host") or "").lower()
@@ -81,6 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[-1] for k, v in parse_qs(url.query).items()}
         path = url.path
         if path.startswith("/api/"):
+            if not self._caller_ok():
+                return
             return self._api(path, q)
         if path in ("/", "/index.html"):
             path = "/index.html"
@@ -90,16 +121,25 @@ class Handler(BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "text/javascript"):
             ctype += "; charset=utf-8"
-        self._send(200, f.read_bytes(), ctype, cache="vendor" in f.parts)
+        body = f.read_bytes()
+        if f.name == "index.html":          # the page gets this run's token
+            body = body.replace(b"</head>", f'<meta name="kg-token" content="{self.token}">\n</head>'.encode(), 1)
+        self._send(200, body, ctype, cache="vendor" in f.parts)
 
     def do_POST(self):
         if not self._host_ok():
             return self._json({"error": "unexpected Host header"}, 403)
         if urlsplit(self.path).path != "/api/query":
             return self._json({"error": "only /api/query takes POST"}, 404)
-        if "application/json" not in (self.headers.get("Content-Type") or ""):
+        if not self._caller_ok():
+            return
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media != "application/json":
             return self._json({"error": "send the query as application/json"}, 415)
-        n = int(self.headers.get("Content-Length") or 0)
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._json({"error": "bad Content-Length"}, 400)
         if n > MAX_BODY:
             return self._json({"error": "query too long"}, 413)
         try:
@@ -132,6 +172,10 @@ class Handler(BaseHTTPRequestHandler):
             result = fn(self.browser)
         except WriteRefused as e:
             return self._json({"error": str(e), "refused": True}, 403)
+        except Busy as e:
+            return self._json({"error": str(e)}, 503)
+        except QueryTimeout as e:
+            return self._json({"error": str(e)}, 504)
         except LookupError as e:
             return self._json({"error": str(e.args[0]) if e.args else str(e)}, 404)
         except (ValueError, StoreError) as e:
@@ -143,21 +187,80 @@ class Handler(BaseHTTPRequestHandler):
         self._json(result)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    follow = None          # called on the serving thread between requests (kg browse: new builds)
+
+    def service_actions(self):
+        if self.follow is not None:
+            self.follow()
+
+
 def make_server(browser: Browser, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
-    """An HTTP server for `browser` (not started: call serve_forever); port 0 picks a free one."""
+    """An HTTP server for `browser` (not started: call serve_forever); port 0 picks a free one.
+    `server.token` is the token the API requires (the page gets it)."""
     allowed = set()
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if host in LOOPBACK:
         allowed = {"127.0.0.1", "localhost", "[::1]"}
-    handler = type("BoundHandler", (Handler,), {"browser": browser, "allowed_hosts": allowed})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    elif host not in ("0.0.0.0", "::", ""):
+        allowed = {host.lower(), f"[{host.lower()}]"}
+    token = secrets.token_urlsafe(24)
+    handler = type("BoundHandler", (Handler,), {"browser": browser, "allowed_hosts": allowed, "token": token})
+    server = _Server((host, port), handler)
+    server.token = token
     return server
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if host in ("0.0.0.0", "", "::"):
+        import socket
+
+        host = socket.gethostname()          # reachable by others under this name, not 127.0.0.1
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+
+class _Follower:
+    """Between requests (on the serving thread, which lives as long as kg browse): when a new
+    build has replaced the graph in DIR, open its store and answer from it; when the query box's
+    query has stuck the store past its limit, restart the store. The old store is closed on a
+    thread of its own."""
+
+    def __init__(self, browser: Browser, graph: Path, every: float = 1.0):
+        self.browser, self.graph, self.every = browser, graph, every
+        self.last = 0.0
+
+    def __call__(self) -> None:
+        import time
+
+        from kg.generation import SWAP_JOURNAL, recover, summary_generation
+
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        stuck = self.browser.stuck()
+        if (self.graph / SWAP_JOURNAL).exists():
+            recover(self.graph, timeout=0.5)
+        current = summary_generation(self.graph)
+        if current == self.browser.generation and not stuck:
+            return
+        from kg.store import open_store
+
+        try:
+            store = open_store(graph=self.graph).open()
+        except StoreError as e:
+            if current != self.browser.generation:
+                print(f"kg browse: the graph in {self.graph} changed but cannot be opened ({e}); "
+                      "still serving the previous one", file=sys.stderr, flush=True)
+                self.browser.generation = current
+            return
+        old = self.browser.replace_store(store)
+        why = "a query stuck the store: restarted it" if stuck and current == self.browser.generation \
+            else f"a new build of {self.graph} ({current}): serving it"
+        self.browser.generation = current
+        print(f"kg browse: {why}", file=sys.stderr, flush=True)
+        threading.Thread(target=old.close, name="kg-close-old-store", daemon=True).start()
 
 
 def _interrupt(signum, frame):
@@ -177,6 +280,10 @@ def cmd_browse(args) -> int:
     from kg.store import open_store
 
     graph = Path(args.graph)
+    if args.host not in LOOPBACK and not args.allow_remote:
+        print(f"kg browse: --host {args.host} would let other machines read the graph; "
+              "add --allow-remote to serve beyond this machine", file=sys.stderr)
+        return EXIT_FAILED
     try:
         if args.neo4j_uri:
             store = open_store(neo4j_uri=args.neo4j_uri, user=args.user, password=args.password,
@@ -189,18 +296,28 @@ def cmd_browse(args) -> int:
     except StoreError as e:
         print(f"kg browse: {e}", file=sys.stderr)
         return EXIT_FAILED
+    browser = None
     try:
         where = getattr(store, "where", None) or f"embedded store of {graph}"
         browser = Browser(store, where, sources=args.sources or _built_from(graph) or None)
+        if not args.neo4j_uri:
+            from kg.generation import summary_generation
+
+            browser.generation = summary_generation(graph)
         try:
             server = make_server(browser, args.host, args.port)
         except OSError as e:
             print(f"kg browse: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
             return EXIT_FAILED
         url = url_of(server)
+        if not args.neo4j_uri:
+            server.follow = _Follower(browser, graph)
         # SIGTERM stops the server like Ctrl-C does, so the embedded store is shut down cleanly
         signal.signal(signal.SIGTERM, _interrupt)
         print(f"kg browse: serving {where} at {url} (Ctrl-C stops)", flush=True)
+        if args.host not in LOOPBACK:
+            print(f"kg browse: warning: listening on {args.host}: anyone who can reach this machine "
+                  "and open the page can read the graph", file=sys.stderr, flush=True)
         if args.open:
             threading.Timer(0.3, lambda: webbrowser.open(url)).start()
         try:
@@ -211,6 +328,8 @@ def cmd_browse(args) -> int:
             server.server_close()
         return 0
     finally:
+        if browser is not None and browser.store is not store:
+            browser.store.close()          # the store of a newer build it moved to
         store.close()
 
 
@@ -224,7 +343,11 @@ def register(sub) -> None:
     p.add_argument("--user", default=None, help="Neo4j user (default: $NEO4J_USER or neo4j)")
     p.add_argument("--password", default=None, help="Neo4j password (default: $NEO4J_PASSWORD or kgpassword)")
     p.add_argument("--database", default=None, help="Neo4j database (default: the server's default)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; "
+                                                      "another needs --allow-remote)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="serve on an address other machines can reach (--host 0.0.0.0 …): anyone who "
+                        "reaches it can read the graph")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
     p.add_argument("--sources", nargs="+", default=[], metavar="PATH",

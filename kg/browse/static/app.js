@@ -14,8 +14,10 @@
     for (const n of ns) html = html.split(esc(n)).join("\u0001" + esc(n) + "\u0002");
     return html.replace(/\u0001/g, "<mark>").replace(/\u0002/g, "</mark>").replace(/<mark>(<mark>)+/g, "<mark>").replace(/(<\/mark>)+/g, "</mark>");
   }
+  const TOKEN = (document.querySelector('meta[name="kg-token"]') || {}).content || "";
   async function api(path, body) {
-    const opts = body ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {};
+    const opts = body ? { method: "POST", headers: { "Content-Type": "application/json", "X-KG-Token": TOKEN }, body: JSON.stringify(body) }
+                      : { headers: { "X-KG-Token": TOKEN } };
     const r = await fetch(path, opts);
     const data = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
     if (!r.ok) { const e = new Error(data.error || `HTTP ${r.status}`); e.refused = !!data.refused; throw e; }
