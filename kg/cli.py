@@ -21,7 +21,8 @@ def _cmd_build(args) -> int:
     from kg.store import StoreError
 
     try:
-        summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full)
+        summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full,
+                        max_file_mb=args.max_file_mb)
     except (BuildError, StoreError) as e:
         print(f"kg build: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -100,6 +101,8 @@ def main(argv=None) -> int:
     b.add_argument("--full", action="store_true",
                    help="rebuild from scratch, ignoring what earlier builds into --out kept "
                         "(by default only new or changed files are read and the store is updated)")
+    b.add_argument("--max-file-mb", type=float, default=None, metavar="N",
+                   help="skip (and report) files larger than N MB (default: 20); 0: no limit")
     b.set_defaults(func=_cmd_build)
     s = sub.add_parser("stats", help="print the summary of a built graph")
     s.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")

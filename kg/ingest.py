@@ -25,6 +25,10 @@ from typing import Iterable, Iterator
 from kg.model import Article, Sentence
 
 SOURCE_SUFFIXES = (".txt", ".md")
+# Bounds that keep every stage linear in a file's size, whatever the file:
+MAX_FILE_BYTES = 20 << 20     # a larger file is skipped and reported (kg build --max-file-mb)
+MAX_LINE = 5_000              # a longer line is cut after a sentence's end (else a clause's, else here)
+MAX_ARTICLE = 200_000         # an article is cut at a paragraph once it is this long
 
 # --------------------------------------------------------------------------------------------
 # Reading
@@ -84,6 +88,10 @@ def read_source(path: str | os.PathLike) -> str:
     is mostly garbage (control or private-use characters, rare ideographs) is rejected.
     """
     try:
+        size = os.stat(path).st_size
+        if MAX_FILE_BYTES and size > MAX_FILE_BYTES:
+            raise SourceError(path, f"{size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES / 2**20:g} MB "
+                                    "per file (kg build --max-file-mb N raises it)")
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
@@ -266,6 +274,7 @@ class _Para:
     photo_end: bool = False      # ends with a photo credit: a picture box ends here
     credit: str = ""
     displaced: list[list[str]] = field(default_factory=list)   # headline runs dropped when joining
+    cut: bool = False            # a piece of an overlong line (`_lines`): never joined to the next
 
     def classify(self) -> None:
         t = self.text
@@ -284,13 +293,43 @@ class _Para:
             self.kind = "heading"
 
 
+_CUT_AFTER = (re.compile(r"[。！？；!?;][”’」』）)]*"), re.compile(r"[，,、：:]"))
+
+
+def _lines(text: str) -> Iterator[tuple[int, str, int, bool]]:
+    """(start, line, offset of what ends it, cut) for each line of `text`; a line over MAX_LINE
+    characters comes in pieces, cut after the last sentence end before the limit (else the last
+    clause end, else at the limit), `cut` set on all but its last piece. The "\n" that separates
+    two pieces in an article's text maps to the first character of the second (never inside a
+    sentence span, which stops at line breaks)."""
+    pos = 0
+    for raw in text.split("\n"):
+        start, pos = pos, pos + len(raw) + 1
+        if len(raw) <= MAX_LINE:
+            yield start, raw, start + len(raw), False
+            continue
+        a = 0
+        while len(raw) - a > MAX_LINE:
+            window = raw[a:a + MAX_LINE]
+            cut = 0
+            for pattern in _CUT_AFTER:
+                last = None
+                for last in pattern.finditer(window, MAX_LINE // 2):
+                    pass
+                if last is not None:
+                    cut = last.end()
+                    break
+            cut = cut or MAX_LINE
+            yield start + a, raw[a:a + cut], start + a + cut, True
+            a += cut
+        yield start + a, raw[a:], start + len(raw), False
+
+
 def _paragraphs(text: str) -> list[_Para]:
     """Non-blank lines as paragraphs, with markdown marks, edition markers and furniture removed."""
     paras: list[_Para] = []
-    pos, blanks, pending_from = 0, 0, False
-    for raw in text.split("\n"):
-        start, nl = pos, pos + len(raw)
-        pos = nl + 1
+    blanks, pending_from = 0, False
+    for start, raw, nl, cut in _lines(text):
         s = start + len(raw) - len(raw.lstrip(_WS))
         e = start + len(raw.rstrip(_WS))
         if s >= e:
@@ -329,7 +368,7 @@ def _paragraphs(text: str) -> list[_Para]:
             blanks = 0
             continue
         p = _Para(rest, offs, nl, md=md, gap=blanks, cont_from=cont_from or pending_from,
-                  cont_to=cont_to)
+                  cont_to=cont_to, cut=cut)
         p.classify()
         paras.append(p)
         blanks, pending_from = 0, False
@@ -359,7 +398,8 @@ def _join(paras: list[_Para], hard: int) -> list[_Para]:
     while i < len(paras):
         cur = paras[i]
         i += 1
-        while i < len(paras) and cur.kind == "body" and not cur.cont_to and not cur.photo_end:
+        while i < len(paras) and cur.kind == "body" and not cur.cont_to and not cur.photo_end and not cur.cut \
+                and len(cur.text) < MAX_LINE:        # joins stay linear: no endless paragraph
             t = cur.text
             if _ends_paragraph(t):
                 break
@@ -502,9 +542,12 @@ def split_articles(text: str, doc: str) -> list[Article]:
         return paras[i].gap >= hard or prev.photo_end or prev.kind == "credit" or prev.cont_to
 
     starts: list[int] = []
+    length = 0
     for i, p in enumerate(paras):
-        if boundary_before(i):
+        if boundary_before(i) or length > MAX_ARTICLE:   # an endless article is cut at a paragraph
             starts.append(i)
+            length = 0
+        length += len(p.text) + 1
         if p.kind in ("lead", "byline") or p.cont_from:
             j = i
             while j > 0 and paras[j - 1].kind == "heading" and not boundary_before(j) and i - j < 5:

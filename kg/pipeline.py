@@ -206,7 +206,7 @@ def _documents(infos) -> list[dict]:
 
 
 def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
-          full: bool = False) -> Summary:
+          full: bool = False, max_file_mb: float | None = None) -> Summary:
     """Build the graph of the articles under `paths` into `out` (export files and embedded store).
 
     Incremental: files already read by an earlier build into `out` (same content) are not read
@@ -221,19 +221,30 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
         lock = open(out / ".kg-build.lock", "a")
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
-    with lock, paused_collector():
-        _wait_for(lock, out)
-        return _build_locked(paths, out, store, summary, started, full)
+    limit = ingest.MAX_FILE_BYTES
+    if max_file_mb is not None:       # workers are forked from here: they see it too
+        ingest.MAX_FILE_BYTES = int(max_file_mb * 2**20)
+    try:
+        with lock, paused_collector():
+            _wait_for(lock, out)
+            return _build_locked(paths, out, store, summary, started, full)
+    finally:
+        ingest.MAX_FILE_BYTES = limit
 
 
 def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
     """Two builds into one folder take turns: the second waits for the first, then replaces its graph."""
     deadline = time.monotonic() + timeout
+    told = False
     while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
+            if not told:
+                print(f"kg build: another kg build is writing {out}; waiting for it to finish "
+                      f"(at most {timeout:g} s)…", file=sys.stderr, flush=True)
+                told = True
             if time.monotonic() > deadline:
                 raise BuildError(f"another kg build is still writing {out}; try again when it has finished") from None
             time.sleep(0.2)
