@@ -33,6 +33,15 @@ MANIFEST_NAME = "cache-manifest.pickle"     # in the staging folder: the cache's
 EXPORT_FILES = ("entities.jsonl", "relations.jsonl", "summary.json")
 
 
+def fault(phase: str) -> None:
+    """Fault injection for the tests (tests/test_faults.py): `KG_FAULT=phase` kills this process
+    with SIGKILL when the build reaches `phase` (extract, merge, store, export, journal, swap)."""
+    if os.environ.get("KG_FAULT") == phase:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def new_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
@@ -80,6 +89,7 @@ def complete_swap(out: Path) -> bool:
                 shutil.rmtree(trash, ignore_errors=True)
             os.replace(old_store, trash)
         os.replace(new_store, old_store)
+        fault("swap")
     elif not j.get("store") and old_store.exists():
         # a build without the store: the previous store no longer matches the export, so it goes
         if trash.exists():

@@ -136,6 +136,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
                         progress=lambda n: _progress(n, total, "extracting")):
         infos[r.doc] = r
         _add_seconds(summary, r.seconds)
+    generation.fault("extract")
     ordered = [infos[names[f]] for f in files]
     read = [i for i in ordered if not i.error]
     summary.files_read = len(read)
@@ -169,6 +170,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     passes.run(passes._second_task, jobs, workers, cache=cache, short=short, consume=fold,
                progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
     clock = time.perf_counter()
+    generation.fault("merge")
     g = build_graph(*resolver.resolve())
     _add_seconds(summary, {"resolve": time.perf_counter() - clock})
     g.graph["documents"] = _documents(read)
@@ -271,12 +273,14 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
                                               generation_id=summary.generation)
                 summary.stored = True
                 _add_seconds(summary, {"store": time.perf_counter() - clock})
+        generation.fault("export")
         _add_seconds(summary, {"export": export.seconds})
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
         cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
         _fsync_tree(staging)
         generation.write_journal(out, staging, store, CACHE_DIR)   # from here on, the swap completes
+        generation.fault("journal")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -402,13 +406,17 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
                     sent = db.update((old_entities, old_relations, previous.documents),
                                      (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
                                       _as_json(documents)))
+                    generation.fault("store")
                     db.stamp(generation=generation_id)
                 return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
-            except StoreError as e:       # the previous store cannot be trusted: load afresh
-                note = f" (the previous store was not used: {str(e).split('; rebuild')[0]})"
+            except Exception as e:        # the previous store cannot be trusted: load afresh
+                reason = " ".join(str(e).split("; rebuild")[0].split()) if isinstance(e, StoreError) \
+                    else f"{type(e).__name__}: {' '.join(str(e).split())}"
+                note = f" (the previous store was not used: {reason})"
                 shutil.rmtree(folder, ignore_errors=True)
     with EmbeddedStore(folder) as db:      # rows made as the loader reads them: no copy of the graph
         db.load(entity_rows(g, mentions_as_tuples=True), relation_rows(g), documents)
+        generation.fault("store")
         db.stamp(generation=generation_id)
     return "full load" + note
 

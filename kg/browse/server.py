@@ -299,7 +299,8 @@ def cmd_browse(args) -> int:
     browser = None
     try:
         where = getattr(store, "where", None) or f"embedded store of {graph}"
-        browser = Browser(store, where, sources=args.sources or _built_from(graph) or None)
+        browser = Browser(store, where, sources=args.sources or _built_from(graph) or None,
+                          timeout_ms=int(args.query_timeout * 1000))
         if not args.neo4j_uri:
             from kg.generation import summary_generation
 
@@ -349,6 +350,8 @@ def register(sub) -> None:
                    help="serve on an address other machines can reach (--host 0.0.0.0 …): anyone who "
                         "reaches it can read the graph")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    p.add_argument("--query-timeout", type=float, default=15.0, metavar="SECONDS",
+                   help="the longest a query of the query box may run (default: 15)")
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
     p.add_argument("--sources", nargs="+", default=[], metavar="PATH",
                    help="the articles the graph was built from, so mentions show in their sentences "

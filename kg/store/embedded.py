@@ -260,8 +260,13 @@ class EmbeddedStore(Store):
     def totals(self) -> tuple[int, int]:
         """(nodes, relationships) in the graph."""
         g = self._require()
-        n = g.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
-        r = g.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
+        try:
+            n = g.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
+            r = g.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
+        except redis.exceptions.ResponseError as e:
+            if "empty key" in str(e):      # no graph at all
+                return 0, 0
+            raise
         return n, r
 
     def stamp(self, **extra) -> dict:
