@@ -115,11 +115,12 @@ class Browser:
         old, self.store = self.store, store
         self.runner = ReadOnlyRunner(store, self.timeout_ms)
         self._running_since = None        # a query stuck on the old store is the old store's
+        self._query_box = threading.Lock()
         if where:
             self.where = where
         return old
 
-    def stuck(self, grace: float = 10.0) -> bool:
+    def stuck(self, grace: float = 3.0) -> bool:
         """Whether the query box's query has run past its limit by `grace` seconds."""
         since = self._running_since
         return since is not None and time.monotonic() - since > self.timeout_ms / 1000 + grace
@@ -135,8 +136,10 @@ class Browser:
     def _run_limited(self, cypher: str, params: dict):
         """The query box's query, on a thread of its own, waited for at most the limit (+2 s):
         past it the page is told and the query abandoned; nobody else waits for it."""
-        if not self._query_box.acquire(timeout=2):
-            raise Busy("another query is still running (an abandoned one ends when the store stops it); try again shortly")
+        lock = self._query_box
+        if not lock.acquire(timeout=2):
+            raise Busy("another query is still running (an abandoned one ends when the store stops it, "
+                       "or the store is restarted); try again shortly")
         runner, box = self.runner, {}
         self._running_since = time.monotonic()
 
@@ -146,8 +149,9 @@ class Browser:
             except BaseException as e:    # noqa: BLE001 (handed to the request)
                 box["error"] = e
             finally:
-                self._running_since = None
-                self._query_box.release()
+                if self.runner is runner:
+                    self._running_since = None
+                lock.release()
         t = threading.Thread(target=work, name="kg-browse-query", daemon=True)
         t.start()
         t.join(self.timeout_ms / 1000 + 2)

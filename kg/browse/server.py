@@ -24,7 +24,7 @@ grants), a request with an `Origin` must come from the page's own, POST bodies m
 rebinding). Queries longer than 20,000 characters or nested deeper than 12 brackets never reach
 the store; a query runs at most 15 s (the store's timeout, and a wall clock beside it that
 answers the page and abandons the query: nobody else waits for it, and a store still busy with
-it 10 s later is restarted); answers over 16 MB are refused. Serving beyond loopback needs
+it 3 s later is restarted); answers over 16 MB are refused. Serving beyond loopback needs
 `--allow-remote`. The store is reopened when a new build replaces the graph.
 """
 from __future__ import annotations
