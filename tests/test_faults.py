@@ -280,4 +280,6 @@ def test_one_line_files_take_time_linear_in_their_size_and_keep_offsets(tmp_path
     text = (tmp_path / "s512" / "one.txt").read_text("utf-8")
     ev = [e for l in (tmp_path / "o512" / "relations.jsonl").read_text("utf-8").splitlines()
           for e in json.loads(l).get("evidence", [])]
-    assert ev and sum(text[e["start"]:e["end"]] == e["text"] for e in ev) >= 0.95 * len(ev)
+    full = str.maketrans(",:;?!()", "，：；？！（）")                   # ingest's one-for-one punctuation repair
+    assert ev and sum(text[e["start"]:e["end"]].translate(full) == e["text"].translate(full) for e in ev) \
+        >= 0.95 * len(ev)
