@@ -158,3 +158,52 @@ def built_again(tmp_path_factory) -> Built:
     out = tmp_path_factory.mktemp("seeds-build-2") / "out"
     summary = build([str(SEEDS)], out, store=False)
     return read_built(out, summary)
+
+
+@dataclass
+class Neo4jServer:
+    """A live Neo4j 5 server for the session: its Bolt URI, user and password."""
+
+    uri: str
+    user: str
+    password: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password}
+
+    def store(self, **kw):
+        from kg.store.neo4j import Neo4jStore
+
+        return Neo4jStore(self.uri, user=self.user, password=self.password, **kw)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server():
+    """A real Neo4j 5.26 Community server, started once per session by tools/neo4j-test-server (Maven
+    fetches Neo4j on first use) on a free 127.0.0.1 port with a random password, and stopped at the
+    end, also after a failure (the JVM stops when this process goes). KG_TEST_NEO4J_URI (with
+    KG_TEST_NEO4J_USER / KG_TEST_NEO4J_PASSWORD) points the tests at a running scratch server instead:
+    they delete every node there. Without Java or Maven the live tests fail under CI and skip elsewhere."""
+    import os
+    import sys
+
+    if os.environ.get("KG_TEST_NEO4J_URI"):
+        yield Neo4jServer(os.environ["KG_TEST_NEO4J_URI"], os.environ.get("KG_TEST_NEO4J_USER", "neo4j"),
+                          os.environ.get("KG_TEST_NEO4J_PASSWORD", "kgpassword"))
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools" / "neo4j-test-server"))
+    from neo4j_test_server import LauncherError, Neo4jTestServer
+
+    server = Neo4jTestServer()
+    try:
+        server.start()
+    except LauncherError as e:
+        server.stop()
+        if os.environ.get("CI"):
+            pytest.fail(f"the Neo4j test server did not start: {e}")
+        pytest.skip(f"no Neo4j test server (needs Java 17 and Maven): {e}")
+    try:
+        yield Neo4jServer(server.uri, server.user, server.password)
+    finally:
+        server.stop()

@@ -1,11 +1,9 @@
 """Against a live Neo4j 5 server: load, idempotent reload, every cypher/ query with the same rows as
-the embedded store.
+the embedded store, the one-line errors.
 
-Skipped unless NEO4J_URI is set (with NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE as needed), e.g.
-
-    docker compose up -d && NEO4J_URI=bolt://localhost:7687 python -m pytest -q tests/test_neo4j_live.py
-
-It DELETES every node of kg's labels in that database first: point it at a scratch database.
+The server is the session's `neo4j_server` (tests/conftest.py): a Neo4j 5.26 Community server that
+tools/neo4j-test-server starts for the tests (or KG_TEST_NEO4J_URI's). These tests DELETE every
+node of kg's labels in its default database first.
 """
 from __future__ import annotations
 
@@ -18,17 +16,12 @@ from kg.model import LABELS
 from kg.query import QueryFile, parse_params, run_query
 from kg.store import EmbeddedStore, StoreError
 
-URI = os.environ.get("NEO4J_URI")
-pytestmark = pytest.mark.skipif(not URI, reason="NEO4J_URI is not set: no live Neo4j server to test against")
-
 CYPHER = Path(__file__).resolve().parent.parent / "cypher"
 
 
 @pytest.fixture(scope="module")
-def neo(built):
-    from kg.store.neo4j import Neo4jStore
-
-    with Neo4jStore(URI) as db:
+def neo(built, neo4j_server):
+    with neo4j_server.store() as db:
         for label in LABELS:
             db.write(f"MATCH (n:`{label}`) DETACH DELETE n")
         yield db
@@ -77,15 +70,14 @@ def test_every_query_gives_the_embedded_rows(neo, built, path):
     assert norm(got) == norm(want)
 
 
-def test_wrong_password_is_one_line():
+def test_wrong_password_is_one_line(neo4j_server):
     from kg.store.neo4j import Neo4jStore
 
     with pytest.raises(StoreError, match="wrong user or password"):
-        Neo4jStore(URI, password="not-the-password-" + os.urandom(4).hex()).open()
+        Neo4jStore(neo4j_server.uri, user=neo4j_server.user,
+                   password="not-the-password-" + os.urandom(4).hex()).open()
 
 
-def test_missing_database_is_one_line():
-    from kg.store.neo4j import Neo4jStore
-
+def test_missing_database_is_one_line(neo4j_server):
     with pytest.raises(StoreError, match="no database"):
-        Neo4jStore(URI, database="nosuchdb" + os.urandom(3).hex()).open()
+        neo4j_server.store(database="nosuchdb" + os.urandom(3).hex()).open()

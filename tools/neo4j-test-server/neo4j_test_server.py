@@ -37,7 +37,7 @@ SOURCE = HERE / "Neo4jTestServer.java"
 TARGET = HERE / "target"            # gitignored: the resolved classpath and the compiled launcher
 CLASSPATH_FILE = TARGET / "classpath.txt"
 CLASSES = TARGET / "classes"
-JVM_OPTIONS = ["-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"]
+JVM_OPTIONS = os.environ.get("KG_NEO4J_JVM_OPTIONS", "-Xms256m -Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1").split()
 START_TIMEOUT = 180.0
 
 

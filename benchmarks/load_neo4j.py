@@ -1,0 +1,76 @@
+"""Load benchmark into Neo4j: the synthetic graph of benchmarks/load_embedded.py (100,000 nodes +
+2,000 documents, 300,000 relationships + 100,000 MENTIONED_IN = 502,000 rows) loaded by what
+`kg load` runs (`Neo4jStore.load`: constraints, planning, batches of --batch-size rows, each a
+managed write transaction) into the Neo4j 5.26 test server (tools/neo4j-test-server, started
+here; a fresh server and database per run, its start not timed), and into a fresh embedded store
+in the same run for comparison.
+
+    python benchmarks/load_neo4j.py [--nodes 100000] [--relationships 300000] [--runs 3]
+
+Reported: rows/s of each run and the median of each store.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tools" / "neo4j-test-server"))
+
+from load_embedded import synthetic  # noqa: E402
+from neo4j_test_server import Neo4jTestServer  # noqa: E402
+
+from kg.store import EmbeddedStore  # noqa: E402
+from kg.store.neo4j import Neo4jStore  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--nodes", type=int, default=100_000)
+    ap.add_argument("--relationships", type=int, default=300_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=None, help="rows per transaction (default: the store's)")
+    ap.add_argument("--no-embedded", action="store_true", help="skip the embedded store's runs")
+    args = ap.parse_args(argv)
+
+    t = time.perf_counter()
+    entities, relations, documents = synthetic(args.nodes, args.relationships)
+    print(f"synthetic graph: {len(entities)} nodes + {len(documents)} documents, {len(relations)} relationships "
+          f"+ {len(entities)} MENTIONED_IN ({time.perf_counter() - t:.1f}s to make)", flush=True)
+    rates: dict[str, list[float]] = {"neo4j": [], "embedded": []}
+    for run in range(args.runs):
+        with Neo4jTestServer(pagecache="512m") as server:
+            with Neo4jStore(server.uri, user=server.user, password=server.password,
+                            batch_size=args.batch_size) as db:
+                t = time.perf_counter()
+                sent = db.load(entities, relations, documents)
+                took = time.perf_counter() - t
+                rows = sent["nodes"] + sent["relationships"]
+                counts = db.counts()
+                assert sum(counts["relationships"].values()) == rows - sent["nodes"], counts
+        rates["neo4j"].append(rows / took)
+        print(f"neo4j run {run + 1}: {rows} rows in {took:.1f}s = {rows / took:,.0f} rows/s "
+              f"(server started in {server.started_in:.1f}s)", flush=True)
+        if not args.no_embedded:
+            with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp, EmbeddedStore(Path(tmp) / "store") as db:
+                t = time.perf_counter()
+                sent = db.load(entities, relations, documents)
+                took = time.perf_counter() - t
+                rows = sent["nodes"] + sent["relationships"]
+            rates["embedded"].append(rows / took)
+            print(f"embedded run {run + 1}: {rows} rows in {took:.1f}s = {rows / took:,.0f} rows/s", flush=True)
+    for store, r in rates.items():
+        if r:
+            print(f"{store}: median {statistics.median(r):,.0f} rows/s over {len(r)} runs "
+                  f"(min {min(r):,.0f}, max {max(r):,.0f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
