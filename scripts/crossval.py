@@ -4,7 +4,7 @@
 usage: crossval.py GOLD_DIR:TEXT_DIR [...] --score SCORE_PY [--folds 5] [--work DIR] [--reuse-models]
 
 The documents of all pairs are split into K folds (sorted by name, every K-th document); for each
-fold the tagger and the relation model folds (scripts/train_tagger.py), the fold's articles are
+fold the tagger is trained on the other folds (scripts/train_tagger.py), the fold's articles are
 built with `kg build --no-store` using that model, and the K exports are merged (ids prefixed by
 fold) and scored by SCORE_PY (the gold scorer) against each GOLD_DIR. This is the honest figure for
 unseen news; scoring the shipped model on its own training articles is not.
@@ -19,8 +19,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import train_relations  # noqa: E402  (scripts/ is on sys.path when run as a script)
-import train_tagger  # noqa: E402
+import train_tagger  # noqa: E402  (scripts/ is on sys.path when run as a script)
 
 
 def main() -> None:
@@ -30,7 +29,6 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--work", default="/tmp/kg-crossval")
     parser.add_argument("--reuse-models", action="store_true", help="keep fold taggers from a previous run")
-    parser.add_argument("--reuse-relations", action="store_true", help="keep fold relation models too")
     args = parser.parse_args()
     docs = []   # (doc, gold_dir, text_dir)
     for pair in args.pairs:
@@ -42,27 +40,19 @@ def main() -> None:
     merged = os.path.join(args.work, "merged")
     os.makedirs(merged, exist_ok=True)
     outs = {"entities.jsonl": [], "relations.jsonl": []}
-    data = None
     for k in range(args.folds):
         held = docs[k::args.folds]
         fold = os.path.join(args.work, f"fold{k}")
         model = os.path.join(args.work, f"fold{k}.crfsuite")
         if not (args.reuse_models and os.path.exists(model)):
-            if data is None:
-                data = train_tagger.load(args.pairs, set())
-            names = {d for d, _, _ in held}
-            train_tagger.train([d for d in data if d[0] not in names], model)
-        relations = os.path.join(args.work, f"fold{k}-relations.crfsuite")
-        if not (args.reuse_relations and os.path.exists(relations)):
-            os.environ["KG_TAGGER_MODEL"] = model
-            names = {d for d, _, _ in held}
-            train_relations.train(train_relations.load(args.pairs, names), relations)
+            # loaded per fold: the swapped copies must draw their names from the training folds only
+            train_tagger.train(train_tagger.load(args.pairs, {d for d, _, _ in held}), model)
         shutil.rmtree(fold, ignore_errors=True)
         os.makedirs(os.path.join(fold, "in"))
         for doc, _, text_dir in held:
             shutil.copy(os.path.join(text_dir, doc), os.path.join(fold, "in", doc))
-        env = dict(os.environ, KG_TAGGER_MODEL=model, KG_RELATION_MODEL=relations)
-        subprocess.run(["kg", "build", os.path.join(fold, "in"), "--out", os.path.join(fold, "out"), "--no-store",
+        env = dict(os.environ, KG_TAGGER_MODEL=model)
+        subprocess.run([sys.executable, "-m", "kg.cli", "build", os.path.join(fold, "in"), "--out", os.path.join(fold, "out"), "--no-store",
                         "--workers", "1"], env=env, check=False, stdout=subprocess.DEVNULL)
         for name, rows in outs.items():
             with open(os.path.join(fold, "out", name), encoding="utf-8") as f:

@@ -33,14 +33,18 @@ PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 200, "feature.possible_trans
 
 
 def gold_names(gold: dict) -> dict[str, str]:
-    """surface form → label, for the labels the tagger learns (regions only block)."""
+    """surface form → label, for the labels the tagger learns (regions only block).
+
+    A form that is another entity's name followed by this one's (an owner before its project,
+    a parent park before its park: X公司Y项目, A开发区B园区) is left out, so the text is labelled
+    as the two names it is made of."""
+    every = {n.strip() for e in gold["entities"] for n in [e["name"], *e.get("aliases", [])]}
     names = {}
     for e in gold["entities"]:
         label = e["type"] if e["type"] in tagger.LABELS else "Region"
         for n in [e["name"], *e.get("aliases", [])]:
             n = n.strip()
-            # an owner-prefixed form of a project (X公司Y项目) is labelled as the owner then the project
-            if e["type"] == "Project" and n != e["name"] and n.endswith(e["name"]):
+            if n != e["name"] and n.endswith(e["name"]) and n[:-len(e["name"])] in every:
                 continue
             if len(n) >= 2:
                 names.setdefault(n, label)

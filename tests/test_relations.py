@@ -147,11 +147,6 @@ def test_helps_an_industry_is_no_service(extract_seed):
 
 # -------------------------------------------------------------------------- SUBSIDIARY_OF
 
-def test_regional_branch_of_the_brand(extract_text):
-    ex = extract_text(HESHENG)
-    assert rules_of(ex, "SUBSIDIARY_OF") == {(HESHENG_COMPANY, TIANJIN, "regional-branch")}
-
-
 def test_bracketed_region_company_alone_is_no_branch(extract_seed):
     ex = extract_seed("002", "才匠智能")
     assert not any(s.startswith("才匠智能") for s, p, o in facts_of(ex, "SUBSIDIARY_OF"))
@@ -206,11 +201,11 @@ def test_field_of_a_company(extract_text):
 
 
 def test_facts_name_only_mentions_of_their_own_sentence(extract_text):
-    # except the article's focus region, which rules about the whole article read (policy-of-region…)
+    # except the place the article is about, which rules about the whole article read
     ex = extract_text(TEAM)
     assert ex.facts
     for f in ex.facts:
-        if f.rule in ("policy-of-region", "name-local-prefix"):
+        if f.rule in ("fields-of-topic-place", "project-in-topic-place"):
             continue
         for m in (f.subject, f.object):
             if not m.coref:

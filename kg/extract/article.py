@@ -19,9 +19,9 @@ from kg.extract.names import find_names
 from kg.extract.people import find_people
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, mentions_by_sentence, extract_relations
-from kg.extract.shortnames import ShortNames, find_listed_companies, find_round_up_companies
+from kg.extract.shortnames import ShortNames, find_listed_companies
 from kg.extract.spans import Spans
-from kg.extract import relate, tagger
+from kg.extract import tagger
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
@@ -171,6 +171,26 @@ def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
     return focus
 
 
+_LEVEL_ORDER = {"County": 0, "City": 1, "Province": 2}
+
+
+def _topic(text: str, mentions: list[Mention]) -> Mention | None:
+    """The place the article is about: the park its heading (first line, else first sentence)
+    names, else the most specific region named there."""
+    line = text.find("\n")
+    stop = line if line >= 15 else -1
+    if stop < 0:
+        ends = [i for i in (text.find("。"), text.find("\n", 15)) if i >= 0]
+        stop = min(ends) if ends else len(text)
+    here = [m for m in mentions if m.end <= stop and not m.coref and m.label in ("IndustrialPark", "Region")
+            and not m.attrs.get("implicit")]
+    parks = [m for m in here if m.label == "IndustrialPark"]
+    if parks:
+        return parks[0]
+    regions = [m for m in here if m.attrs.get("level") in _LEVEL_ORDER]
+    return min(regions, key=lambda m: (_LEVEL_ORDER[m.attrs["level"]], m.start)) if regions else None
+
+
 def _implicit(division) -> Mention:
     """A region the article is about without naming it (a mention of no text)."""
     return Mention("Region", division.name, 0, 0, rule="gazetteer-parent", name=division.name,
@@ -196,10 +216,7 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
     return out
 
 
-def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None,
-            learned: bool = True) -> ArticleExtraction:
-    """Pass 2 over one article; `learned`: let the relation model revise the rules' facts (off
-    when its training data is made)."""
+def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None) -> ArticleExtraction:
     article, text, toks = first.article, first.article.text, first.tokens
     names = list(first.names)
     if short_names is not None:
@@ -222,21 +239,14 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     industries = find_industries(text, toks, names + top_regions + people)
     taken = Spans.of(names + top_regions + people + industries)
     industries += [m for m in first.tagged if m.label == "Industry" and not taken.overlaps(m.start, m.end)]
-    topics = [m for m in industries if m.attrs.get("topic")]
-    if topics:
-        bare = find_round_up_companies(text, topics, names + top_regions + people + topics)
-        names += bare  # 蓝氢科技 is a company; the industry word 氢能 inside 氢能科技 is not a mention
-        industries = [i for i in industries if not any(c.start <= i.start and i.end <= c.end for c in bare)]
     entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)
     local = _local_mentions(text, toks, focus, entities + anaphora)
     mentions = sorted(entities + anaphora + local, key=START)
     _attach_quantities(text, mentions, sentences)
-    ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries))
+    ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions))
     facts = extract_relations(ctx, sentences)
-    if learned:
-        facts = relate.revise(text, mentions, sentences, facts)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)

@@ -60,7 +60,6 @@ def _stop_pos(pos: str) -> bool:
 NOT_NAME_PLACES = {"以上", "以下", "之间", "之中", "期间", "中间", "以来", "其中", "上", "下", "中", "内", "外", "前", "后", "里"}
 MAX_LEN = {"Company": 30, "Institution": 30, "IndustrialPark": 30, "Project": 40}
 QUOTES = {"”": "“", "’": "‘", "》": "《", "」": "「"}
-MEASURED_ROAD = re.compile(r"(\d+(?:\.\d+)?公里)([\u4e00-\u9fff]{2,6}?(?:路高架|大街|大道|路|高速|铁路|公路))(?=[，。、；,]|$)")
 DIGITS = re.compile(r"[0-9０-９]")
 LATIN = re.compile(r"[A-Za-z]")
 SLOGAN = re.compile(r"[“‘「《][^”’」》]{1,3}[”’」》]")
@@ -304,9 +303,6 @@ def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[li
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
     projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at)
-    for m in MEASURED_ROAD.finditer(text) if "公里" in text else ():  # (a look for 公里 costs far less)
-        projects.append(Mention("Project", m.group(2), m.start(2), m.end(2), rule="measured-infrastructure",
-                                confidence=0.7))
     kept, inner2 = _outermost(orgs + projects)
     # a park or organisation named inside a project's name is an entity too (…至金川园区20公里…管线工程)
     hosted = [m for m in inner2 if m.label != "Project" and any(
@@ -354,9 +350,11 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     """Keep the longest of overlapping names; names nested inside a kept one go to `inner`."""
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     # 华远生物药品有限公司研发实验室: a unit of a company is not an institution; keep the company
-    legal = [m for m in found if m.label == "Company" and m.name.endswith(LEGAL_SUFFIXES)]
+    # (legal names sorted by start: each institution looks only at those starting inside it)
+    legal = sorted((m.start, m.end) for m in found if m.label == "Company" and m.name.endswith(LEGAL_SUFFIXES))
+    starts = [a for a, _ in legal]
     found = [m for m in found if not (m.label == "Institution" and any(
-        c.start >= m.start and c.end < m.end for c in legal))]
+        e < m.end for _, e in legal[bisect.bisect_left(starts, m.start):bisect.bisect_left(starts, m.end)]))]
     # `kept` stays sorted by start and free of overlaps, and every name comes after those kept
     # (by start): the only kept name that can hold or overlap it is the last one
     kept: list[Mention] = []
@@ -370,7 +368,7 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
         clash = last if last is not None and m.start < last.end else None
         if clash is not None:
             if m.end - m.start > clash.end - clash.start:
-                kept.remove(clash)
+                kept.pop()   # the clash is the last kept name (a remove() would scan the list)
                 inner.append(clash)
             else:
                 continue

@@ -15,7 +15,7 @@ from kg.model import Fact, Mention, Sentence
 ORGS = ("Company", "Institution")
 PLACES = ("IndustrialPark", "Region")
 CLAUSE_END = "，。；：！？\n"
-COOPERATION = ("合作", "共建", "携手", "签约", "签署", "联合", "协作", "对接", "共同")
+COOPERATION = ("合作", "共建", "携手", "签约", "签署", "签订", "联合", "协作", "对接", "共同")
 OWNER_VERBS = ("投资", "建设", "启动", "实施", "推进", "打造", "开工", "承建", "运营", "投运", "承担", "兴建",
                "新建", "建成", "筹建", "布局", "开发")
 LOCATE_VERBS = ("位于", "落户", "入驻", "坐落于", "坐落在", "扎根", "落地", "选址", "地处", "总部设在")
@@ -29,13 +29,19 @@ _LIST_GAP = re.compile(r"[、和及与]|以及|[（(][^）)]*[）)][、和及与
 _BRACKET = re.compile(r"[（(][^）)]{1,12}[）)]")
 _SENTENCE_END = re.compile(r"[。；]")
 _JOINTLY = re.compile(r"联合|携手|牵手|协同")
+# X与Y…, with an adverb between (X此次和Y签署…, X正式与Y…)
+_WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
+# 由X向Y提供…: X supplies Y
+_SUPPLIES = re.compile(r"向")
+_SUPPLY_VERBS = ("提供", "供应", "供货", "销售", "出售", "交付", "配套")
 _WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为")
 _SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
 _HELPS = re.compile(r"助力|服务于|服务")
 _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司")
+_UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-_BRACKET_INSIDE = re.compile(r"[（(]([^）)]+)[）)]")
+_FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在")
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Context:
     regions: list[Mention]           # every region mention, inside names too
     focus: dict[str, Mention]        # level → the article's main Region mention of that level
     industry_names: list[Mention]    # one mention per distinct industry named in the article
+    topic: Mention | None = None     # the place the article is about (see article._topic)
 
     # what several sentences' rules ask about, worked out once per article (see __post_init__)
     region_starts: list[int] | None = field(default=None, init=False, repr=False)
@@ -142,7 +149,20 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _positions(ctx, s, ms, add)
         if "Industry" in labels:
             _industries(ctx, s, ms, add)
+    _projects_of_topic(ctx, facts, sentences)
     return [f for f in facts if f.subject is not f.object and f.subject.name != f.object.name]
+
+
+def _projects_of_topic(ctx, facts, sentences):
+    """A project no sentence places is in the place the article is about (明水经开区重点项目巡礼,
+    厦门举行…项目签约活动: the projects it lists are there), read from the project's own sentence."""
+    if ctx.topic is None:
+        return
+    placed = {id(f.subject) for f in facts if f.predicate == "LOCATED_IN"}
+    for s, ms in mentions_by_sentence(ctx.mentions, sentences, skip_empty=True):
+        for m in ms:
+            if m.label == "Project" and not m.coref and id(m) not in placed:
+                facts.append(Fact(m, "LOCATED_IN", ctx.topic, "project-in-topic-place", 0.5, s))
 
 
 def _adder(facts: list[Fact], sentence: Sentence):
@@ -161,10 +181,6 @@ def _names(ctx, s, ms, add):
         if inside:
             # the last place named inside is the nearest: 北京一零一中呼和浩特分校 is in 呼和浩特
             add(m, "LOCATED_IN", inside[-1], "name-contains-region", 0.85)
-        elif m.label == "Institution" and m.name.startswith(("市", "自治区", "区", "县", "旗", "省")):
-            level = "Province" if m.name.startswith(("自治区", "省")) else "City" if m.name[0] == "市" else "County"
-            if level in ctx.focus:
-                add(m, "LOCATED_IN", ctx.focus[level], "name-local-prefix", 0.6)
         for p in ctx.inner:
             if p.label == "IndustrialPark" and m.start <= p.start and p.end <= m.end and m.label != "IndustrialPark":
                 add(m, "LOCATED_IN", p, "name-contains-park", 0.75)
@@ -276,9 +292,9 @@ def _cooperates(ctx, s, ms, add):
     for m in ms:
         if m.label not in ORGS:
             continue
-        after = text[m.end:m.end + 1]
-        if after in ("与", "和", "同"):
-            partners = _orgs_after(ms, text, m.end + 1)
+        joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
+        if joined:
+            partners = _orgs_after(ms, text, joined.end())
             if partners:
                 tail = text[partners[-1].end:min(s.end, partners[-1].end + 30)]
                 tail = _SENTENCE_END.split(tail)[0]
@@ -306,6 +322,12 @@ def _serves(ctx, s, ms, add):
             if clients and _SERVICE.match(text, clients[-1].end):
                 for c in clients:
                     add(m, "SERVES", c, "provides-for", 0.75)
+    for m in ms:   # 由X向Y提供…
+        if m.label == "Company" and text[m.start - 1:m.start] == "由" and _SUPPLIES.match(text, m.end):
+            clients = _orgs_after(ms, text, m.end + 1)
+            if clients and text.startswith(_SUPPLY_VERBS, clients[-1].end):
+                for c in clients:
+                    add(m, "SERVES", c, "supplies-to", 0.75)
     for verb in _HELPS.finditer(text, s.start, s.end):
         pos = verb.end()
         clients = _orgs_after(ms, text, pos)
@@ -335,27 +357,18 @@ def _subsidiary(ctx, s, ms, add):
             gap = text[b.end:a.start]
             if _SUBSIDIARY_GAP.fullmatch(gap):
                 add(a, "SUBSIDIARY_OF", b, "subsidiary-phrase", 0.8)
+    for a in comps:   # X发布公告…公司全资子公司Y: the parent is the company named before
+        lead = text[max(s.start, a.start - 9):a.start]
+        if _UNIT_BEFORE.search(lead):
+            before = [b for b in comps if b.end <= a.start - len(_UNIT_BEFORE.search(lead).group())]
+            if before and not _SUBSIDIARY_GAP.fullmatch(text[before[-1].end:a.start]):
+                add(a, "SUBSIDIARY_OF", before[-1], "subsidiary-of-subject", 0.7)
     for a in comps:
         m = _SUBSIDIARY_OF.match(text, a.end, s.end) if a.end <= s.end else None
         if m:
             parents = [b for b in comps if m.start(2) <= b.start < m.end(2)]
             if parents:
                 add(a, "SUBSIDIARY_OF", parents[0], "subsidiary-phrase", 0.8)
-    # 华远新材（内蒙古）科技有限公司 beside 天津华远生物科技有限公司: a regional branch of the brand
-    for a in comps:
-        bracket = _BRACKET_INSIDE.search(a.name)
-        if not bracket:
-            continue
-        inside = bracket.group(1)
-        if not any(r.text == inside for r in ctx.regions_within(a)):
-            continue
-        ba = ctx.brand(a.name)
-        for b in ctx.all_companies():
-            bb = ctx.brand(b.name)
-            if b.name != a.name and "（" not in b.name and "(" not in b.name and len(bb) > 4 \
-                    and ba[:2] == bb[:2] and text.find(b.text, s.start, s.end) >= 0:
-                add(a, "SUBSIDIARY_OF", b, "regional-branch", 0.6)
-                break
 
 
 def _positions(ctx, s, ms, add):
@@ -409,12 +422,6 @@ def _industries(ctx, s, ms, add):
             if named and named[0].start - s.start <= 8:
                 add(named[0], "IN_INDUSTRY", ind, "policy-of-region", 0.55)
                 continue
-            focus = ctx.focus.get("Province") or ctx.focus.get("City")
-            if focus is not None:
-                add(focus, "IN_INDUSTRY", ind, "policy-of-region", 0.5)
-    for m in ms:
-        if m.label in ("Project", "IndustrialPark", "Company") and not m.coref:
-            for ind in ctx.industry_names:
-                if ind.name in m.name and len(ind.name) >= 2:
-                    add(m, "IN_INDUSTRY", ind, "name-contains-industry", 0.6)
-                    break
+            # 此次签约项目涵盖X、Y等领域: the fields of the place the article is about
+            if ctx.topic is not None and _FIELDS_OF.search(text, s.start, ind.start):
+                add(ctx.topic, "IN_INDUSTRY", ind, "fields-of-topic-place", 0.55)

@@ -18,11 +18,11 @@ from kg.model import Mention
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
 DESCRIPTORS = sorted((
     "生物科技", "生物技术", "生物药品", "生物医药", "生物工程", "生物", "科技", "信息技术", "信息科技",
-    "技术", "新材料", "材料", "能源", "新能源", "电子", "电气", "电力", "电驱", "智能", "数字", "数据",
+    "技术", "新材料", "材料", "能源", "新能源", "电子", "电气", "电力", "智能", "数字", "数据",
     "网络", "软件", "工业制造", "工业", "制造", "实业", "发展", "投资", "控股", "贸易", "商贸", "物流",
     "化工", "建设", "工程", "环保", "环境", "医药", "药业", "乳业", "食品", "农牧业", "农业", "矿业",
-    "稀土", "永磁电机", "磁材", "装备", "机械", "汽车", "钢铁", "铝业", "硅能", "光伏", "风电", "储能",
-    "股份", "集团", "进出口贸易", "进出口", "综合保税区", "通信", "电信", "石油", "石化", "航空", "银行",
+    "稀土", "装备", "机械", "汽车", "钢铁", "铝业", "光伏", "风电", "储能",
+    "股份", "集团", "进出口贸易", "进出口", "通信", "电信", "石油", "石化", "航空", "银行",
 ), key=len, reverse=True)
 LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "公司", "集团")
 ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
@@ -105,8 +105,7 @@ class ShortNames:
         for end, form in self.automaton.iter(text):
             end += 1
             start = end - len(form)
-            # jieba may glue a preposition to a name it does not know (为天|和磁材): a long form needs no boundary
-            if taken.overlaps(start, end) or not (toks.is_boundary(start) or len(form) >= 4):
+            if taken.overlaps(start, end) or not toks.is_boundary(start):
                 continue
             if found and found[-1].end > start:
                 if found[-1].end - found[-1].start >= end - start:
@@ -162,39 +161,4 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
             if any(a < end and start < b for a, b in spans):
                 continue
             found.append(Mention("Company", item, start, end, rule="listed-before-enterprises", confidence=0.65))
-    return found
-
-
-# What an enterprise does at the start of a clause in a round-up (…方面，A实现…，B攻克…).
-ACHIEVEMENTS = ("实现", "生长出", "攻克", "投运", "建成", "推出", "研发出", "研制出", "突破", "获得", "完成",
-                "开发出", "入选", "荣获", "成功", "率先", "全球首", "国内首", "首次", "分别", "投产", "填补")
-_SUBJECT = re.compile(r"(?:^|(?<=[，；：]))([\u4e00-\u9fffA-Za-z]{3,6}?)(?:与([\u4e00-\u9fffA-Za-z]{3,6}?))?(?="
-                      + "|".join(ACHIEVEMENTS) + ")")
-
-
-def find_round_up_companies(text: str, topics: list[Mention], occupied: list[Mention]) -> list[Mention]:
-    """Enterprises named bare in a sector round-up: 新材料方面，青川电子实现…，华远硅业攻克….
-
-    Only in the stretch a topic phrase (X方面，) opens, up to the next topic or the sentence's end,
-    and only for words jieba's dictionary does not know as one common word.
-    """
-    spans = [(m.start, m.end) for m in occupied]
-    found = []
-    for n, topic in enumerate(topics):
-        start = text.find("，", topic.end) + 1
-        ends = [text.find(ch, start) for ch in "。；\n"]
-        stop = min([e for e in ends if e >= 0] + [len(text)])
-        if n + 1 < len(topics) and topics[n + 1].start < stop:
-            stop = topics[n + 1].start
-        segment = text[start:stop]
-        for m in _SUBJECT.finditer(segment):
-            for g in (1, 2):
-                if not m.group(g):
-                    continue
-                s, e = start + m.start(g), start + m.end(g)
-                word = m.group(g)
-                if any(a < e and s < b for a, b in spans) or is_dictionary_word(word) or word in lx.GENERIC_MODIFIERS \
-                        or any(w in word for w in lx.BOUNDARY_WORDS if len(w) > 1):
-                    continue
-                found.append(Mention("Company", word, s, e, rule="round-up-subject", confidence=0.6))
     return found
