@@ -1,8 +1,8 @@
 // A company's profile: its places, parks, projects, partners, clients, parent and subsidiaries,
 // people and industries, one row per fact, with the rule that read it and its first evidence.
 // Parameters:
-//   $company  the company's name, alias or id (金宇保灵, 合生远景（内蒙古）生物科技有限公司…)
-// Example: kg query company_profile --param company=合生远景
+//   $company  the company's name, alias or id (合生远景（内蒙古）生物科技有限公司, 金宇保灵生物药品有限公司…)
+// Example: kg query company_profile --param company=合生远景（内蒙古）生物科技有限公司
 MATCH (c:Company)
 WHERE c.name = $company OR c.id = $company OR $company IN c.aliases
 MATCH (c)-[r]-(x)

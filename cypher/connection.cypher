@@ -2,8 +2,8 @@
 // MENTIONED_IN, either direction, at most four steps) between them. A bounded variable-length
 // match ordered by length: FalkorDB has no undirected shortestPath, so this form runs on both.
 // Parameters:
-//   $from  an entity's name, alias or id (龙马集团…)
-//   $to    another entity's name, alias or id (合生远景…)
+//   $from  an entity's name, alias or id (中山大学, 龙马集团…)
+//   $to    another entity's name, alias or id (内蒙古大学, 呼和浩特市…)
 // Example: kg query connection --param from=中山大学 --param to=内蒙古大学
 MATCH (a) WHERE a.name = $from OR a.id = $from OR $from IN a.aliases
 MATCH (b) WHERE b.name = $to OR b.id = $to OR $to IN b.aliases

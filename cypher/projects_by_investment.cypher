@@ -1,8 +1,8 @@
 // Projects by investment, largest first: the amount (yuan, and as the text wrote it), who
 // develops each one and where it is.
 // Parameters:
-//   $min_cny = 0  the smallest investment to list, in yuan (1亿元 = 100000000)
-// Example: kg query projects_by_investment --param min_cny=10000000000
+//   $min_cny = 0  the smallest investment to list, in yuan: 1亿元 = 100000000
+// Example: kg query projects_by_investment --param min_cny=100000000
 MATCH (p:Project)
 WHERE p.investment_cny >= $min_cny
 OPTIONAL MATCH (o)-[:DEVELOPS]->(p)

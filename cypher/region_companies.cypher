@@ -1,7 +1,7 @@
 // The companies in a region: located in it directly, or in a park, county or city that is
 // LOCATED_IN or PART_OF it (up to five steps), with the place each one is directly located in.
 // Parameters:
-//   $region  the region's name, alias or id (呼和浩特市, 呼市, region-150100…)
+//   $region  the region's name, alias or id (find_entity gives ids) (内蒙古自治区, 内蒙古, 呼和浩特市, 呼和浩特…)
 // Example: kg query region_companies --param region=包头市
 MATCH (r:Region)
 WHERE r.name = $region OR r.id = $region OR $region IN r.aliases

@@ -2,9 +2,9 @@
 // between two entities was read from, with its type, rule, source and confidence. A fact from
 // reference data (source gazetteer) has no sentence: one row with empty evidence.
 // Parameters:
-//   $subject  the subject's name, alias or id (合生远景…)
-//   $object   the object's name, alias or id (天津合生生物科技有限公司…)
-// Example: kg query relationship_evidence --param subject=合生远景 --param object=天津合生生物科技有限公司
+//   $subject  the subject's name, alias or id (内蒙古大学, 合生远景（内蒙古）生物科技有限公司…)
+//   $object   the object's name, alias or id (内蒙古自治区, 内蒙古…)
+// Example: kg query relationship_evidence --param subject=内蒙古大学 --param object=内蒙古自治区
 MATCH (a)-[r]->(b)
 WHERE type(r) <> 'MENTIONED_IN'
   AND (a.name = $subject OR a.id = $subject OR $subject IN a.aliases)
