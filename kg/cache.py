@@ -91,6 +91,13 @@ class BuildCache:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
+    def check_writable(self) -> None:
+        """Raise OSError (before any work is done) if entries cannot be written here."""
+        probe = self.folder / f".probe-{os.getpid()}"
+        with open(probe, "wb") as fh:
+            fh.write(b"kg")
+        probe.unlink()
+
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.kg"
 

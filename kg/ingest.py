@@ -4,8 +4,8 @@ Pipeline: `iter_source_files` → `read_source` (decode) → `split_articles` (r
 cut it into articles) → `mark_duplicates`; `ingest` runs all of it. `split_sentences` cuts an
 article for extraction.
 
-Offsets. `Article.offsets[i]` is the index, in the file's text *as decoded* (a UTF-8 BOM removed,
-so offset 0 is the first character after the BOM), of `Article.text[i]`, plus one entry for the
+Offsets. `Article.offsets[i]` is the index, in the file's text *as decoded* (a UTF-8, UTF-16 or UTF-32
+BOM removed, so offset 0 is the first character after the BOM), of `Article.text[i]`, plus one entry for the
 end. Repairs never invent characters: joined fragments simply skip the blank lines between them,
 removed edition markers / markdown marks / page furniture are skipped, the "\n" between two
 paragraphs maps to the newline that ended the first one, and punctuation normalisation swaps one
@@ -43,25 +43,40 @@ class SourceError(Exception):
         super().__init__(f"{self.path}: {reason}")
 
 
-def iter_source_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def iter_source_files(paths: Iterable[str | os.PathLike], notes: list[str] | None = None) -> list[Path]:
     """Every .txt/.md file under `paths` (files or folders), deduplicated and sorted by path.
 
     A path given explicitly is kept whatever its suffix (the user named it) and even if it does
-    not exist, so that `read_source` reports it instead of it silently vanishing.
+    not exist, so that `read_source` reports it instead of it silently vanishing. Symbolic links
+    to folders are followed, each folder once: a link to a folder already read (a loop, or a
+    second way to the same folder) is not followed again, and `notes` gets a line saying so.
+    A file reached by two paths is read once.
     """
     found: dict[str, Path] = {}
+    seen_dirs: dict[tuple[int, int], str] = {}
+
+    def add(f: Path) -> None:
+        found.setdefault(os.path.realpath(f), f)
+
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, followlinks=True):
+                st = os.stat(root)
+                if (st.st_dev, st.st_ino) in seen_dirs:     # reached again through a link
+                    dirs[:] = []
+                    if notes is not None and root != str(p):   # (not a folder given twice)
+                        notes.append(f"{root} is {seen_dirs[st.st_dev, st.st_ino]} again (a symbolic "
+                                     "link), a folder already read; not read twice")
+                    continue
+                seen_dirs[st.st_dev, st.st_ino] = root
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in files:
                     if not name.startswith(".") and name.lower().endswith(SOURCE_SUFFIXES):
-                        f = Path(root) / name
-                        found.setdefault(os.path.normpath(os.path.abspath(f)), f)
+                        add(Path(root) / name)
         else:
-            found.setdefault(os.path.normpath(os.path.abspath(p)), p)
-    return [found[k] for k in sorted(found, key=lambda k: Path(k).as_posix())]
+            add(p)
+    return sorted(found.values(), key=lambda f: Path(os.path.normpath(os.path.abspath(f))).as_posix())
 
 
 def doc_names(files: Iterable[str | os.PathLike]) -> dict[Path, str]:
@@ -83,7 +98,8 @@ def doc_names(files: Iterable[str | os.PathLike]) -> dict[Path, str]:
 def read_source(path: str | os.PathLike) -> str:
     """The file's text, decoded; raises `SourceError` naming the file when it cannot be used.
 
-    Decoding order: strict UTF-8 (a BOM is dropped; offsets count from after it), strict GB18030
+    Decoding order: UTF-16 or UTF-32 when the file starts with their byte order mark, then
+    strict UTF-8 (a BOM is dropped; offsets count from after any BOM), strict GB18030
     (a superset of GBK/GB2312), then charset-normalizer as a last resort. Text that decodes but
     is mostly garbage (control or private-use characters, rare ideographs) is rejected.
     """
@@ -95,7 +111,7 @@ def read_source(path: str | os.PathLike) -> str:
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
-        raise SourceError(path, "file not found (it vanished after being listed?)") from None
+        raise SourceError(path, "file not found") from None
     except PermissionError:
         raise SourceError(path, "permission denied, cannot read") from None
     except IsADirectoryError:
@@ -104,6 +120,13 @@ def read_source(path: str | os.PathLike) -> str:
         raise SourceError(path, f"cannot read: {e.strerror or e}") from None
     if not data.strip():
         raise SourceError(path, "empty file" if not data else "file holds only whitespace")
+    unicode = _utf16_or_32(data)       # a UTF-16/32 file says so with its BOM (and holds NUL bytes)
+    if unicode is not None:
+        if not unicode.strip(_WS + "\n"):
+            raise SourceError(path, "file holds only whitespace")
+        if _garbage(unicode):
+            raise SourceError(path, "decodes as UTF-16/32 (it has a BOM) but reads as garbage, not text")
+        return unicode
     if b"\x00" in data:
         raise SourceError(path, "binary file (NUL bytes), not text")
     decoded = None
@@ -117,6 +140,23 @@ def read_source(path: str | os.PathLike) -> str:
         raise SourceError(path, f"decodes as {decoded} but reads as garbage, not text")
     raise SourceError(path, "cannot decode: not UTF-8, not GB18030/GBK, and no other "
                             "encoding gives readable text")
+
+
+_UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                 (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """The text of a file that starts with a UTF-16 or UTF-32 byte order mark (the BOM dropped,
+    so offsets count from after it, as for UTF-8), else None; a file with such a BOM that does
+    not decode is not one (it is left to the other checks)."""
+    for bom, encoding in _UNICODE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _decodings(data: bytes) -> Iterator[tuple[str, str]]:

@@ -105,7 +105,10 @@ def build_graph_from(paths, summary: Summary | None = None, workers: int = 1,
 def _extract_corpus(paths, summary: Summary, workers: int, cache: BuildCache | None):
     """(graph, the manifest to save once the build has succeeded)."""
     summary.inputs = [str(Path(p).absolute()) for p in paths]
-    files = ingest.iter_source_files(paths)
+    notes: list[str] = []
+    files = ingest.iter_source_files(paths, notes)
+    for note in notes:
+        print(f"kg build: {note}", file=sys.stderr, flush=True)
     names = ingest.doc_names(files)
     if cache is None:
         with tempfile.TemporaryDirectory(prefix="kg-cache-") as tmp:
@@ -145,7 +148,11 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     summary.articles = sum(len(i.articles) for i in read)
     if not summary.articles:
         where = ", ".join(str(p) for p in paths)
-        raise BuildError(f"no article found in {where} (looked for .txt and .md files)")
+        why = "; ".join(f"{p}: {reason}" for p, reason in summary.files_skipped[:3])
+        if len(summary.files_skipped) > 3:
+            why += f"; and {len(summary.files_skipped) - 3} more files that cannot be read"
+        raise BuildError(f"no article found in {where} "
+                         + (f"({why})" if why else "(looked for .txt and .md files)"))
     short = corpus_short_names(read)
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
@@ -218,6 +225,11 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     started = time.monotonic()
     out = Path(out)
     summary = Summary(workers=workers or passes.default_workers())
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"the output folder {out} is a file, not a folder (name a folder; it is made if missing)")
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing and len(missing) == len(paths):
+        raise BuildError(f"no such file or folder: {', '.join(missing)}")
     try:
         out.mkdir(parents=True, exist_ok=True)
         lock = open(out / ".kg-build.lock", "a")
@@ -259,9 +271,15 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
         staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
         if full:
             shutil.rmtree(out / CACHE_DIR, ignore_errors=True)
-        cache = BuildCache(out / CACHE_DIR)
     except OSError as e:
         raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
+    try:
+        cache = BuildCache(out / CACHE_DIR)
+        cache.check_writable()
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"cannot write the build cache {out / CACHE_DIR}: {e.strerror or e} "
+                         f"(make it writable, or delete it: the next build makes it again)") from e
     summary.generation = generation.new_id()
     try:
         previous = cache.manifest()

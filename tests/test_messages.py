@@ -1,0 +1,131 @@
+"""Issue 13's "Messages": what a user is told, in one line and with the right exit status, when the
+input or the output is not what kg expects. Real files, the real `kg` command (kg.cli.main, or a
+subprocess where a process must run without root's powers)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import seed
+from kg.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = "003"   # the smallest seed file
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# ---- kg build: inputs and output folder --------------------------------------------------------
+
+def test_utf16_and_utf32_files_with_a_bom_are_read_like_utf8(tmp_path, capsys):
+    text = seed(SMALL).read_text("utf-8")
+    want = None
+    for encoding in ("utf-8", "utf-16", "utf-16-be", "utf-32"):
+        folder = tmp_path / encoding
+        folder.mkdir()
+        data = text.encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (folder / "article.txt").write_bytes(data)
+        code, out, err = run(capsys, "build", folder, "--out", tmp_path / f"out-{encoding}", "--no-store",
+                             "--workers", 1)
+        assert code == 0 and err == "", (encoding, err)
+        export = (tmp_path / f"out-{encoding}" / "entities.jsonl").read_text("utf-8")
+        if want is None:
+            want = export
+            assert len(want.splitlines()) > 20
+        assert export == want, encoding      # the same names and the same offsets (counted after the BOM)
+
+
+def test_out_naming_a_file(tmp_path, capsys):
+    f = tmp_path / "graph.json"
+    f.write_text("{}", "utf-8")
+    code, out, err = run(capsys, "build", seed(SMALL), "--out", f)
+    assert code == 2 and out == ""
+    assert one_line(err) == f"kg build: the output folder {f} is a file, not a folder (name a folder; it is made if missing)"
+    assert f.read_text("utf-8") == "{}"
+
+
+def test_missing_input_folder(tmp_path, capsys):
+    missing = tmp_path / "no-such-folder"
+    code, out, err = run(capsys, "build", missing, "--out", tmp_path / "o")
+    assert code == 2 and out == ""
+    assert one_line(err) == f"kg build: no such file or folder: {missing}"
+    assert not (tmp_path / "o").exists()
+    # beside an existing one: it is reported as skipped, the rest is built, exit 1
+    code, out, err = run(capsys, "build", missing, seed(SMALL), "--out", tmp_path / "o", "--no-store", "--workers", 1)
+    assert code == 1 and one_line(err) == f"kg build: skipped {missing}: file not found"
+    assert "files read: 1 (1 skipped)" in out
+
+
+def test_no_article_names_the_files_and_why(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "image.txt").write_bytes(bytes(range(256)) * 4)
+    code, out, err = run(capsys, "build", src, "--out", tmp_path / "o", "--no-store")
+    assert code == 2
+    line = one_line(err)
+    assert line.startswith(f"kg build: no article found in {src} ") and f"{src / 'image.txt'}: binary file" in line
+
+
+def test_symlinked_folders_are_followed_once(tmp_path, capsys):
+    real = tmp_path / "elsewhere" / "2024"
+    real.mkdir(parents=True)
+    shutil.copy(seed(SMALL), real / "a.txt")
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    shutil.copy(seed("001"), src / "sub" / "b.txt")
+    (src / "linked").symlink_to(real, target_is_directory=True)       # a folder elsewhere: followed
+    (src / "sub" / "loop").symlink_to(src, target_is_directory=True)  # back up: a loop, not followed
+    (src / "again").symlink_to(real, target_is_directory=True)        # the same folder a second way
+    code, out, err = run(capsys, "build", src, "--out", tmp_path / "o", "--no-store", "--workers", 1)
+    assert code == 0, err
+    assert "files read: 2" in out and "duplicate articles merged: 0" in out
+    notes = err.splitlines()
+    assert notes == [f"kg build: {src / 'linked'} is {src / 'again'} again (a symbolic link), a folder already read; not read twice",
+                     f"kg build: {src / 'sub' / 'loop'} is {src} again (a symbolic link), a folder already read; not read twice"]
+    docs = {m["doc"] for e in map(json.loads, (tmp_path / "o" / "entities.jsonl").open(encoding="utf-8"))
+            for m in e["mentions"]}
+    assert docs == {"a.txt", "b.txt"}
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix that runs kg as this user but without the power to write anywhere (root's
+    CAP_DAC_OVERRIDE), so a folder's permissions bind as they would for any user."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): permissions cannot be made to bind")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def test_unwritable_build_cache(tmp_path):
+    out = tmp_path / "o"
+    (out / ".kg-cache").mkdir(parents=True)
+    (out / ".kg-cache").chmod(0o555)
+    try:
+        r = subprocess.run([*_without_root_powers(), sys.executable, "-m", "kg.cli", "build", str(seed(SMALL)),
+                            "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    finally:
+        (out / ".kg-cache").chmod(0o755)
+    assert r.returncode == 2 and r.stdout == ""
+    assert one_line(r.stderr) == (f"kg build: cannot write the build cache {out / '.kg-cache'}: Permission denied "
+                                  "(make it writable, or delete it: the next build makes it again)")
+    assert sorted(p.name for p in out.iterdir()) == [".kg-build.lock", ".kg-cache"]   # no staging left
