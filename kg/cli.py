@@ -127,12 +127,30 @@ def main(argv=None) -> int:
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, terminated)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         print(f"kg {args.command}: interrupted; "
               + ("the previous graph is unchanged" if args.command == "build" else "nothing was changed"),
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_stdout()
+
+
+def _closed_stdout() -> int:
+    """The reader of standard output went away (`kg … | head -1`): no traceback, the status of a
+    process that SIGPIPE ended. Python would flush stdout again at exit and complain, so stdout is
+    pointed at /dev/null first."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 if __name__ == "__main__":

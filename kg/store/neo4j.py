@@ -74,7 +74,10 @@ class Neo4jStore(Store):
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri, auth=(self.user, self.password), connection_timeout=self.connection_timeout,
-                max_transaction_retry_time=self.retry_time, user_agent="kg")
+                max_transaction_retry_time=self.retry_time, user_agent="kg",
+                # no notifications: the driver would log each (e.g. "null value eliminated in set
+                # function" for collect() over OPTIONAL MATCH) as a warning on stderr
+                notifications_min_severity="OFF")
         except (ne.ConfigurationError, ValueError, ImportError) as e:
             raise StoreError(f"not a usable Neo4j URI {self.uri!r}: {_one_line(e)} "
                              "(expected e.g. bolt://localhost:7687)") from None
