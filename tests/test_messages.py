@@ -129,3 +129,67 @@ def test_unwritable_build_cache(tmp_path):
     assert one_line(r.stderr) == (f"kg build: cannot write the build cache {out / '.kg-cache'}: Permission denied "
                                   "(make it writable, or delete it: the next build makes it again)")
     assert sorted(p.name for p in out.iterdir()) == [".kg-build.lock", ".kg-cache"]   # no staging left
+
+
+# ---- a port that is not Neo4j --------------------------------------------------------------------
+
+class _Listener:
+    """A TCP server on a free port of 127.0.0.1 that accepts connections and either says nothing
+    (`reply` None) or answers the first bytes with `reply`."""
+
+    def __init__(self, reply: bytes | None):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        self.reply = reply
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            if self.reply is not None:
+                try:
+                    conn.recv(64)
+                    conn.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+@pytest.mark.parametrize("reply, says", [
+    (None, "it accepted the connection but gave no Bolt answer within 5 s"),
+    (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "it answered in HTTP instead of a Bolt handshake"),
+    (b"-ERR unknown command\r\n", "instead of a Bolt handshake"),          # e.g. a Redis server
+])
+def test_a_port_that_is_not_neo4j_fails_fast(reply, says, capsys):
+    import time
+
+    from kg.store import StoreError
+    from kg.store.neo4j import Neo4jStore
+
+    server = _Listener(reply)
+    try:
+        clock = time.monotonic()
+        code, out, err = run(capsys, "query", "RETURN 1", "--neo4j-uri", f"bolt://127.0.0.1:{server.port}")
+        took = time.monotonic() - clock
+        assert code == 2 and out == ""
+        line = one_line(err)
+        assert line.startswith(f"kg query: 127.0.0.1:{server.port} is not a Neo4j server: ") and says in line
+        assert took < (7 if reply is None else 2), took    # a silent port took 61 s
+        with pytest.raises(StoreError, match="is not a Neo4j server"):
+            Neo4jStore(f"neo4j://127.0.0.1:{server.port}", connection_timeout=1).open()
+    finally:
+        server.close()

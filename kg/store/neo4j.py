@@ -23,6 +23,7 @@ from kg.store.base import Store, StoreError
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_USER = "neo4j"
 DEFAULT_PASSWORD = "kgpassword"   # docker-compose.yml's NEO4J_AUTH default: neo4j/kgpassword
+HANDSHAKE_TIMEOUT = 5.0           # seconds a server has to answer Bolt's handshake (Neo4j answers at once)
 
 
 def _one_line(e: BaseException) -> str:
@@ -68,6 +69,8 @@ class Neo4jStore(Store):
         scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
         if scheme not in URI_SCHEMES:
             raise StoreError(f"not a Neo4j URI: {self.uri!r} (expected bolt://HOST:7687 or neo4j://HOST:7687)")
+        if scheme in ("bolt", "neo4j"):
+            self._handshake()
         import neo4j
         from neo4j import exceptions as ne
 
@@ -88,6 +91,43 @@ class Neo4jStore(Store):
             self.close()
             raise self._error(e) from None
         return self
+
+    def _handshake(self) -> None:
+        """Check in a few seconds that a Bolt server answers at the URI's address, so that a port
+        that is something else (a web server, a silent socket) is one line at once, not the
+        driver's minute of waiting. Unencrypted schemes only (TLS ones go to the driver)."""
+        import socket
+        import struct
+        from urllib.parse import urlsplit
+
+        try:
+            u = urlsplit(self.uri)
+            host, port = u.hostname or "localhost", u.port or 7687
+        except ValueError as e:
+            raise StoreError(f"not a usable Neo4j URI {self.uri!r}: {e} (expected e.g. bolt://localhost:7687)") from None
+        timeout = min(self.connection_timeout, HANDSHAKE_TIMEOUT)
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                # the Bolt preamble and four versions offered: 5.4-5.0, 4.4-4.2, 4.1, 3
+                sock.sendall(b"\x60\x60\xb0\x17" + struct.pack(">4I", 0x00040405, 0x00020404, 0x0104, 0x03))
+                reply = b""
+                while len(reply) < 4:
+                    chunk = sock.recv(4 - len(reply))
+                    if not chunk:
+                        break
+                    reply += chunk
+        except socket.timeout:
+            raise StoreError(f"{host}:{port} is not a Neo4j server: it accepted the connection but gave no Bolt "
+                             f"answer within {timeout:g} s (Neo4j's Bolt port is usually 7687)") from None
+        except OSError as e:
+            raise StoreError(f"cannot reach {self.where}: {e.strerror or e}; is it running? "
+                             "(`docker compose up -d` starts one)") from None
+        if len(reply) < 4 or reply[:2] != b"\x00\x00":
+            what = "closed the connection" if not reply else (
+                "answered in HTTP" if reply.startswith(b"HTTP") else f"answered {reply!r}")
+            raise StoreError(f"{host}:{port} is not a Neo4j server: it {what} instead of a Bolt handshake "
+                             "(Neo4j's Bolt port is usually 7687; 7474 is its web port)")
 
     def close(self) -> None:
         if self._driver is not None:
