@@ -2,7 +2,9 @@
 `kg` parser by `register(sub, build_parser)` (kg/cli.py).
 
 Exit status: 0 on success, 2 when the store cannot be used (unreachable server, wrong password,
-missing database, no built graph) or the query is not usable; the reason is one line on stderr.
+missing database, no built graph) or the query is not usable (a required parameter missing or
+empty, an entity it names that the graph lacks: with the nearest names); the reason is one line
+on stderr.
 """
 from __future__ import annotations
 
@@ -140,7 +142,7 @@ def load_after_build(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from kg.query import QueryError, format_rows, library, parse_params, resolve
+    from kg.query import QueryError, format_rows, library, missing_entities, parse_params, resolve
     from kg.store import StoreError, open_store
 
     if not args.query:
@@ -161,6 +163,10 @@ def cmd_query(args) -> int:
             store = open_store(graph=graph)
         with store as db:
             columns, rows = db.query(q.cypher, params)
+            if not rows:              # an entity the query names but the graph lacks: say so
+                missing = missing_entities(q, params, db)
+                if missing:
+                    raise QueryError(missing[0])
     except (QueryError, StoreError) as e:
         print(f"kg query: {e}", file=sys.stderr)
         return EXIT_FAILED

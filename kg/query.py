@@ -26,6 +26,8 @@ from kg.store.base import StoreError, open_store
 
 _PARAM_LINE = re.compile(r"^//\s+\$(\w+)(?:\s*=\s*(\S+))?\s*(.*)$")
 _PARAM_USE = re.compile(r"\$(\w+)")
+# `x.name = $p OR x.id = $p …`: $p names an entity, the node x (kg query says when there is none)
+_ENTITY_MATCH = re.compile(r"\b(\w+)\.name\s*=\s*\$(\w+)\s+OR\s+\1\.id\s*=\s*\$\2\b")
 
 
 class QueryError(ValueError):
@@ -104,7 +106,55 @@ class QueryFile:
         if missing:
             raise QueryError(f"query {self.name} needs " + ", ".join(f"--param {k}=…" for k in missing)
                              + (f"; e.g. {self.example}" if self.example else ""))
+        empty = [k for k in self.used_params() if self.params.get(k) is None
+                 and isinstance(out.get(k), str) and not out[k].strip()]
+        if empty:
+            k = empty[0]
+            what = self.descriptions.get(k) or "a value"
+            raise QueryError(f"query {self.name}: parameter ${k} is empty; it needs {what}")
         return out
+
+    def entity_params(self) -> dict[str, list[str]]:
+        """The parameters that name an entity (matched on its name, id or aliases), each with the
+        labels the query allows for it ([] for any)."""
+        out: dict[str, list[str]] = {}
+        for var, param in _ENTITY_MATCH.findall(self.cypher):
+            labels = re.findall(rf"\(\s*{var}\s*:\s*(\w+)|(?<![\[\w]){var}:(\w+)", self.cypher)
+            out[param] = sorted({a or b for a, b in labels})
+        return out
+
+
+def missing_entities(q: QueryFile, params: dict[str, Any], store, nearest: int = 5) -> list[str]:
+    """For each entity parameter of `q` (`QueryFile.entity_params`) whose value names nothing in
+    the graph of `store`: a line saying so, with the `nearest` names that come closest."""
+    import difflib
+
+    lines = []
+    for param, labels in q.entity_params().items():
+        value = params.get(param)
+        if not isinstance(value, str):
+            continue
+        where = "(" + " OR ".join(f"n:{l}" for l in labels) + ")" if labels else "NOT n:Document"
+        _, rows = store.query(f"MATCH (n) WHERE {where} AND (n.name = $v OR n.id = $v OR $v IN n.aliases) "
+                              "RETURN count(n)", {"v": value})
+        if rows and rows[0][0]:
+            continue
+        _, rows = store.query(f"MATCH (n) WHERE {where} RETURN n.name, n.aliases", {})
+        scored: dict[str, float] = {}
+        for name, aliases in rows:
+            for form in [name, *(aliases or [])]:
+                if not isinstance(form, str) or not form:
+                    continue
+                score = difflib.SequenceMatcher(None, value, form).ratio()
+                if value in form or form in value:
+                    score += 0.5
+                scored[name] = max(scored.get(name, 0.0), score)
+        close = [n for n, sc in sorted(scored.items(), key=lambda x: (-x[1], len(x[0]), x[0])) if sc >= 0.5][:nearest]
+        kind = " or ".join(labels) if labels else "entity"
+        lines.append(f"no {kind} named {value!r} (${param}) in the graph; "
+                     + (f"nearest names: {', '.join(close)}" if close else "nothing with a similar name")
+                     + " (kg query find_entity --param text=… searches by part of a name)")
+    return lines
 
 
 def library() -> dict[str, Path]:
@@ -235,5 +285,6 @@ def format_rows(columns: list[str], rows: list[list], fmt: str = "table", max_wi
     return "\n".join(lines)
 
 
-__all__ = ["QueryError", "QueryFile", "StoreError", "cypher_dir", "format_rows", "library", "parse_params",
+__all__ = ["QueryError", "QueryFile", "StoreError", "cypher_dir", "format_rows", "library", "missing_entities",
+           "parse_params",
            "parse_value", "resolve", "run_query"]

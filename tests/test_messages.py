@@ -193,3 +193,53 @@ def test_a_port_that_is_not_neo4j_fails_fast(reply, says, capsys):
             Neo4jStore(f"neo4j://127.0.0.1:{server.port}", connection_timeout=1).open()
     finally:
         server.close()
+
+
+# ---- kg query: empty parameters, entities the graph lacks -----------------------------------------
+
+@pytest.fixture(scope="module")
+def graph(built, tmp_path_factory) -> Path:
+    """A copy of the seeds' build (its own store folder)."""
+    g = tmp_path_factory.mktemp("messages") / "out"
+    shutil.copytree(built.out, g, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock"))
+    return g
+
+
+def test_an_empty_required_parameter_is_refused(graph, capsys):
+    for value in ("", "  "):
+        code, out, err = run(capsys, "query", "company_profile", "--param", f"company={value}", "--graph", graph)
+        assert code == 2 and out == ""
+        assert one_line(err).startswith("kg query: query company_profile: parameter $company is empty; it needs "
+                                        "the company's name, alias or id")
+    code, out, err = run(capsys, "query", "MATCH (n {name: $who}) RETURN n.id", "--param", "who=", "--graph", graph)
+    assert code == 2 and "parameter $who is empty" in one_line(err)
+    # a parameter with a default may be given empty: it is sent as given (here: every entity's names)
+    assert run(capsys, "query", "most_connected", "--param", "limit=3", "--graph", graph)[0] == 0
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["company_profile", "--param", "company=金宇宝灵"],
+     "kg query: no Company named '金宇宝灵' ($company) in the graph; nearest names: 金宇保灵"),
+    (["region_companies", "--param", "region=呼和浩"],
+     "kg query: no Region named '呼和浩' ($region) in the graph; nearest names: 呼和浩特市"),
+    (["relationship_evidence", "--param", "subject=金宇保灵", "--param", "object=沙尔沁工业园"],
+     "kg query: no entity named '沙尔沁工业园' ($object) in the graph; nearest names: 沙尔沁工业园区"),
+    (["cooperation_network", "--param", "entity=完全不相干的名字"],
+     "kg query: no Company or Institution named '完全不相干的名字' ($entity) in the graph; nothing with a similar name"),
+])
+def test_an_entity_the_graph_lacks_is_not_found_with_the_nearest_names(graph, capsys, argv, line):
+    code, out, err = run(capsys, "query", *argv, "--graph", graph)
+    assert code == 2 and out == ""
+    got = one_line(err)
+    assert got.endswith(" (kg query find_entity --param text=… searches by part of a name)")
+    assert got.startswith(line)     # the nearest names first (the extraction decides what else is near)
+
+
+def test_an_entity_the_graph_has_answers_as_before(graph, capsys):
+    code, out, err = run(capsys, "query", "company_profile", "--param", "company=金宇保灵生物药品有限公司",
+                         "--graph", graph)
+    assert code == 0 and err == "" and "(0 rows)" not in out
+    # found but unconnected within four steps: an empty answer, not "not found"
+    code, out, err = run(capsys, "query", "connection", "--param", "from=金宇保灵", "--param", "to=金宇保灵",
+                         "--graph", graph)
+    assert code == 0 and err == ""
