@@ -77,15 +77,41 @@ def _cmd_stats(args) -> int:
     summary = graph / "summary.json"
     if summary.is_file():
         s = json.loads(summary.read_text("utf-8"))
-        print(f"files read: {s['files_read']}\narticles found: {s['articles']}\n"
-              f"duplicate articles merged: {s['duplicates_merged']}\nbuild time: {s['seconds']} s")
-    print(f"nodes: {sum(nodes.values())} ({source})")
-    for k, v in sorted(nodes.items()):
-        print(f"  {k:<16} {v}")
-    print(f"relationships: {sum(rels.values())}")
-    for k, v in sorted(rels.items()):
-        print(f"  {k:<16} {v}")
+        skipped = len(s.get("files_skipped") or [])
+        print(f"files read: {s['files_read']}" + (f" ({skipped} more skipped: unreadable or too large; "
+                                                   f"listed in {summary})" if skipped else ""))
+        print(f"articles found: {s['articles']} (a file can hold several: newspaper pages)")
+        print(f"duplicate articles merged: {s['duplicates_merged']} (the same article printed again; its facts "
+              "joined the first print's)")
+        print(f"build time: {s['seconds']} s")
+    print("\n".join(stats_lines(nodes, rels, source)))
     return 0
+
+
+# What `kg stats` says about the counts it prints.
+_LABEL_NOTES = {
+    "Document": "source files, one node per file read (not an entity: the build's own count leaves them out)",
+    "Region": "provinces, cities and counties, each counted once whatever its level",
+}
+_TYPE_NOTES = {
+    "MENTIONED_IN": "entity named in a file: one per entity and file (not a fact)",
+}
+
+
+def stats_lines(nodes: dict[str, int], rels: dict[str, int], source: str) -> list[str]:
+    """`kg stats`'s counts, with what they count."""
+    docs, mentions = nodes.get("Document", 0), rels.get("MENTIONED_IN", 0)
+    entities, facts = sum(nodes.values()) - docs, sum(rels.values()) - mentions
+    if source == "embedded store":
+        out = [f"nodes: {sum(nodes.values())} ({source}) = {entities} entities + {docs} documents"]
+    else:
+        out = [f"nodes: {sum(nodes.values())} ({source}) = {entities} entities (no store here: a store adds a "
+               "Document node per file and MENTIONED_IN)"]
+    out += [f"  {k:<16} {v:<6} {_LABEL_NOTES.get(k, '')}".rstrip() for k, v in sorted(nodes.items())]
+    out.append(f"relationships: {sum(rels.values())}" + (f" = {facts} facts + {mentions} mentions" if mentions else
+                                                         f" = {facts} facts"))
+    out += [f"  {k:<16} {v:<6} {_TYPE_NOTES.get(k, '')}".rstrip() for k, v in sorted(rels.items())]
+    return out
 
 
 def main(argv=None) -> int:

@@ -243,3 +243,43 @@ def test_an_entity_the_graph_has_answers_as_before(graph, capsys):
     code, out, err = run(capsys, "query", "connection", "--param", "from=金宇保灵", "--param", "to=金宇保灵",
                          "--graph", graph)
     assert code == 0 and err == ""
+
+
+# ---- kg stats explains its counts; RDF files get normal permissions --------------------------------
+
+def test_stats_says_what_it_counts(graph, capsys):
+    code, out, err = run(capsys, "stats", "--graph", graph)
+    assert code == 0 and err == ""
+    entities = [json.loads(l) for l in (graph / "entities.jsonl").read_text("utf-8").splitlines()]
+    facts = len((graph / "relations.jsonl").read_text("utf-8").splitlines())
+    docs = {m["doc"] for e in entities for m in e["mentions"]}
+    mentions = {(e["id"], m["doc"]) for e in entities for m in e["mentions"]}
+    summary = json.loads((graph / "summary.json").read_text("utf-8"))
+    assert sum(summary["nodes"].values()) == len(entities)           # what the build printed
+    lines = out.splitlines()
+    assert (f"nodes: {len(entities) + len(docs)} (embedded store) = {len(entities)} entities + {len(docs)} documents"
+            in lines)
+    assert f"relationships: {facts + len(mentions)} = {facts} facts + {len(mentions)} mentions" in lines
+    [doc_line] = [l for l in lines if l.split()[:1] == ["Document"]]
+    assert doc_line.split()[1] == str(len(docs)) and "one node per file read" in doc_line
+    [mention_line] = [l for l in lines if l.split()[:1] == ["MENTIONED_IN"]]
+    assert "one per entity and file" in mention_line
+    assert f"duplicate articles merged: {summary['duplicates_merged']} (the same article printed again" in out
+
+
+def test_rdf_files_get_the_mode_any_new_file_gets(graph, tmp_path, capsys):
+    mask = os.umask(0o022)
+    try:
+        target = tmp_path / "graph.nt"
+        code, out, err = run(capsys, "export", "rdf", "--format", "nt", "--graph", graph, "--output", target)
+        assert code == 0, err
+        assert target.stat().st_mode & 0o777 == 0o644                   # not mkstemp's 0600
+        target.chmod(0o640)                                              # a file it replaces keeps its mode
+        assert run(capsys, "export", "rdf", "--format", "nt", "--graph", graph, "--output", target)[0] == 0
+        assert target.stat().st_mode & 0o777 == 0o640
+        os.umask(0o077)
+        private = tmp_path / "private.nt"
+        assert run(capsys, "export", "rdf", "--format", "nt", "--graph", graph, "--output", private)[0] == 0
+        assert private.stat().st_mode & 0o777 == 0o600                   # the user's umask still rules
+    finally:
+        os.umask(mask)

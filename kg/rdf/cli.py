@@ -68,6 +68,12 @@ def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = Non
         yield db
 
 
+def _umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
 def _open_output(path: str):
     """A temporary file beside `path` (renamed onto it when the export is complete)."""
     target = Path(path)
@@ -77,6 +83,10 @@ def _open_output(path: str):
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
     except OSError as e:
         raise _Fail(f"cannot write {target}: {e.strerror or e}") from None
+    try:        # mkstemp makes it 0600: give it the mode open() would (a file it replaces keeps its own)
+        os.fchmod(fd, target.stat().st_mode & 0o7777 if target.is_file() else 0o666 & ~_umask())
+    except OSError:
+        pass
     return os.fdopen(fd, "w", encoding="utf-8", newline="\n"), Path(tmp), target
 
 
