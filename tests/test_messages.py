@@ -283,3 +283,88 @@ def test_rdf_files_get_the_mode_any_new_file_gets(graph, tmp_path, capsys):
         assert private.stat().st_mode & 0o777 == 0o600                   # the user's umask still rules
     finally:
         os.umask(mask)
+
+
+# ---- the browser -----------------------------------------------------------------------------------
+
+from test_browse import Server, chromium, open_page  # noqa: E402,F401  (a running kg browse; headless Chromium)
+
+
+@pytest.fixture(scope="module")
+def browser(graph):
+    server = Server(graph, "--sources", str(ROOT / "seeds"))
+    yield server
+    server.stop()
+
+
+def test_browser_refuses_an_empty_required_parameter_naming_it(browser):
+    for value in ("", "   "):
+        status, answer = browser.post({"name": "company_profile", "params": {"company": value}})
+        assert status == 400 and "parameter $company is empty" in answer["error"], answer
+    status, answer = browser.post({"cypher": "MATCH (n) WHERE n.name = $who RETURN n.id", "params": {"who": ""}})
+    assert status == 400 and "parameter $who is empty" in answer["error"]
+
+
+def _untitled_mention(browser) -> tuple[str, dict]:
+    """A node mentioned in an untitled article of seed 001 (whose first article has a title)."""
+    import urllib.request
+
+    found = browser.get("api/search?q=" + urllib.request.quote("北方稀土贮氢"))
+    for node in (n for g in found["groups"] for n in g["items"]):
+        for m in browser.get("api/node?id=" + node["id"])["mentions"]:
+            if m["doc"].startswith("001_") and m["article"] == "":
+                return node["id"], m
+    raise AssertionError("no mention in an untitled article of 001 (the seeds changed?)")
+
+
+def test_a_mention_in_an_untitled_article_shows_no_other_articles_title(browser, graph, chromium):
+    nid, m = _untitled_mention(browser)
+    assert m["document_title"] and m["sentence"]     # the file's first article has a title: not this one's
+    # without the sources, a file of several articles gives no title at all (which one is not known)
+    from kg.browse.app import Browser
+    from kg.store import open_store
+
+    with open_store(graph=graph) as db:
+        bare = Browser(db).node(nid)
+    assert all(x["article"] is None for x in bare["mentions"] if x["doc"] == m["doc"])
+    page = open_page(chromium, browser.url, [], [])
+    try:
+        page.fill("#search", "北方稀土贮氢")
+        page.wait_for_selector("#results .result")
+        page.click("#results .result")
+        page.wait_for_selector("#node-details .mention")
+        sources = page.locator("#node-details .mention .src").all_inner_texts()
+        untitled = [s for s in sources if s.endswith(f"{m['doc']} [{m['start']}–{m['end']}]")]
+        assert untitled and all(s.startswith("(untitled article) · ") for s in untitled), sources
+        assert not any(m["document_title"] in s for s in untitled)
+    finally:
+        page.close()
+
+
+def test_region_tree_names_are_readable_without_zooming(browser, chromium):
+    page = open_page(chromium, browser.url, [], [])
+    try:
+        page.click("#view-regions")
+        page.wait_for_function("() => document.getElementById('query-message').textContent.startsWith('Region tree')")
+        shown = page.evaluate("""() => {
+            const net = window.kgBrowse.network, box = document.getElementById('graph').getBoundingClientRect();
+            const ids = window.kgBrowse.nodeView.getIds(), pos = net.getPositions(ids);
+            const out = [];
+            for (const id of ids) {
+                const p = net.canvasToDOM(pos[id]);
+                if (p.x >= 0 && p.y >= 0 && p.x <= box.width && p.y <= box.height)
+                    out.push({x: p.x, y: p.y, name: window.kgBrowse.nodes.get(id).kgName});
+            }
+            return {scale: net.getScale(), nodes: out, all: ids.length};
+        }""")
+        # captions are drawn at their own size (13 px) or larger, not shrunk to fit everything
+        assert shown["scale"] >= 1, shown["scale"]
+        assert len(shown["nodes"]) >= min(8, shown["all"]), shown
+        # and no two captions on screen overlap (each: its name's width, 13 px high, under its dot)
+        boxes = [(n["x"] - 6.5 * len(n["name"]) * shown["scale"], n["y"], n["x"] + 6.5 * len(n["name"]) * shown["scale"],
+                  n["y"] + 34 * shown["scale"], n["name"]) for n in shown["nodes"]]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    finally:
+        page.close()

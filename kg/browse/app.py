@@ -55,6 +55,13 @@ def node_record(labels, props: dict) -> dict:
             "name": props.get("name") or str(props.get("id")), "properties": props}
 
 
+def _only_article(articles, title) -> str | None:
+    """The title of a document's article when it holds just one (else None: which one is not known)."""
+    if articles is None:
+        return title
+    return articles[0] if len(articles) == 1 else None
+
+
 class SourceIndex:
     """The sentences of the source articles (from `--sources`), to show a mention in its sentence:
     per file, the file-offset span, text and article title of every sentence."""
@@ -226,11 +233,12 @@ class Browser:
         degrees = {t: c for t, c in self._q(
             "MATCH (n {id: $id})-[r]-() WHERE type(r) <> 'MENTIONED_IN' RETURN type(r), count(*)", {"id": nid})}
         mentions = []
-        for doc, title, starts, ends in self._q(
+        for doc, title, articles, starts, ends in self._q(
                 "MATCH (n {id: $id})-[m:MENTIONED_IN]->(d:Document) "
-                "RETURN d.id, d.title, m.starts, m.ends ORDER BY d.id", {"id": nid}):
+                "RETURN d.id, d.title, d.articles, m.starts, m.ends ORDER BY d.id", {"id": nid}):
             for s, e in zip(starts or [], ends or []):
-                m = {"doc": doc, "document_title": title, "start": s, "end": e, "sentence": None, "article": None}
+                m = {"doc": doc, "document_title": title, "start": s, "end": e, "sentence": None,
+                     "article": _only_article(articles, title)}
                 if self.sources:
                     found = self.sources.sentence(doc, s)
                     if found:
@@ -252,14 +260,30 @@ class Browser:
         titles = self._titles({s["doc"] for s in sentences})
         for s in sentences:
             s["document_title"] = titles.get(s["doc"])
+            s["article"] = self._article(s["doc"], s["start"], titles)
         sentences.sort(key=lambda s: (s["doc"], s["start"]))
         return {"node": n, "degrees": degrees, "mentions": mentions, "sentences": sentences}
 
     def _titles(self, docs) -> dict[str, str]:
+        """Each document's title (its first article's), and under (doc, None) the title of its
+        only article when it holds one (else None)."""
         if not docs:
             return {}
-        return {d: t for d, t in self._q("MATCH (d:Document) WHERE d.id IN $docs RETURN d.id, d.title",
-                                         {"docs": sorted(docs)})}
+        out = {}
+        for d, t, articles in self._q("MATCH (d:Document) WHERE d.id IN $docs RETURN d.id, d.title, d.articles",
+                                      {"docs": sorted(docs)}):
+            out[d], out[d, None] = t, _only_article(articles, t)
+        return out
+
+    def _article(self, doc: str, start: int, titles: dict) -> str | None:
+        """The title of the article that holds file offset `start` of `doc` ("" when it has none),
+        or None when that is not known (no sources, and the file holds several articles): never
+        another article's title."""
+        if self.sources:
+            found = self.sources.sentence(doc, start)
+            if found:
+                return found[1]
+        return titles.get((doc, None))
 
     def expand(self, nid: str, skip: int = 0, limit: int = EXPAND_PAGE) -> dict:
         """The neighbours of a node (facts only, no documents), `limit` from `skip`, in a stable
@@ -295,8 +319,8 @@ class Browser:
         docs, starts = rp.get("evidence_docs") or [], rp.get("evidence_starts") or []
         ends, texts = rp.get("evidence_ends") or [], rp.get("evidence_texts") or []
         titles = self._titles(set(docs))
-        evidence = [{"doc": d, "document_title": titles.get(d), "start": s, "end": e, "text": t}
-                    for d, s, e, t in zip(docs, starts, ends, texts)]
+        evidence = [{"doc": d, "document_title": titles.get(d), "article": self._article(d, s, titles),
+                     "start": s, "end": e, "text": t} for d, s, e, t in zip(docs, starts, ends, texts)]
         props = {k: v for k, v in rp.items() if not k.startswith("evidence_")}
         return {"edge": edge_record(src, rtype, dst, rp), "from": a, "to": b,
                 "properties": _json_safe(props), "evidence": evidence}

@@ -8,6 +8,9 @@
 
   // ---- helpers -----------------------------------------------------------------------------
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  // The title of the article a sentence is in, then " · ": "(untitled article)" when it has none,
+  // nothing when it is not known (never the title of another article of the same file).
+  const articleOf = (s) => (s.article ? esc(s.article) + " · " : s.article === "" ? '<span class="muted">(untitled article)</span> · ' : "");
   function markNames(text, names) {
     let html = esc(text);
     const ns = [...new Set(names.filter((n) => n && n.length > 1))].sort((a, b) => b.length - a.length);
@@ -96,21 +99,35 @@
     }
     return pos;
   }
-  // The region tree: provinces on top, their cities, then counties, each under its parent.
+  // The region tree, read left to right like an outline: provinces in the first column, their
+  // cities in the next, then counties, each beside its parent, one row per leaf (rows far enough
+  // apart that a caption under its dot never meets the next one).
+  const TREE_COLUMN = 260, TREE_ROW = 52;
   function treeLayout(list, rels) {
     const level = (n) => (n.labels.includes("Province") ? 0 : n.labels.includes("City") ? 1 : 2);
     const parent = {}; for (const e of rels) if (e.type === "PART_OF") parent[e.from] = e.to;
     const children = {}; for (const n of list) { const p = parent[n.id]; (children[p || "_root"] = children[p || "_root"] || []).push(n); }
-    const pos = {}; let x = 0;
-    function place(n, depth) {
+    const pos = {}; let row = 0;
+    function place(n) {
       const kids = (children[n.id] || []).sort((a, b) => a.name.localeCompare(b.name, "zh"));
-      if (!kids.length) { pos[n.id] = { x, y: level(n) * 180 }; x += 95; return pos[n.id].x; }
-      const xs = kids.map((k) => place(k, depth + 1));
-      pos[n.id] = { x: (xs[0] + xs[xs.length - 1]) / 2, y: level(n) * 180 };
-      return pos[n.id].x;
+      if (!kids.length) { pos[n.id] = { x: level(n) * TREE_COLUMN, y: row * TREE_ROW }; row += 1; return pos[n.id].y; }
+      const ys = kids.map((k) => place(k));
+      pos[n.id] = { x: level(n) * TREE_COLUMN, y: (ys[0] + ys[ys.length - 1]) / 2 };
+      return pos[n.id].y;
     }
-    for (const root of (children._root || []).sort((a, b) => level(a) - level(b) || a.name.localeCompare(b.name, "zh"))) place(root, 0);
+    for (const root of (children._root || []).sort((a, b) => level(a) - level(b) || a.name.localeCompare(b.name, "zh"))) place(root);
     return pos;
+  }
+  // Fit the drawing, but never so far out that captions shrink below their size: then show the
+  // top-left part at full size (drag to see the rest; Fit shows all of it).
+  function fitReadable() {
+    network.fit({ animation: false });
+    if (network.getScale() >= 1) return;
+    const pos = Object.values(network.getPositions(nodeView.getIds()));
+    if (!pos.length) return;
+    const left = Math.min(...pos.map((p) => p.x)), top = Math.min(...pos.map((p) => p.y));
+    const box = $("graph").getBoundingClientRect();
+    network.moveTo({ scale: 1, position: { x: left - 60 + box.width / 2, y: top - 40 + box.height / 2 }, animation: false });
   }
 
   // Draw a set of nodes and relationships: replace the canvas, or add to it.
@@ -140,6 +157,8 @@
       // small graph without positions: let the physics settle it, then stop (stays idle and responsive)
       network.setOptions({ physics: { enabled: true } });
       network.stabilize(large ? 60 : 300);
+    } else if (replace && layout === "tree") {
+      fitReadable();
     } else if (replace) {
       network.fit({ animation: false });
     }
@@ -195,9 +214,9 @@
     const n = d.node, names = [n.name, ...(n.properties.aliases || [])];
     const degrees = Object.entries(d.degrees).map(([t, c]) => `${esc(t)} ${c}`).join(" · ") || "none";
     const more = state.more[n.id];
-    const mentions = d.mentions.map((m) => `<div class="sentence mention"><div class="src">${esc(m.article || m.document_title || m.doc)} · ${esc(m.doc)} [${m.start}–${m.end}]</div>${m.sentence ? markNames(m.sentence, names) : '<span class="muted">(start kg browse with --sources to see the sentence)</span>'}</div>`).join("");
+    const mentions = d.mentions.map((m) => `<div class="sentence mention"><div class="src">${articleOf(m)}${esc(m.doc)} [${m.start}–${m.end}]</div>${m.sentence ? markNames(m.sentence, names) : '<span class="muted">(start kg browse with --sources to see the sentence)</span>'}</div>`).join("");
     const sents = d.sentences.filter((s) => !d.mentions.some((m) => m.sentence === s.text)).map((s) =>
-      `<div class="sentence"><div class="src">${esc(s.document_title || s.doc)} · ${esc(s.doc)} [${s.start}]</div>${markNames(s.text, names)}</div>`).join("");
+      `<div class="sentence"><div class="src">${articleOf(s)}${esc(s.doc)} [${s.start}]</div>${markNames(s.text, names)}</div>`).join("");
     $("details").innerHTML = `<div id="node-details" data-id="${esc(n.id)}">${chip(n.label)} ${n.labels.filter((l) => l !== n.label).map(esc).join(" ")}
       <h3>${esc(n.name)}</h3>${propRows(n.properties)}
       <h2>Relationships</h2><p>${degrees}</p>
@@ -212,7 +231,7 @@
     let d;
     try { d = await api(`/api/edge?id=${encodeURIComponent(id)}`); } catch (e) { $("details").innerHTML = `<p class="error">${esc(e.message)}</p>`; return; }
     const names = [d.from.name, ...(d.from.properties.aliases || []), d.to.name, ...(d.to.properties.aliases || [])];
-    const ev = d.evidence.map((s) => `<div class="sentence evidence"><div class="src">${esc(s.document_title || s.doc)} · ${esc(s.doc)} [${s.start}–${s.end}]</div>${markNames(s.text, names)}</div>`).join("");
+    const ev = d.evidence.map((s) => `<div class="sentence evidence"><div class="src">${articleOf(s)}${esc(s.doc)} [${s.start}–${s.end}]</div>${markNames(s.text, names)}</div>`).join("");
     $("details").innerHTML = `<div id="edge-details" data-id="${esc(id)}">
       <h3><span class="rel-end" data-node="${esc(d.from.id)}">${esc(d.from.name)}</span> → ${esc(d.edge.type)} → <span class="rel-end" data-node="${esc(d.to.id)}">${esc(d.to.name)}</span></h3>
       ${chip(d.from.label)} → ${chip(d.to.label)}
