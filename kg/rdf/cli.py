@@ -46,6 +46,9 @@ def register(sub) -> None:
     r.add_argument("--database", help="Neo4j database (with --neo4j-uri; default: $NEO4J_DATABASE)")
     r.add_argument("--validate", action="store_true", help="check the export against the SHACL shapes")
     r.set_defaults(func=run)
+    from kg.neo4j_import import register as register_neo4j_import
+
+    register_neo4j_import(formats)
 
 
 @contextlib.contextmanager
