@@ -7,7 +7,11 @@ in the same run for comparison.
 
     python benchmarks/load_neo4j.py [--nodes 100000] [--relationships 300000] [--runs 3]
 
-Reported: rows/s of each run and the median of each store.
+Also timed, per run: the bulk path for a new database, `kg export neo4j-import` (the CSV and header
+files, written from the same records) plus Neo4j's own importer (`neo4j-admin database import
+full`, run by the launcher) into a fresh database.
+
+Reported: rows/s of each run and the median of each store and path.
 """
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tools" / "neo4j-test-server"))
 
 from load_embedded import synthetic  # noqa: E402
-from neo4j_test_server import Neo4jTestServer  # noqa: E402
+from neo4j_test_server import Neo4jTestServer, admin  # noqa: E402
+
+from kg.neo4j_import import export as export_import_files, files_of, import_arguments  # noqa: E402
 
 from kg.store import EmbeddedStore  # noqa: E402
 from kg.store.neo4j import Neo4jStore  # noqa: E402
@@ -37,13 +43,14 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=None, help="rows per transaction (default: the store's)")
     ap.add_argument("--no-embedded", action="store_true", help="skip the embedded store's runs")
+    ap.add_argument("--no-import", action="store_true", help="skip the neo4j-admin import runs")
     args = ap.parse_args(argv)
 
     t = time.perf_counter()
     entities, relations, documents = synthetic(args.nodes, args.relationships)
     print(f"synthetic graph: {len(entities)} nodes + {len(documents)} documents, {len(relations)} relationships "
           f"+ {len(entities)} MENTIONED_IN ({time.perf_counter() - t:.1f}s to make)", flush=True)
-    rates: dict[str, list[float]] = {"neo4j": [], "embedded": []}
+    rates: dict[str, list[float]] = {"neo4j": [], "embedded": [], "neo4j-admin import": []}
     for run in range(args.runs):
         with Neo4jTestServer(pagecache="512m") as server:
             with Neo4jStore(server.uri, user=server.user, password=server.password,
@@ -57,6 +64,19 @@ def main(argv=None) -> int:
         rates["neo4j"].append(rows / took)
         print(f"neo4j run {run + 1}: {rows} rows in {took:.1f}s = {rows / took:,.0f} rows/s "
               f"(server started in {server.started_in:.1f}s)", flush=True)
+        if not args.no_import:
+            with tempfile.TemporaryDirectory(prefix="kg-bench-import-") as tmp:
+                t = time.perf_counter()
+                written = export_import_files(entities, relations, documents, Path(tmp) / "files")
+                wrote = time.perf_counter() - t
+                done = admin(import_arguments(*files_of(Path(tmp) / "files"), "neo4j", folder=Path(tmp) / "files"),
+                             Path(tmp) / "home", timeout=1800)
+                took = time.perf_counter() - t
+                assert "IMPORT DONE" in done.stdout, done.stdout[-2000:]
+                rows = written["nodes"] + written["relationships"]
+            rates["neo4j-admin import"].append(rows / took)
+            print(f"neo4j-admin import run {run + 1}: {rows} rows in {took:.1f}s = {rows / took:,.0f} rows/s "
+                  f"(files written in {wrote:.1f}s)", flush=True)
         if not args.no_embedded:
             with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp, EmbeddedStore(Path(tmp) / "store") as db:
                 t = time.perf_counter()
