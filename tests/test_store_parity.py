@@ -196,3 +196,45 @@ def neo4j_server_store(server):
     from kg.store.neo4j import Neo4jStore
 
     return Neo4jStore(server.uri, user=server.user, password=server.password)
+
+
+def _canon(v):
+    """A browser answer with its lists in a fixed order (the stores return rows in their own)."""
+    if isinstance(v, dict):
+        return {k: _canon(x) for k, x in sorted(v.items())}
+    if isinstance(v, list):
+        return sorted((_canon(x) for x in v), key=repr)
+    return v
+
+
+def test_browser_api_answers_the_same_on_both_stores(neo_seeds, emb_seeds, built):
+    """The browser's questions (kg.browse.app.Browser, what the page's API calls): search, the
+    starting views, node details with mentions in their sentences, expand, named queries and
+    refused writes, on the embedded store and on Neo4j, with the seeds as sources."""
+    from kg.browse.app import Browser
+
+    emb = Browser(emb_seeds, "embedded", sources=[SEEDS])
+    neo = Browser(neo_seeds, "neo4j", sources=[SEEDS])
+    for text in ("内蒙古", "开发区", "合生"):
+        e = emb.search(text)
+        assert e["groups"], text
+        assert _canon(neo.search(text)) == _canon(e)
+    for view in ("parks", "regions"):
+        assert _canon(neo.view(view)) == _canon(emb.view(view))
+    ids = [n["id"] for g in emb.search("内蒙古")["groups"] for n in g["items"]][:6]
+    for nid in ids:
+        e = emb.node(nid)
+        assert e["mentions"] and any(m["sentence"] for m in e["mentions"]), nid
+        assert _canon(neo.node(nid)) == _canon(e)
+        assert _canon(neo.expand(nid)) == _canon(emb.expand(nid))
+    for name, params in (("region_companies", {"region": "包头市"}), ("find_entity", {"text": "合生"}),
+                         ("parks_companies", {})):
+        e = emb.query(name=name, params=params)
+        assert _canon(neo.query(name=name, params=params)) == _canon(e)
+    before = neo_seeds.counts()
+    for cypher in ("CREATE (n:Company {id: 'x'}) RETURN n", "MATCH (n) DETACH DELETE n",
+                   "MATCH (n:Region) SET n.name = 'x' RETURN n"):
+        for b in (emb, neo):
+            with pytest.raises(Exception, match="(?i)refused|read"):
+                b.query(cypher=cypher)
+    assert neo_seeds.counts() == before == emb_seeds.counts()
