@@ -29,7 +29,7 @@ from kg.extract.article import rule_hints, rule_names  # noqa: E402
 from kg.extract.tokens import Tokens  # noqa: E402
 from kg.gazetteer import Gazetteer  # noqa: E402
 
-PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 200, "feature.possible_transitions": True}
+PARAMS = {"c1": 0.2, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
 
 
 def gold_names(gold: dict) -> dict[str, str]:

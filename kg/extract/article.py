@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
-from kg.extract.industries import find_industries
+from kg.extract.industries import find_industries, industry_name
 from kg.extract.lexicon import TITLES_BEFORE_NAME
 from kg.extract.names import find_names
 from kg.extract.people import find_people
@@ -227,6 +227,10 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
                 names.append(split[0])
         names += short_names.find(text, toks, names + first.regions)
         names.sort(key=START)
+        for m in names:   # a short name the tagger found: the full names it stands for
+            if m.rule == "tagger" and m.label == "Company" and short_names.owners.get(m.text):
+                m.rule = "short-name"
+                m.attrs["full_names"] = sorted(short_names.owners[m.text])
     if first.listed:
         taken = Spans.of(names)
         names += [m for m in first.listed if not taken.overlaps(m.start, m.end)]
@@ -238,7 +242,10 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
                                    and not in_name.overlaps(m.start, m.end)])
     industries = find_industries(text, toks, names + top_regions + people)
     taken = Spans.of(names + top_regions + people + industries)
-    industries += [m for m in first.tagged if m.label == "Industry" and not taken.overlaps(m.start, m.end)]
+    for m in first.tagged:
+        if m.label == "Industry" and not taken.overlaps(m.start, m.end) and industry_name(m.text):
+            m.name = industry_name(m.text)
+            industries.append(m)
     entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)

@@ -76,6 +76,30 @@ def _strip_head(item: str) -> str:
     return item
 
 
+# Fields that are no industry (the annotation guide's convention): works and programmes
+NOT_INDUSTRIES = frozenset({"基础设施", "社会事业", "民生", "生态环保", "市政建设", "科技创新", "产业发展",
+                            "能源保障", "军民融合", "社会民生", "城镇基础设施", "重大基础设施", "基础设施建设"})
+_FIELD_HEADS = ("产业集群", "产业链", "集群", "产业", "行业", "领域", "板块")
+
+
+def industry_name(text: str) -> str | None:
+    """An industry's name as the text gives it, minus 产业, 行业, 产业链, (产业)集群, 领域 and the 业 of
+    X制造业 (先进制造业 → 先进制造); None for a field that is no industry (基础设施, 民生…)."""
+    name = text
+    changed = True
+    while changed:
+        changed = False
+        for head in _FIELD_HEADS:
+            if name.endswith(head) and len(name) - len(head) >= 2:
+                name = name[: -len(head)]
+                changed = True
+    if name.endswith("制造业"):
+        name = name[:-1]
+    if name in NOT_INDUSTRIES or name.endswith("基础设施") or name in GENERIC:
+        return None
+    return name
+
+
 def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
     """Industry mentions outside other names (华远稀土 is a company, not the industry 稀土)."""
     taken = Spans.of(occupied)
@@ -104,10 +128,10 @@ def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> li
                     if item.endswith(term):
                         start, item = end - len(term), term
                         break
-            name = _strip_head(item)
-            if known and name not in GENERIC and free(start, end):
-                found[(start, start + len(name))] = Mention(
-                    "Industry", name, start, start + len(name), rule="enumeration", confidence=0.8,
+            name = industry_name(item)
+            if known and name and free(start, end):
+                found[(start, start + len(item))] = Mention(
+                    "Industry", item, start, start + len(item), name=name, rule="enumeration", confidence=0.8,
                     attrs={"group": f"enum{n}", "clause_end": match.end()})
     for match in FIELD.finditer(text):
         name = match.group(1)

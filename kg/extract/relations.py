@@ -10,6 +10,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from kg.extract.lexicon import INDUSTRY_TERMS
+from kg.extract.shortnames import DESCRIPTORS, brand
 from kg.model import Fact, Mention, Sentence
 
 ORGS = ("Company", "Institution")
@@ -41,7 +43,10 @@ _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?�
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-_FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在")
+# What a name may open with that is no brand: the nation, a business line (中国电信 → 中国, 宁夏环保集团 → 环保)
+_NATIONAL = ("中国", "中华", "国家", "全国")
+_NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
+_FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
 
 @dataclass
@@ -83,11 +88,15 @@ class Context:
         return self.companies
 
     def brand(self, name: str) -> str:
-        """_brand of a company name, once per name and article."""
+        """The brand a company name opens with (shortnames.brand), once per name and article."""
         b = self.brands.get(name)
         if b is None:
-            b = self.brands[name] = _brand(name, self.regions)
+            forms = sorted({f for r in self.regions for f in (r.text, r.name)})
+            b = self.brands[name] = brand(name, forms)
         return b
+
+    def region_names(self) -> set[str]:
+        return {f for r in self.regions for f in (r.text, r.name)}
 
 
 def _in(sentence: Sentence, m: Mention) -> bool:
@@ -338,15 +347,6 @@ def _serves(ctx, s, ms, add):
                     add(subj[-1], "SERVES", c, "helps", 0.65)
 
 
-def _brand(name: str, regions: list[Mention]) -> str:
-    core = _BRACKETED.sub("", name)
-    for r in regions:
-        for form in (r.text, r.name):
-            if core.startswith(form):
-                core = core[len(form):]
-    return core
-
-
 def _subsidiary(ctx, s, ms, add):
     text = ctx.text
     comps = [m for m in ms if m.label == "Company" and not m.coref]
@@ -363,6 +363,16 @@ def _subsidiary(ctx, s, ms, add):
             before = [b for b in comps if b.end <= a.start - len(_UNIT_BEFORE.search(lead).group())]
             if before and not _SUBSIDIARY_GAP.fullmatch(text[before[-1].end:a.start]):
                 add(a, "SUBSIDIARY_OF", before[-1], "subsidiary-of-subject", 0.7)
+    # 吉利耀能 beside 吉利, 合生远景（内蒙古）… beside 天津合生生物科技有限公司: a company named by its
+    # parent's brand and a unit of its own is that parent's
+    for a in comps:
+        ba = ctx.brand(a.name)
+        for b in comps:
+            bb = ctx.brand(b.name)
+            if b.name != a.name and len(bb) >= 2 and len(ba) > len(bb) and ba.startswith(bb) \
+                    and bb not in ctx.region_names() and bb not in _NOT_BRANDS and not bb.startswith(_NATIONAL):
+                add(a, "SUBSIDIARY_OF", b, "parent-brand-and-unit", 0.65)
+                break
     for a in comps:
         m = _SUBSIDIARY_OF.match(text, a.end, s.end) if a.end <= s.end else None
         if m:

@@ -31,8 +31,18 @@ ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA
 _ENUM_END = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
 
 
-def short_forms(name: str, region_forms: list[str]) -> set[str]:
-    """Brand names a company may go by: 天津华远生物科技有限公司 → {华远生物}, 青川智能（内蒙古）科技有限公司 → {青川智能}."""
+def brand(name: str, region_forms: list[str]) -> str:
+    """The brand at the head of a company name: 天津华远生物科技有限公司 → 华远, 吉利耀能 → 吉利耀能
+    (place, bracket, legal suffix and business descriptor taken off)."""
+    core, _ = _core(name, region_forms)
+    for d in DESCRIPTORS:
+        if core.endswith(d) and len(core) - len(d) >= 2:
+            return core[: -len(d)]
+    return core
+
+
+def _core(name: str, region_forms: list[str]) -> tuple[str, str]:
+    """(the name without place, bracket and legal suffix, the bracket's text if it is no place)."""
     core = name
     bracket = re.search(r"[（(]([^）)]*)[）)]", core)
     extra = ""
@@ -56,6 +66,12 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
     for tail in ("集团", "股份"):
         if core.endswith(tail) and len(core) - len(tail) >= 2:
             core = core[: -len(tail)]
+    return core, extra
+
+
+def short_forms(name: str, region_forms: list[str]) -> set[str]:
+    """Brand names a company may go by: 天津华远生物科技有限公司 → {华远生物}, 青川智能（内蒙古）科技有限公司 → {青川智能}."""
+    core, extra = _core(name, region_forms)
     forms = set()
     brand = core
     for d in DESCRIPTORS:
