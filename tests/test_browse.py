@@ -156,8 +156,8 @@ def test_api_search_details_expand_evidence(seeds_server):
     assert ev["properties"]["rule"] and 0 < ev["properties"]["confidence"] <= 1
     assert any("金宇保灵生物药品有限公司" in e["text"] and e["document_title"] for e in ev["evidence"])
     # Investment keeps its unit and its text
-    projects = s.get("api/search?q=" + urllib.request.quote("数据中心"))
-    props = [n["properties"] for g in projects["groups"] for n in g["items"] if "investment_cny" in n["properties"]]
+    invested = s.get("api/search?q=" + urllib.request.quote("合生远景"))
+    props = [n["properties"] for g in invested["groups"] for n in g["items"] if "investment_cny" in n["properties"]]
     assert props and all(p["investment_cny_text"].endswith("元") for p in props)
 
 

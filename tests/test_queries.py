@@ -196,8 +196,15 @@ def test_projects_by_investment(db, g):
                       key=lambda x: (-x[1], x[0]))
     assert [(r["project"], r["investment_cny"]) for r in rows] == expected
     assert all(r["investment_text"].endswith("元") for r in rows)
-    big = run(db, "projects_by_investment", min_cny=expected[0][1])
-    assert [r["project"] for r in big] == [expected[0][0]]
+    for r in rows:   # the threshold keeps the projects of at least that much
+        big = run(db, "projects_by_investment", min_cny=r["investment_cny"])
+        assert {b["project"] for b in big} == {n for n, v in expected if v >= r["investment_cny"]}
+    # 合生远景's base (总投资2.5亿元) is the company's; totals said of many projects at once
+    # (338个项目…2268.9亿元) belong to none
+    invested = {e["name"]: e["properties"]["investment_cny"] for e in g.by_id.values()
+                if "investment_cny" in e["properties"]}
+    assert invested["合生远景（内蒙古）生物科技有限公司"] == 250_000_000
+    assert not {2268.9e8, 722.1e8, 696.1e8, 137.6e8, 243.3e8} & set(invested.values())
     for r in rows:
         [pid] = g.ids(r["project_id"])
         assert set(r["developers"]) == {g.name[s] for (s, p, o) in g.rels if p == "DEVELOPS" and o == pid}
