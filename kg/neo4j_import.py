@@ -218,12 +218,12 @@ def files_of(folder: str | os.PathLike) -> tuple[list[tuple[str, str]], list[tup
 
 
 def run(args) -> int:
-    from kg.commands import _documents_of
+    from kg.commands import _documents_of, with_sentences
 
     graph = Path(args.graph)
     try:
         entities, relations, documents = read_export(graph)
-        documents = documents or _documents_of(graph)
+        documents = with_sentences(graph, documents or _documents_of(graph))
         out = Path(args.dir)
         if out.exists() and any(out.iterdir()):
             raise StoreError(f"{out} is not empty: give a new folder")

@@ -239,10 +239,9 @@ class Browser:
             for s, e in zip(starts or [], ends or []):
                 m = {"doc": doc, "document_title": title, "start": s, "end": e, "sentence": None,
                      "article": _only_article(articles, title)}
-                if self.sources:
-                    found = self.sources.sentence(doc, s)
-                    if found:
-                        m["sentence"], m["article"] = found
+                found = self.sources.sentence(doc, s) if self.sources else self._stored_sentence(doc, s)
+                if found:
+                    m["sentence"], m["article"] = found
                 mentions.append(m)
         # The evidence sentences of its facts that name it: what the graph read about it.
         names = [n["name"], *(n["properties"].get("aliases") or [])]
@@ -263,6 +262,20 @@ class Browser:
             s["article"] = self._article(s["doc"], s["start"], titles)
         sentences.sort(key=lambda s: (s["doc"], s["start"]))
         return {"node": n, "degrees": degrees, "mentions": mentions, "sentences": sentences}
+
+    def _stored_sentence(self, doc: str, start: int) -> tuple[str, str] | None:
+        """(sentence, article title) holding offset `start` of `doc`, from the sentences its
+        Document node carries (`kg load` puts them there: over Neo4j there are no source files)."""
+        cache = self.__dict__.setdefault("_stored", {})
+        if doc not in cache:
+            rows = self._q("MATCH (d:Document {id: $id}) RETURN d.sentence_starts, d.sentence_ends, "
+                           "d.sentence_texts, d.sentence_articles", {"id": doc})
+            cache[doc] = tuple(x or [] for x in rows[0]) if rows else ([], [], [], [])
+        starts, ends, texts, articles = cache[doc]
+        i = bisect.bisect_right(starts, start) - 1
+        if 0 <= i < len(ends) and start < ends[i]:
+            return texts[i], (articles[i] if i < len(articles) else None)
+        return None
 
     def _titles(self, docs) -> dict[str, str]:
         """Each document's title (its first article's), and under (doc, None) the title of its
