@@ -35,6 +35,7 @@ _JOINTLY = re.compile(r"联合|携手|牵手|协同")
 _WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
 # 由X向Y提供…: X supplies Y
 _SUPPLIES = re.compile(r"向")
+_WITH_ALONE = re.compile(r"[，,]?(?:并|还|也|先后|分别)?与")
 _SUPPLY_VERBS = ("提供", "供应", "供货", "销售", "出售", "交付", "配套")
 _WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为")
 _SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
@@ -302,15 +303,13 @@ def _cooperates(ctx, s, ms, add):
         if m.label not in ORGS:
             continue
         joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
-        if joined:
-            partners = _orgs_after(ms, text, joined.end())
-            if partners:
-                tail = text[partners[-1].end:min(s.end, partners[-1].end + 30)]
-                tail = _SENTENCE_END.split(tail)[0]
-                if any(w in tail for w in COOPERATION):
-                    subj = m
-                    for p in partners:
-                        add(subj, "COOPERATES_WITH", p, "with-cooperate", 0.8)
+        if joined and _signed_with(ms, text, s, joined.end(), m, add, "with-cooperate", 0.8):
+            continue
+    # X…，与A、B等N所高校签约合作: the organisation the sentence opens with signs with the list
+    for w in _WITH_ALONE.finditer(text, s.start, s.end):
+        before = [m for m in ms if m.label in ORGS and m.end <= w.start()]
+        if before and before[-1].end < w.start() and not _WITH.fullmatch(text, before[-1].end, w.end()):
+            _signed_with(ms, text, s, w.end(), before[0], add, "subject-with-cooperate", 0.7)
     for verb in _JOINTLY.finditer(text, s.start, s.end):
         pos = verb.end()
         partners = _orgs_after(ms, text, pos)
@@ -318,6 +317,19 @@ def _cooperates(ctx, s, ms, add):
         if partners and subj:
             for p in partners:
                 add(subj[-1], "COOPERATES_WITH", p, "jointly-with", 0.7)
+
+
+def _signed_with(ms, text, s, pos, subj, add, rule, conf) -> bool:
+    """The organisations listed at `pos` and a word of cooperation after them: `subj` with each."""
+    partners = _orgs_after(ms, text, pos)
+    if not partners:
+        return False
+    tail = _SENTENCE_END.split(text[partners[-1].end:min(s.end, partners[-1].end + 30)])[0]
+    if not any(w in tail for w in COOPERATION):
+        return False
+    for p in partners:
+        add(subj, "COOPERATES_WITH", p, rule, conf)
+    return True
 
 
 def _serves(ctx, s, ms, add):
