@@ -35,7 +35,8 @@ _JOINTLY = re.compile(r"联合|携手|牵手|协同")
 _WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
 # 由X向Y提供…: X supplies Y
 _SUPPLIES = re.compile(r"向")
-_WITH_ALONE = re.compile(r"[，,]?(?:并|还|也|先后|分别)?与")
+# a heading about projects: the articles whose projects are where the article is (签约, 开工…)
+_PROJECT_NEWS = re.compile(r"项目|签约|开工|投产|落地|招商|落户")
 _SUPPLY_VERBS = ("提供", "供应", "供货", "销售", "出售", "交付", "配套")
 _WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为")
 _SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
@@ -46,6 +47,8 @@ _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 # What a name may open with that is no brand: the nation, a business line (中国电信 → 中国, 宁夏环保集团 → 环保)
 _NATIONAL = ("中国", "中华", "国家", "全国")
+# X（以下简称“Y”）: Y is X's own short name, not its parent
+_ALIAS = re.compile(r"[（(](?:以下)?简称")
 _NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
 _FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
@@ -166,13 +169,19 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
 def _projects_of_topic(ctx, facts, sentences):
     """A project no sentence places is in the place the article is about (明水经开区重点项目巡礼,
     厦门举行…项目签约活动: the projects it lists are there), read from the project's own sentence."""
-    if ctx.topic is None:
+    if ctx.topic is None or not _PROJECT_NEWS.search(ctx.text, 0, _heading_end(ctx.text)):
         return
     placed = {id(f.subject) for f in facts if f.predicate == "LOCATED_IN"}
     for s, ms in mentions_by_sentence(ctx.mentions, sentences, skip_empty=True):
         for m in ms:
             if m.label == "Project" and not m.coref and id(m) not in placed:
                 facts.append(Fact(m, "LOCATED_IN", ctx.topic, "project-in-topic-place", 0.5, s))
+
+
+def _heading_end(text: str) -> int:
+    """Where an article's heading ends: its first line, or its first sentence when that is longer."""
+    line = text.find("\n")
+    return line if line >= 15 else max(line, text.find("。"), 0)
 
 
 def _adder(facts: list[Fact], sentence: Sentence):
@@ -305,11 +314,6 @@ def _cooperates(ctx, s, ms, add):
         joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
         if joined and _signed_with(ms, text, s, joined.end(), m, add, "with-cooperate", 0.8):
             continue
-    # X…，与A、B等N所高校签约合作: the organisation the sentence opens with signs with the list
-    for w in _WITH_ALONE.finditer(text, s.start, s.end):
-        before = [m for m in ms if m.label in ORGS and m.end <= w.start()]
-        if before and before[-1].end < w.start() and not _WITH.fullmatch(text, before[-1].end, w.end()):
-            _signed_with(ms, text, s, w.end(), before[0], add, "subject-with-cooperate", 0.7)
     for verb in _JOINTLY.finditer(text, s.start, s.end):
         pos = verb.end()
         partners = _orgs_after(ms, text, pos)
@@ -382,7 +386,8 @@ def _subsidiary(ctx, s, ms, add):
         for b in comps:
             bb = ctx.brand(b.name)
             if b.name != a.name and len(bb) >= 2 and len(ba) > len(bb) and ba.startswith(bb) \
-                    and bb not in ctx.region_names() and bb not in _NOT_BRANDS and not bb.startswith(_NATIONAL):
+                    and bb not in ctx.region_names() and bb not in _NOT_BRANDS and not bb.startswith(_NATIONAL) \
+                    and not _ALIAS.match(text, a.end):
                 add(a, "SUBSIDIARY_OF", b, "parent-brand-and-unit", 0.65)
                 break
     for a in comps:
