@@ -150,20 +150,15 @@ def features(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list
         ["wt=" + a + b for a, b in zip(tag, place)], ["rg=" + a for a in region_at],
         ["le=" + a for a in ends], ["ls=" + a for a in starts], ["lsn=" + a for a in lsn],
     ]
-    out = [list(row) for row in zip(*cols)]
-    for i in range(n):
-        f = out[i]
-        if word[i]:
-            f.append("w=" + word[i])
-        h = hint_at[i]
-        if h:
-            f.append("h=" + h)
-            f.append("hp=" + hp[i][:1] + h[:1])
-        else:
-            f.append("hn=" + hn[i][:1] + hp[i][:1])
-        if c0[i] in _SURNAMES:
-            f.append("sur")
-        f.append("tp=" + (tagp[i] if place[i] in "BS" else ""))
+    # the attributes a character may lack: "" where it does, and left out of its row
+    cols += [
+        ["w=" + a if a else "" for a in word],
+        ["h=" + a if a else "" for a in hint_at],
+        ["hp=" + a[:1] + b[:1] if b else "hn=" + c[:1] + a[:1] for a, b, c in zip(hp, hint_at, hn)],
+        ["sur" if a in _SURNAMES else "" for a in c0],
+        ["tp=" + a if b in "BS" else "tp=" for a, b in zip(tagp, place)],
+    ]
+    out = [list(filter(None, row)) for row in zip(*cols)]
     return out
 
 
