@@ -88,10 +88,16 @@ def test_project_located_in_the_development_zone(built):
     assert not project["name"].startswith(("合生远景", "合生生物"))
 
 
-def test_company_located_in_the_development_zone(built):
+def test_project_located_in_the_development_zone_its_owner_in_its_region(built):
+    # 合生远景（内蒙古）…公司…项目在呼和浩特市经济技术开发区举行了开工仪式: the project is built in the
+    # zone; the company is 内蒙古's (its name says so), not the zone's for that
     company = built.one("合生远景（内蒙古）生物科技有限公司", "Company")
     objects = {built.by_id[r["object"]]["name"] for r in built.rels("LOCATED_IN", subject=company["id"])}
-    assert objects & {"呼和浩特经济技术开发区", "呼和浩特市经济技术开发区"}
+    assert "内蒙古自治区" in objects
+    assert not objects & {"呼和浩特经济技术开发区", "呼和浩特市经济技术开发区"}
+    project = built.one("母乳低聚糖（HMOs）研发及生产基地项目", "Project")
+    where = {built.by_id[r["object"]]["name"] for r in built.rels("LOCATED_IN", subject=project["id"])}
+    assert where & {"呼和浩特经济技术开发区", "呼和浩特市经济技术开发区"}
 
 
 def test_development_zone_node_is_named_in_full(built):

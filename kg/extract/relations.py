@@ -222,11 +222,10 @@ def _located(ctx, s, ms, add):
                     and _clause_clear(text, m.end, place.start)]
             if subj and verb == "verb":
                 add(subj[-1], "LOCATED_IN", place, "located-verb", 0.75)
-            elif subj and subj[-1].label in ("Company", "Project"):
+            elif subj and subj[-1].label == "Project":
+                # 某项目在某开发区开工: the project is there (a company 在X建设 builds there; it is
+                # not located there for that)
                 add(subj[-1], "LOCATED_IN", place, "site-of-event", 0.65)
-                owner = _owner_before(text, ms, subj[-1])
-                if owner is not None:  # 某公司某项目在某开发区开工: the company is there too
-                    add(owner, "LOCATED_IN", place, "owner-at-site", 0.6)
             elif not subj and place.label == "IndustrialPark" and before.endswith("在"):
                 # 在某园区(某园区)，某公司…: the companies of the sentence are in the last park named
                 last = place
@@ -260,20 +259,13 @@ def _owner_before(text, ms, project):
 
 def _develops(ctx, s, ms, add):
     text = ctx.text
-    owner_of: dict[int, Mention] = {}
     for i, p in enumerate(ms):
         if p.label != "Project" or p.coref:
             continue
         prev = [m for m in ms if m.end <= p.start and m.label in ORGS]
         owner = _owner_before(text, ms, p)
         if owner is not None:
-            owner_of[id(p)] = owner
             add(owner, "DEVELOPS", p, "owner-prefix", 0.85)
-            continue
-        if i > 0 and ms[i - 1].label == "Project" and id(ms[i - 1]) in owner_of \
-                and text[ms[i - 1].end:p.start] in ("、", "和", "及", "以及"):
-            owner_of[id(p)] = owner_of[id(ms[i - 1])]
-            add(owner_of[id(p)], "DEVELOPS", p, "owner-prefix-list", 0.75)
             continue
         by = _UNDERTAKEN.search(text, s.start, p.start) if s.start <= p.start else None
         if by:
