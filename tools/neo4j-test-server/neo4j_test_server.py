@@ -181,7 +181,8 @@ def admin(args: list[str], home: str | os.PathLike, timeout: float = 600) -> sub
         conf.write_text("")
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     return _run(["java", *JVM_OPTIONS, "-cp", f"{classes}{os.pathsep}{cp}", "Neo4jTestServer", "admin", *args],
-                "neo4j-admin " + " ".join(args[:3]), env=env, timeout=timeout)
+                "neo4j-admin " + " ".join(args[:3]), env=env, timeout=timeout,
+                cwd=home)                # (the importer leaves its import.report in the working folder)
 
 
 def main() -> int:
