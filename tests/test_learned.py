@@ -26,6 +26,8 @@ XIANGCHENG = ("5月19日,中建六局党委副书记、总经理郭建军带队�
               "国际竞赛成果发布活动”,活动上,郭建军代表工程局与苏州市相城区人民政府签订战略合作协议,苏州市副市长吴晓东、"
               "中建集团企划部总经理刘立新等见证签约。")
 XIAMEN = "新希望六和股份有限公司此次和夏商集团签署战略合作协议,董事长刘畅对发展前景表示“长期高度看好”。"
+XIANYANG = ("咸阳市委书记夏晓中,咸阳市委副书记、咸阳高新区党工委书记贾珉亮,中国石油集团工程材料研究院有限公司党委书记、"
+            "执行董事刘亚旭,陕西氢能产业发展有限公司党委书记、董事长黄晔出席并见证签约。")
 FANGYUAN = ("11月19日,芳源股份发布公告称,近日,公司全资子公司芳源循环与中拓新能源签订了《碳酸锂年度供货合同》,"
             "约定由芳源循环向中拓新能源提供不低于1万吨的电池级碳酸锂,合同履行期限为2025年1月1日至2025年12月31日。")
 
@@ -34,7 +36,7 @@ def test_sentences_are_from_the_dev_articles():
     if not DEV.is_dir():
         pytest.skip("the development articles are not beside this checkout")
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
-    for s in (XINCHANG, XIANGCHENG, XIAMEN, FANGYUAN):
+    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, FANGYUAN):
         assert s in text
 
 
@@ -62,6 +64,14 @@ def test_people_with_chained_titles_and_their_organisations(extract_text):
     assert "市长沈先武代表洪湖市政府" not in {m.name for m in ex.mentions}
     held = facts_of(ex, "HOLDS_POSITION")
     assert ("郭建军", "HOLDS_POSITION", "中建六局") in held
+
+
+def test_a_chain_of_titles_gives_a_position_in_each_organisation(extract_text):
+    held = facts_of(extract_text(XIANYANG), "HOLDS_POSITION")
+    assert ("夏晓中", "HOLDS_POSITION", "咸阳市委") in held
+    assert {("贾珉亮", "HOLDS_POSITION", "咸阳市委"), ("贾珉亮", "HOLDS_POSITION", "咸阳高新区党工委")} <= held
+    assert ("黄晔", "HOLDS_POSITION", "陕西氢能产业发展有限公司") in held
+    assert not any(p == "黄晔" and o != "陕西氢能产业发展有限公司" for p, _, o in held)
 
 
 def test_cooperation_between_two_companies(extract_text):

@@ -32,6 +32,10 @@ _BRACKET = re.compile(r"[（(][^）)]{1,12}[）)]")
 _SENTENCE_END = re.compile(r"[。；]")
 _JOINTLY = re.compile(r"联合|携手|牵手|协同")
 # X与Y…, with an adverb between (X此次和Y签署…, X正式与Y…)
+# what a title in a chain ends with (书记, 董事长, 主任, 市长…), and what no chain of titles holds
+_TITLE_WORD = re.compile(r"书记|长|主任|主席|委员|常委|总监|总裁|经理|董事|总师|工程师|秘书")
+_NOT_TITLE = re.compile(r"[的是在与和为将对了]")
+_HEAD_OF_GOVERNMENT = re.compile(r"(?<![\u4e00-\u9fff])副?([省市区县旗])长")
 _WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
 # 由X向Y提供…: X supplies Y
 _SUPPLIES = re.compile(r"向")
@@ -410,6 +414,34 @@ def _positions(ctx, s, ms, add):
                 and _clause_clear(text, m.end, left)]
         if orgs:
             add(p, "HOLDS_POSITION", orgs[-1], "title-of-organisation", 0.8)
+        # a chain of titles (湘潭市委副书记、市长X; 党委书记、董事长X): every organisation the chain names,
+        # and the government a bare 市长/省长/区长… heads
+        start = _clause_start(text, s.start, left)
+        chain = [m for m in ms if m.label in ORGS and start <= m.start and m.end <= left and not m.coref]
+        for o, nxt in zip(chain, chain[1:] + [None]):
+            gap = text[o.end:nxt.start if nxt is not None else left]
+            if (not orgs or o is not orgs[-1]) and 0 < len(gap) <= 16 and _TITLE_WORD.search(gap) \
+                    and not _NOT_TITLE.search(gap):
+                add(p, "HOLDS_POSITION", o, "title-chain", 0.75)
+        head = _HEAD_OF_GOVERNMENT.search(text, start, p.start)
+        if head and not _NOT_TITLE.search(text, head.end(), p.start):
+            gov = _government(ctx, head.group(1))
+            if gov is not None:
+                add(p, "HOLDS_POSITION", gov, "head-of-government", 0.7)
+
+
+def _clause_start(text: str, lo: int, hi: int) -> int:
+    """Where the clause holding `hi` starts (after the last ，。；： before it), not before `lo`."""
+    cut = max(text.rfind(c, lo, hi) for c in "，。；：,;:")
+    return cut + 1 if cut >= 0 else lo
+
+
+def _government(ctx, level: str):
+    """The government a 市长/省长/区长/县长/旗长 heads: the article's 市政府 (or X市人民政府…) mention."""
+    for m in ctx.mentions:
+        if m.label == "Institution" and not m.coref and m.name.endswith((level + "政府", level + "人民政府")):
+            return m
+    return None
 
 
 def _industries(ctx, s, ms, add):
