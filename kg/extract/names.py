@@ -255,7 +255,7 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, regions
     """A name with nothing proper before its head (重点项目, 特色产业园区, 法治政府, 该公司).
 
     A proper part is a place name, a word jieba does not know (most brand names), a Latin word, a
-    known abbreviation, an ordinal (第一医院) or, for parks, an industry (稀土高新区).
+    known abbreviation, an ordinal (第一医院) or, for parks, an industry (光伏高新区).
     """
     if label == "Institution" and core.startswith(LOCAL_PREFIXES) and suffix in GOVERNMENT_HEADS:
         return False  # 自治区党委, 市人大常委会: the body of the article's own province or city

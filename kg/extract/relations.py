@@ -49,7 +49,7 @@ _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?�
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-# What a name may open with that is no brand: the nation, a business line (中国电信 → 中国, 宁夏环保集团 → 环保)
+# What a name may open with that is no brand: the nation, a business line (中国某讯 → 中国, 某省环保集团 → 环保)
 _NATIONAL = ("中国", "中华", "国家", "全国")
 # X（以下简称“Y”）: Y is X's own short name, not its parent
 _ALIAS = re.compile(r"[（(](?:以下)?简称")
@@ -171,8 +171,8 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
 
 
 def _projects_of_topic(ctx, facts, sentences):
-    """A project no sentence places is in the place the article is about (明水经开区重点项目巡礼,
-    厦门举行…项目签约活动: the projects it lists are there), read from the project's own sentence."""
+    """A project no sentence places is in the place the article is about (某经开区重点项目巡礼,
+    某市举行…项目签约活动: the projects it lists are there), read from the project's own sentence."""
     if ctx.topic is None or not _PROJECT_NEWS.search(ctx.text, 0, _heading_end(ctx.text)):
         return
     placed = {id(f.subject) for f in facts if f.predicate == "LOCATED_IN"}
@@ -375,7 +375,7 @@ def _subsidiary(ctx, s, ms, add):
             before = [b for b in comps if b.end <= a.start - len(_UNIT_BEFORE.search(lead).group())]
             if before and not _SUBSIDIARY_GAP.fullmatch(text[before[-1].end:a.start]):
                 add(a, "SUBSIDIARY_OF", before[-1], "subsidiary-of-subject", 0.7)
-    # 吉利耀能 beside 吉利, 合生远景（内蒙古）… beside 天津合生生物科技有限公司: a company named by its
+    # 华远新能 beside 华远, 华远远景（内蒙古）… beside 天津华远生物科技有限公司: a company named by its
     # parent's brand and a unit of its own is that parent's
     for a in comps:
         ba = ctx.brand(a.name)
@@ -414,7 +414,7 @@ def _positions(ctx, s, ms, add):
                 and _clause_clear(text, m.end, left)]
         if orgs:
             add(p, "HOLDS_POSITION", orgs[-1], "title-of-organisation", 0.8)
-        # a chain of titles (湘潭市委副书记、市长X; 党委书记、董事长X): every organisation the chain names,
+        # a chain of titles (某市委副书记、市长X; 党委书记、董事长X): every organisation the chain names,
         # and the government a bare 市长/省长/区长… heads
         start = _clause_start(text, s.start, left)
         chain = [m for m in ms if m.label in ORGS and start <= m.start and m.end <= left and not m.coref]

@@ -32,7 +32,7 @@ _ENUM_END = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?�
 
 
 def brand(name: str, region_forms: list[str]) -> str:
-    """The brand at the head of a company name: 天津华远生物科技有限公司 → 华远, 吉利耀能 → 吉利耀能
+    """The brand at the head of a company name: 天津华远生物科技有限公司 → 华远, 青川智能 → 青川智能
     (place, bracket, legal suffix and business descriptor taken off)."""
     core, _ = _core(name, region_forms)
     for d in DESCRIPTORS:
@@ -58,7 +58,7 @@ def _core(name: str, region_forms: list[str]) -> tuple[str, str]:
         if core.startswith(form) and len(core) - len(form) >= 2:
             core = core[len(form):]
             break
-    # 中国移动通信集团内蒙古有限公司: a group's regional company goes by the group's brand
+    # 中国某某通信集团内蒙古有限公司: a group's regional company goes by the group's brand
     for form in sorted(region_forms, key=len, reverse=True):
         if core.endswith(form) and len(core) - len(form) >= 2:
             core = core[: -len(form)]
