@@ -1,7 +1,8 @@
 """Fault injection (issue 13): builds killed at every phase, corrupted caches and stores, hostile
 requests to the browser, a huge one-line file. Everything runs the real `kg` command on the real
 seed articles and the embedded FalkorDB it starts; `KG_FAULT=phase` makes a build SIGKILL itself
-when it reaches that phase (kg/generation.py `fault`). Rerun: `python -m pytest tests/test_faults.py`.
+when it reaches that phase (kg/generation.py `fault`); `KG_FAULT=neo4j-load:N` makes `kg load` SIGKILL
+itself once its Nth batch is committed to the session's Neo4j test server (kg/store/neo4j.py). Rerun: `python -m pytest tests/test_faults.py`.
 """
 from __future__ import annotations
 
@@ -287,3 +288,63 @@ def test_one_line_files_take_time_linear_in_their_size_and_keep_offsets(tmp_path
     full = str.maketrans(",:;?!()", "，：；？！（）")                   # ingest's one-for-one punctuation repair
     assert ev and sum(text[e["start"]:e["end"]].translate(full) == e["text"].translate(full) for e in ev) \
         >= 0.95 * len(ev)
+
+
+# ---- kill -9 during a load into Neo4j, then a rerun equals a clean load ------------------------
+
+def neo4j_dump(db) -> tuple[list, list]:
+    """Every node (labels, properties) and relationship (type, end ids, properties), sorted (as
+    tests/test_store_parity.py's `dump` compares them)."""
+    _, nodes = db.query("MATCH (n) RETURN labels(n), properties(n)")
+    _, rels = db.query("MATCH (a)-[r]->(b) RETURN type(r), a.id, b.id, properties(r)")
+    return (sorted(repr((sorted(l), sorted(p.items()))) for l, p in nodes),
+            sorted(repr((t, a, b, sorted(p.items()))) for t, a, b, p in rels))
+
+
+NEO4J_BATCH = 200       # `kg load --batch-size`: the seeds' graph in a few dozen batches
+
+
+@pytest.fixture(scope="module")
+def neo4j_clean(built, neo4j_server):
+    """The seeds' graph (`built`) loaded by `kg load` into an emptied database: its dump, and the
+    number of node batches the load sends (a fresh load: CREATE, nodes with their mentions first)."""
+    from kg.commands import _documents_of, with_sentences
+    from kg.store import statements
+    from kg.store.base import read_export
+
+    ents, rels, docs = read_export(built.out)
+    kinds = [b.kind for b in statements.plan_load(ents, rels, with_sentences(built.out, docs or _documents_of(built.out)),
+                                                  NEO4J_BATCH, fresh=True)]
+    with neo4j_server.store() as db:
+        db.write("MATCH (n) DETACH DELETE n")
+        r = kg("load", "--graph", built.out, "--batch-size", NEO4J_BATCH, env=neo4j_server.env)
+        assert r.returncode == 0, r.stderr
+        want = neo4j_dump(db)
+    assert kinds.count("relationships") >= 5, kinds
+    return want, kinds.count("nodes"), len(kinds)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["nodes", "relationships"])
+def test_kill_during_a_neo4j_load_then_rerun_equals_a_clean_load(when, neo4j_clean, built, neo4j_server):
+    """`kg load` SIGKILLs itself after some batches are committed (KG_FAULT=neo4j-load:N, in
+    Neo4jStore.write_batch): among the nodes (third batch) or among the relationships (the third
+    relationship batch); a second `kg load` into the half-loaded database then gives the clean
+    load's graph, every node, label, property and relationship."""
+    want, node_batches, total = neo4j_clean
+    after = 3 if when == "nodes" else node_batches + 3
+    assert after < total
+    with neo4j_server.store() as db:
+        db.write("MATCH (n) DETACH DELETE n")
+        r = kg("load", "--graph", built.out, "--batch-size", NEO4J_BATCH, env={**neo4j_server.env,
+                                                                              "KG_FAULT": f"neo4j-load:{after}"})
+        assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+        half = neo4j_dump(db)
+        assert 0 < len(half[0]) < len(want[0]) if when == "nodes" else \
+            (len(half[0]) == len(want[0]) and 0 < len(half[1]) < len(want[1])), (len(half[0]), len(half[1]))
+        r = kg("load", "--graph", built.out, "--batch-size", NEO4J_BATCH, env=neo4j_server.env)
+        assert r.returncode == 0, r.stderr
+        got = neo4j_dump(db)
+    assert ([x[:300] for x in set(got[0]) - set(want[0])], [x[:300] for x in set(got[1]) - set(want[1])]) == ([], [])
+    assert ([x[:300] for x in set(want[0]) - set(got[0])], [x[:300] for x in set(want[1]) - set(got[1])]) == ([], [])
+    assert got == want

@@ -50,6 +50,7 @@ class Neo4jStore(Store):
         self.connection_timeout = connection_timeout
         self.retry_time = retry_time
         self._driver = None
+        self._batches_written = 0
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r}, database={self.database or 'default'!r})"
@@ -184,6 +185,20 @@ class Neo4jStore(Store):
                 s.execute_write(work)
         except BaseException as e:
             raise self._error(e) from None
+
+    def write_batch(self, statement: str, params: dict | None = None) -> None:
+        """One loader batch, committed before this returns. Fault injection for the tests
+        (tests/test_faults.py): `KG_FAULT=neo4j-load` SIGKILLs this process once its third batch
+        is committed, `KG_FAULT=neo4j-load:N` once its Nth is (kg.generation.fault's hook)."""
+        self.write(statement, params)
+        self._batches_written += 1
+        phase = os.environ.get("KG_FAULT", "")
+        if phase == "neo4j-load" or phase.startswith("neo4j-load:"):
+            from kg.generation import fault
+
+            after = int(phase.partition(":")[2] or 3)
+            if self._batches_written == after:
+                fault(phase)
 
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         try:
