@@ -401,3 +401,47 @@ def test_browser_stays_responsive_with_5000_nodes(chromium, tmp_path):
         page.close()
     finally:
         server.stop()
+
+
+def test_the_page_says_when_a_new_build_replaced_the_graph(chromium, tmp_path):
+    """A page open on a graph that a new build replaces shows a notice (the build it now serves,
+    what is drawn being the previous one's) within a poll (3 s) and the server's check (1 s), and
+    none before; its Reload button loads the new build's page, without the notice."""
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    src, graph = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    for f in seeds[:2]:
+        shutil.copy(f, src / f.name)
+
+    def build():
+        r = subprocess.run([sys.executable, "-m", "kg.cli", "build", str(src), "--out", str(graph), "--workers", "1"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return json.loads((graph / "summary.json").read_text("utf-8"))["generation"]
+    old = build()
+    server = Server(graph)
+    external, errors = [], []
+    try:
+        page = open_page(chromium, server.url, external, errors)
+        assert page.evaluate("window.kgBrowse.state.meta.generation") == old
+        page.evaluate("window.kgBrowse.checkBuild()")
+        assert page.is_hidden("#new-build")                     # same build: nothing to say
+        shutil.copy(seeds[2], src / seeds[2].name)
+        new = build()
+        assert new != old
+        t = time.monotonic()
+        page.wait_for_selector("#new-build", state="visible", timeout=15_000)
+        took = time.monotonic() - t
+        text = page.inner_text("#new-build")
+        assert "new build" in text and new in text and "Reload" in text, text
+        box = page.locator("#new-build").bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 10 and 0 <= box["y"] < 60, box   # in the header
+        assert took < 8, took
+        page.screenshot(path=str(tmp_path / "new-build.png"))
+        page.click("#new-build-reload")
+        page.wait_for_function("(g) => document.body.dataset.ready === '1' && window.kgBrowse.state.meta.generation === g", arg=new)
+        assert page.is_hidden("#new-build")
+        assert not errors and not external, (errors, external)
+        page.close()
+    finally:
+        server.stop()

@@ -203,6 +203,11 @@ class Browser:
         return {"where": self.where, "generation": self.generation, "labels": labels, "types": types, "queries": queries,
                 "sources": bool(self.sources), "expand_page": EXPAND_PAGE, "max_graph_nodes": MAX_GRAPH_NODES}
 
+    def build(self) -> dict:
+        """Which build is served (its generation id, None on Neo4j): the page asks every few
+        seconds and shows a notice when it changed. Asks nothing of the store."""
+        return {"generation": self.generation, "where": self.where}
+
     def search(self, text: str) -> dict:
         text = (text or "").strip()
         if not text:

@@ -7,6 +7,8 @@ the bundled vis-network) and these GET endpoints, each answering JSON (`{"error"
 400/404/500 when it cannot):
 
     /api/meta                       labels (colour, count), relationship types, named queries
+    /api/build                      the generation of the build served (the page polls it and says
+                                    so when a new build replaced the graph)
     /api/search?q=TEXT              nodes whose name or an alias holds TEXT, grouped by label
     /api/node?id=ID                 properties, mentions (document, offsets, sentence), sentences
     /api/expand?id=ID&skip=N        neighbours, 25 at a time, with how many there are
@@ -155,6 +157,7 @@ class Handler(BaseHTTPRequestHandler):
         b = self.browser
         routes = {
             "/api/meta": lambda: b.meta(),
+            "/api/build": lambda: b.build(),
             "/api/search": lambda: b.search(q.get("q", "")),
             "/api/node": lambda: b.node(q.get("id", "")),
             "/api/expand": lambda: b.expand(q.get("id", ""), int(q.get("skip", 0) or 0),

@@ -335,6 +335,18 @@
     msg.textContent = `${d.title ? d.title + " — " : ""}${d.rows.length} row${d.rows.length === 1 ? "" : "s"}${d.truncated ? " (cut)" : ""}; graph: ${d.graph.nodes.length} nodes, ${d.graph.edges.length} relationships${d.graph.note ? " (" + d.graph.note + ")" : ""}; ${Math.round(performance.now() - t0)} ms`;
   });
 
+  // ---- a new build replaced the graph: the server serves it at once, the page says so --------------
+  const BUILD_POLL_MS = 3000;
+  async function checkBuild() {
+    let b;
+    try { b = await api("/api/build"); } catch (e) { return; }     // the server may be gone: nothing to say
+    if (!b.generation || b.generation === state.meta.generation) return;
+    state.newBuild = b.generation;
+    $("new-build-text").textContent = `The graph changed: a new build (${b.generation}) is served now; what is drawn here and the counts on the left are from the previous one.`;
+    $("new-build").hidden = false;
+  }
+  $("new-build-reload").addEventListener("click", () => location.reload());
+
   // ---- start -------------------------------------------------------------------------------------
   (async function init() {
     state.meta = await api("/api/meta");
@@ -344,8 +356,9 @@
     buildLegend();
     $("named").insertAdjacentHTML("beforeend", state.meta.queries.map((q) => `<option value="${esc(q.name)}" title="${esc(q.title)}">${esc(q.name)}</option>`).join(""));
     document.body.dataset.ready = "1";
+    if (state.meta.generation) setInterval(checkBuild, BUILD_POLL_MS);
     await view("parks");
   })().catch((e) => { $("query-message").className = "error"; $("query-message").textContent = "Error: " + e.message; });
 
-  window.kgBrowse = { network, nodes, edges, nodeView, edgeView, state, draw, expand, view };
+  window.kgBrowse = { network, nodes, edges, nodeView, edgeView, state, draw, expand, view, checkBuild };
 })();
