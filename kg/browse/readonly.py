@@ -36,6 +36,125 @@ class TooComplex(ValueError):
     """The query (or its parameters) is longer or more deeply nested than the browser sends on."""
 
 
+class TooLarge(ValueError):
+    """The answer is larger than the browser reads (MAX_ANSWER_BYTES): reading stopped there."""
+
+
+MAX_ANSWER_BYTES = 16 << 20     # of a store's reply: reading stops past it (the page gets at most 16 MB too)
+
+
+class _Resp:
+    """A RESP2 reply read from a socket into a buffer of at most `budget` bytes (TooLarge past
+    it): `skip` walks a value without making Python objects of it (reading as it goes), `value`
+    makes the objects of a value already read, shaped as redis-py gives them with
+    decode_responses (errors inside arrays as ResponseError objects)."""
+
+    def __init__(self, sock, budget: int):
+        self.sock, self.budget, self.buf = sock, budget, bytearray()
+
+    def _more(self) -> None:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise StoreError("the store closed the connection in the middle of an answer")
+        self.buf += chunk
+        if len(self.buf) > self.budget:
+            raise TooLarge(f"the answer is over {self.budget >> 20} MB, the most the browser reads; "
+                           "add LIMIT or return less")
+
+    def _line(self, pos: int) -> tuple[bytes, int]:
+        start = pos
+        while True:
+            i = self.buf.find(b"\r\n", start)
+            if i >= 0:
+                return bytes(self.buf[pos:i]), i + 2
+            start = max(pos, len(self.buf) - 1)
+            self._more()
+
+    def skip(self, pos: int) -> int:
+        line, pos = self._line(pos)
+        kind, n = line[:1], line[1:]
+        if kind == b"$" and int(n) >= 0:
+            while len(self.buf) < pos + int(n) + 2:
+                self._more()
+            return pos + int(n) + 2
+        if kind == b"*":
+            for _ in range(max(int(n), 0)):
+                pos = self.skip(pos)
+        return pos
+
+    def header(self, pos: int) -> tuple[int, int]:
+        """(element count, position after the header) of the array at `pos`."""
+        line, pos = self._line(pos)
+        if line[:1] != b"*":
+            raise StoreError(f"unexpected answer from the store: {line[:80]!r}")
+        return int(line[1:]), pos
+
+    def value(self, pos: int):
+        from redis.exceptions import ResponseError
+
+        i = self.buf.index(b"\r\n", pos)
+        kind, rest, pos = self.buf[pos:pos + 1], bytes(self.buf[pos + 1:i]), i + 2
+        if kind == b"+":
+            return rest.decode("utf-8", "replace"), pos
+        if kind == b"-":
+            return ResponseError(rest.decode("utf-8", "replace")), pos
+        if kind == b":":
+            return int(rest), pos
+        n = int(rest)
+        if kind == b"$":
+            return (None, pos) if n < 0 else (bytes(self.buf[pos:pos + n]).decode("utf-8", "replace"), pos + n + 2)
+        if n < 0:
+            return None, pos
+        out = []
+        for _ in range(n):
+            v, pos = self.value(pos)
+            out.append(v)
+        return out, pos
+
+
+def _ro_query_bounded(socket_path: str, graph, text: str, timeout_ms: int, max_rows: int,
+                      budget: int = MAX_ANSWER_BYTES):
+    """GRAPH.RO_QUERY `text` (compact) on FalkorDB's socket, its reply read no further than
+    `max_rows` rows and `budget` bytes (TooLarge past it): a query answering millions of rows or
+    one huge value costs the browser at most that much memory, not the whole answer. Returns
+    (falkordb QueryResult, more rows than max_rows)."""
+    import socket
+
+    from falkordb.query_result import QueryResult
+    from redis.exceptions import ResponseError
+
+    args = [b"GRAPH.RO_QUERY", graph.name.encode(), text.encode("utf-8"), b"--compact", b"timeout", str(timeout_ms).encode()]
+    command = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout_ms / 1000 + 30)
+        sock.connect(socket_path)
+        sock.sendall(command)
+        r = _Resp(sock, budget)
+        if r._line(0)[0][:1] != b"*":                                  # an error
+            r.skip(0)
+            reply = r.value(0)[0]
+            raise reply if isinstance(reply, ResponseError) else StoreError(f"unexpected answer from the store: {reply!r:.80}")
+        n, pos = r.header(0)
+        if n != 3:                                                     # [statistics] or an error
+            r.skip(0)
+            return QueryResult(graph, r.value(0)[0]), False
+        header_at = pos
+        rows_at = r.skip(header_at)
+        count, pos = r.header(rows_at)
+        starts = []
+        for _ in range(min(count, max_rows)):
+            starts.append(pos)
+            pos = r.skip(pos)
+        more = count > max_rows
+        stats = []                      # rows left unread: the statistics after them are not read either
+        if not more:
+            r.skip(pos)                 # the statistics (or the error that stopped the query)
+            stats = r.value(pos)[0]
+    header = r.value(header_at)[0]
+    rows = [r.value(p)[0] for p in starts]
+    return QueryResult(graph, [header, rows, stats]), more
+
+
 MAX_QUERY_CHARS = 20_000
 MAX_NESTING = 12          # ( [ { inside one another: FalkorDB's parser takes ~4x longer per two more
 MAX_PARAMS_CHARS = 100_000
@@ -217,7 +336,8 @@ class ReadOnlyRunner:
 
         graph = self.store._require()
         self.store.flush()
-        res = graph.ro_query(params_header(params) + cypher, timeout=self.timeout_ms)
+        res, more = _ro_query_bounded(str(self.store.socket_path), graph, params_header(params) + cypher,
+                                      int(self.timeout_ms), max_rows)
         col = Collector()
 
         def conv(v):
@@ -234,7 +354,7 @@ class ReadOnlyRunner:
             return _json_safe(v)
 
         columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
-        rows = [[conv(v) for v in row] for row in res.result_set[:max_rows]]
+        rows = [[conv(v) for v in row] for row in res.result_set]
 
         def lookup(ids):
             r = graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), labels(n), properties(n)",
@@ -242,7 +362,7 @@ class ReadOnlyRunner:
             for i, labels, props in r.result_set:
                 col.node(i, labels, props)
         col.resolve(lookup)
-        return columns, rows, col, len(res.result_set) > max_rows
+        return columns, rows, col, more
 
     # Neo4j: a managed read transaction (the server refuses writes in it).
     def _neo4j(self, cypher, params, max_rows):
@@ -305,5 +425,5 @@ def _kind(store: Store) -> str:
     return "other"
 
 
-__all__ = ["Collector", "ReadOnlyRunner", "StoreError", "TooComplex", "WriteRefused", "check_bounds", "check_read_only", "main_label",
+__all__ = ["Collector", "ReadOnlyRunner", "StoreError", "TooComplex", "TooLarge", "WriteRefused", "check_bounds", "check_read_only", "main_label",
            "strip_literals"]

@@ -26,7 +26,10 @@ grants), a request with an `Origin` must come from the page's own, POST bodies m
 rebinding). Queries longer than 20,000 characters or nested deeper than 12 brackets never reach
 the store; a query runs at most 15 s (the store's timeout, and a wall clock beside it that
 answers the page and abandons the query: nobody else waits for it, and a store still busy with
-it 3 s later is restarted); answers over 16 MB are refused. Serving beyond loopback needs
+it 3 s later is restarted); a query's answer is read from the store no further than 10,000 rows
+(the rest is not read: the page says "cut") or 16 MB (refused, 413: on the embedded store the
+reply is read off FalkorDB's socket with that budget, kg.browse.readonly._ro_query_bounded), and
+answers over 16 MB of JSON are refused. Serving beyond loopback needs
 `--allow-remote`. The store is reopened when a new build replaces the graph.
 """
 from __future__ import annotations
@@ -44,7 +47,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from kg.browse.app import Browser, Busy, QueryTimeout
-from kg.browse.readonly import WriteRefused
+from kg.browse.readonly import TooLarge, WriteRefused
 from kg.store.base import StoreError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -175,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
             result = fn(self.browser)
         except WriteRefused as e:
             return self._json({"error": str(e), "refused": True}, 403)
+        except TooLarge as e:
+            return self._json({"error": str(e)}, 413)
         except Busy as e:
             return self._json({"error": str(e)}, 503)
         except QueryTimeout as e:
