@@ -157,12 +157,24 @@ def main(argv=None) -> int:
         sys.stdout.flush()
         return status
     except KeyboardInterrupt:
-        print(f"kg {args.command}: interrupted; "
-              + ("the previous graph is unchanged" if args.command == "build" else "nothing was changed"),
-              file=sys.stderr)
-        return 130
+        return _interrupted(args.command)
     except BrokenPipeError:
         return _closed_stdout()
+    except Exception as e:
+        # an error raised while a Ctrl-C or SIGTERM was being handled (stopping the workers, taking
+        # the staging folder away) is still that interruption
+        context = e.__context__
+        while context is not None and not isinstance(context, KeyboardInterrupt):
+            context = context.__context__
+        if context is None:
+            raise
+        return _interrupted(args.command)
+
+
+def _interrupted(command: str) -> int:
+    print(f"kg {command}: interrupted; "
+          + ("the previous graph is unchanged" if command == "build" else "nothing was changed"), file=sys.stderr)
+    return 130
 
 
 def _closed_stdout() -> int:

@@ -168,7 +168,7 @@ def test_sigterm_stops_a_build_like_ctrl_c(tmp_path):
     proc, workers = _busy_build(tmp_path, out)
     proc.terminate()
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted; the previous graph is unchanged" in err
+    assert proc.returncode == 130 and "interrupted; the previous graph is unchanged" in err, err
     assert _gone(workers)
     assert leftovers(out) == []
 
