@@ -54,6 +54,7 @@ _NATIONAL = ("中国", "中华", "国家", "全国")
 # X（以下简称“Y”）: Y is X's own short name, not its parent
 _ALIAS = re.compile(r"[（(](?:以下)?简称")
 _NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
+_CARRIER = re.compile(r"以(?:其|公司)?(?:全资|控股)?(?:子公司)?([^，。；]{2,40}?)(?:[（(][^）)]*[）)])?为(?:项目)?(?:实施|建设|运营)主体")
 _FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
 
@@ -274,8 +275,15 @@ def _develops(ctx, s, ms, add):
         by = _UNDERTAKEN.search(text, s.start, p.start) if s.start <= p.start else None
         if by:
             org = [m for m in prev if by.start(1) <= m.start < by.end(1)]
-            if org:
-                add(org[0], "DEVELOPS", p, "undertaken-by", 0.8)
+            if org:   # 由X和Y投资建设的Z: each of them
+                for o in org:
+                    add(o, "DEVELOPS", p, "undertaken-by", 0.8)
+                continue
+        lead = _CARRIER.search(text, s.start, s.end)
+        if lead:   # 以（子公司）X为（项目）实施主体: X carries the sentence's project out
+            carrier = [m for m in ms if m.label in ORGS and lead.start(1) <= m.start and m.end <= lead.end(1)]
+            if carrier:
+                add(carrier[-1], "DEVELOPS", p, "carried-out-by", 0.75)
                 continue
         if prev and _clause_clear(text, prev[-1].end, p.start):
             gap = text[prev[-1].end:p.start]
