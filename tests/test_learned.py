@@ -28,6 +28,9 @@ XIANGCHENG = ("5月19日,中建六局党委副书记、总经理郭建军带队�
 XIAMEN = "新希望六和股份有限公司此次和夏商集团签署战略合作协议,董事长刘畅对发展前景表示“长期高度看好”。"
 XIANYANG = ("咸阳市委书记夏晓中,咸阳市委副书记、咸阳高新区党工委书记贾珉亮,中国石油集团工程材料研究院有限公司党委书记、"
             "执行董事刘亚旭,陕西氢能产业发展有限公司党委书记、董事长黄晔出席并见证签约。")
+SITEWEI = ("公司拟与上海市浦东新区北蔡镇人民政府签署《项目合作意向书》,以子公司上海思特威实业发展有限公司(以下简称“思特威实业”)"
+           "为项目实施主体,于上海市浦东新区北蔡镇投资建设“思特威全球总部园区项目”(以下简称“总部园区项目”)。")
+SICHUAN = "其中,由四川发展和中国五冶投资建设的彭州市航空博览孵化园及军民融合科技中心项目计划总投资22.5亿元,预计工期两年。"
 FANGYUAN = ("11月19日,芳源股份发布公告称,近日,公司全资子公司芳源循环与中拓新能源签订了《碳酸锂年度供货合同》,"
             "约定由芳源循环向中拓新能源提供不低于1万吨的电池级碳酸锂,合同履行期限为2025年1月1日至2025年12月31日。")
 
@@ -36,7 +39,7 @@ def test_sentences_are_from_the_dev_articles():
     if not DEV.is_dir():
         pytest.skip("the development articles are not beside this checkout")
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
-    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, FANGYUAN):
+    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN):
         assert s in text
 
 
@@ -72,6 +75,13 @@ def test_a_chain_of_titles_gives_a_position_in_each_organisation(extract_text):
     assert {("贾珉亮", "HOLDS_POSITION", "咸阳市委"), ("贾珉亮", "HOLDS_POSITION", "咸阳高新区党工委")} <= held
     assert ("黄晔", "HOLDS_POSITION", "陕西氢能产业发展有限公司") in held
     assert not any(p == "黄晔" and o != "陕西氢能产业发展有限公司" for p, _, o in held)
+
+
+def test_who_develops_a_project(extract_text):
+    developers = {s for s, _, o in facts_of(extract_text(SITEWEI), "DEVELOPS") if "总部园区项目" in o}
+    assert developers == {"上海思特威实业发展有限公司"}          # 以子公司X为项目实施主体
+    developers = {s for s, _, o in facts_of(extract_text(SICHUAN), "DEVELOPS")}
+    assert {"四川发展", "中国五冶"} <= developers               # 由X和Y投资建设的Z: both
 
 
 def test_cooperation_between_two_companies(extract_text):
