@@ -121,23 +121,30 @@ def recover(out: str | os.PathLike, timeout: float = 60.0) -> bool:
     except OSError:
         return False
     with lock:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return False
-                if not told:
-                    print(f"kg: waiting for the build writing {out} to finish…", file=sys.stderr, flush=True)
-                    told = True
-                time.sleep(0.2)
+        if not wait_for_lock(lock, timeout, f"kg: waiting for the build writing {out} to finish…"):
+            return False
         try:
             return complete_swap(out)
         except OSError:
             return False
+
+
+def wait_for_lock(lock, timeout: float, message: str) -> bool:
+    """Take the build lock (an open file), waiting at most `timeout` seconds and saying `message`
+    once if it has to wait; whether it was taken."""
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if not told:
+                print(message, file=sys.stderr, flush=True)
+                told = True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
 
 
 def clean_leftovers(out: Path, keep: Path | None = None) -> list[str]:

@@ -6,7 +6,6 @@ the previous graph as it was.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -248,20 +247,9 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
 
 def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
     """Two builds into one folder take turns: the second waits for the first, then replaces its graph."""
-    deadline = time.monotonic() + timeout
-    told = False
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if not told:
-                print(f"kg build: another kg build is writing {out}; waiting for it to finish "
-                      f"(at most {timeout:g} s)…", file=sys.stderr, flush=True)
-                told = True
-            if time.monotonic() > deadline:
-                raise BuildError(f"another kg build is still writing {out}; try again when it has finished") from None
-            time.sleep(0.2)
+    if not generation.wait_for_lock(lock, timeout, f"kg build: another kg build is writing {out}; waiting for it "
+                                                   f"to finish (at most {timeout:g} s)…"):
+        raise BuildError(f"another kg build is still writing {out}; try again when it has finished")
 
 
 def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool) -> Summary:
