@@ -14,9 +14,8 @@ from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries, industry_name
-from kg.extract.lexicon import TITLES_BEFORE_NAME
 from kg.extract.names import find_names
-from kg.extract.people import find_people
+from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, mentions_by_sentence, extract_relations
 from kg.extract.shortnames import ShortNames, find_listed_companies
@@ -26,8 +25,8 @@ from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
 
-START = attrgetter("start")
-FULL_NAME_ENDS = ("公司", "集团")   # sort keys, made once (a lambda is called per element)
+START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
+FULL_NAME_ENDS = ("公司", "集团")   # what a full company name the tagger found ends with
 
 # Words that stand for the article's own province or city (自治区党委, 首府经济, 我市…).
 LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Province", "首府": "Capital", "省会": "Capital",
@@ -238,13 +237,14 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     people = find_people(text, orgs)
     in_name = Spans.of(names)
     top_regions = [r for r in first.regions if not in_name.holds(r.start, r.end)]
-    people = _with_tagged(people, [_titled(text, m) for m in first.tagged if m.label == "Person"
+    people = _with_tagged(people, [titled(text, m) for m in first.tagged if m.label == "Person"
                                    and not in_name.overlaps(m.start, m.end)])
     industries = find_industries(text, toks, names + top_regions + people)
     taken = Spans.of(names + top_regions + people + industries)
     for m in first.tagged:
-        if m.label == "Industry" and not taken.overlaps(m.start, m.end) and industry_name(m.text):
-            m.name = industry_name(m.text)
+        name = industry_name(m.text) if m.label == "Industry" and not taken.overlaps(m.start, m.end) else None
+        if name:
+            m.name = name
             industries.append(m)
     entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)
@@ -260,18 +260,6 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
     return ArticleExtraction(article, sentences, sorted(mentions + inside, key=START), facts)
-
-
-_TITLE_BEFORE = re.compile("(?:" + "|".join(sorted(TITLES_BEFORE_NAME, key=len, reverse=True)) + ")$")
-
-
-def _titled(text: str, person: Mention) -> Mention:
-    """A tagged person with the title written just before the name (董事长王建国), as the
-    people rules give it, so the position rules can read it."""
-    m = _TITLE_BEFORE.search(text, max(0, person.start - 8), person.start)
-    if m:
-        person.attrs.update(title=m.group(), title_start=m.start(), title_end=m.end())
-    return person
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:

@@ -65,6 +65,18 @@ def _preceded(text: str, pos: int, org_ends: set[int]) -> bool:
     return pos == 0 or text[pos - 1] in PUNCT or pos in org_ends or text.endswith(_PRECEDE, 0, pos)
 
 
+_BEFORE_HERE = re.compile("(?:" + _BEFORE.pattern + ")$")
+
+
+def titled(text: str, person: Mention) -> Mention:
+    """A person found otherwise (by the tagger) with the title written just before the name
+    (董事长王建国), in the attrs find_people gives, so the position rules read it alike."""
+    m = _BEFORE_HERE.search(text, max(0, person.start - 8), person.start)
+    if m:
+        person.attrs.update(title=m.group(), title_start=m.start(), title_end=m.end())
+    return person
+
+
 def find_people(text: str, orgs: list[Mention] = ()) -> list[Mention]:
     """Person mentions; attrs carry the title and where it stands, for HOLDS_POSITION."""
     org_ends = {m.end for m in orgs}

@@ -37,10 +37,9 @@ _TITLE_WORD = re.compile(r"书记|长|主任|主席|委员|常委|总监|总裁|
 _NOT_TITLE = re.compile(r"[的是在与和为将对了]")
 _HEAD_OF_GOVERNMENT = re.compile(r"(?<![\u4e00-\u9fff])副?([省市区县旗])长")
 _WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
-# 由X向Y提供…: X supplies Y
-_SUPPLIES = re.compile(r"向")
 # a heading about projects: the articles whose projects are where the article is (签约, 开工…)
 _PROJECT_NEWS = re.compile(r"项目|签约|开工|投产|落地|招商|落户")
+# 由X向Y提供…: X supplies Y
 _SUPPLY_VERBS = ("提供", "供应", "供货", "销售", "出售", "交付", "配套")
 _WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续)*为")
 _SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
@@ -74,6 +73,7 @@ class Context:
     region_starts: list[int] | None = field(default=None, init=False, repr=False)
     companies: list[Mention] | None = field(default=None, init=False, repr=False)
     brands: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    region_forms: set[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         """Region starts for bisection, when the regions are sorted by start (as recognition
@@ -100,12 +100,14 @@ class Context:
         """The brand a company name opens with (shortnames.brand), once per name and article."""
         b = self.brands.get(name)
         if b is None:
-            forms = sorted({f for r in self.regions for f in (r.text, r.name)})
-            b = self.brands[name] = brand(name, forms)
+            b = self.brands[name] = brand(name, sorted(self.region_names()))
         return b
 
     def region_names(self) -> set[str]:
-        return {f for r in self.regions for f in (r.text, r.name)}
+        """Every form of the article's regions (written and official), made when first asked."""
+        if self.region_forms is None:
+            self.region_forms = {f for r in self.regions for f in (r.text, r.name)}
+        return self.region_forms
 
 
 def _in(sentence: Sentence, m: Mention) -> bool:
@@ -352,7 +354,7 @@ def _serves(ctx, s, ms, add):
                 for c in clients:
                     add(m, "SERVES", c, "provides-for", 0.75)
     for m in ms:   # 由X向Y提供…
-        if m.label == "Company" and text[m.start - 1:m.start] == "由" and _SUPPLIES.match(text, m.end):
+        if m.label == "Company" and text[m.start - 1:m.start] == "由" and text.startswith("向", m.end):
             clients = _orgs_after(ms, text, m.end + 1)
             if clients and text.startswith(_SUPPLY_VERBS, clients[-1].end):
                 for c in clients:
@@ -378,9 +380,9 @@ def _subsidiary(ctx, s, ms, add):
             if _SUBSIDIARY_GAP.fullmatch(gap):
                 add(a, "SUBSIDIARY_OF", b, "subsidiary-phrase", 0.8)
     for a in comps:   # X发布公告…公司全资子公司Y: the parent is the company named before
-        lead = text[max(s.start, a.start - 9):a.start]
-        if _UNIT_BEFORE.search(lead):
-            before = [b for b in comps if b.end <= a.start - len(_UNIT_BEFORE.search(lead).group())]
+        unit = _UNIT_BEFORE.search(text[max(s.start, a.start - 9):a.start])
+        if unit:
+            before = [b for b in comps if b.end <= a.start - len(unit.group())]
             if before and not _SUBSIDIARY_GAP.fullmatch(text[before[-1].end:a.start]):
                 add(a, "SUBSIDIARY_OF", before[-1], "subsidiary-of-subject", 0.7)
     # 华远新能 beside 华远, 华远远景（内蒙古）… beside 天津华远生物科技有限公司: a company named by its

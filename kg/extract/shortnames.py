@@ -12,7 +12,7 @@ import ahocorasick
 
 from kg.extract import lexicon as lx
 from kg.extract.spans import Spans
-from kg.extract.tokens import PUNCT, Tokens, is_dictionary_word
+from kg.extract.tokens import PUNCT, Tokens
 from kg.model import Mention
 
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
@@ -34,7 +34,11 @@ _ENUM_END = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?�
 def brand(name: str, region_forms: list[str]) -> str:
     """The brand at the head of a company name: 天津华远生物科技有限公司 → 华远, 青川智能 → 青川智能
     (place, bracket, legal suffix and business descriptor taken off)."""
-    core, _ = _core(name, region_forms)
+    return _without_descriptor(_core(name, region_forms)[0])
+
+
+def _without_descriptor(core: str) -> str:
+    """The core without the business descriptor it ends with (华远生物科技 → 华远), if any."""
     for d in DESCRIPTORS:
         if core.endswith(d) and len(core) - len(d) >= 2:
             return core[: -len(d)]
@@ -73,11 +77,7 @@ def short_forms(name: str, region_forms: list[str]) -> set[str]:
     """Brand names a company may go by: 天津华远生物科技有限公司 → {华远生物}, 青川智能（内蒙古）科技有限公司 → {青川智能}."""
     core, extra = _core(name, region_forms)
     forms = set()
-    brand = core
-    for d in DESCRIPTORS:
-        if brand.endswith(d) and len(brand) - len(d) >= 2:
-            brand = brand[: -len(d)]
-            break
+    brand = _without_descriptor(core)
     if len(brand) >= 3 and brand not in lx.INDUSTRY_TERMS:
         forms.add(brand)
     if extra and len(brand) >= 2:
