@@ -46,7 +46,9 @@ def new_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
 
-def _fsync_dir(d: Path) -> None:
+def fsync_path(d: str | os.PathLike) -> None:
+    """Flush a file or a folder's entries to disk, as far as the system lets (errors are no news:
+    what could not be flushed is as safe as it was)."""
     try:
         fd = os.open(d, os.O_RDONLY)
     except OSError:
@@ -66,7 +68,7 @@ def write_journal(out: Path, staging: Path, store: bool, cache_dir: str) -> None
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, out / SWAP_JOURNAL)
-    _fsync_dir(out)
+    fsync_path(out)
 
 
 def complete_swap(out: Path) -> bool:
@@ -102,9 +104,9 @@ def complete_swap(out: Path) -> bool:
     for name in EXPORT_FILES:
         if (staging / name).is_file():
             os.replace(staging / name, out / name)
-    _fsync_dir(out)
+    fsync_path(out)
     journal.unlink(missing_ok=True)
-    _fsync_dir(out)
+    fsync_path(out)
     shutil.rmtree(trash, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
     return True

@@ -299,16 +299,7 @@ def _fsync_tree(folder: Path) -> None:
     """Flush the staging folder's files to disk before the journal says they are whole."""
     for root, _, files in os.walk(folder):
         for name in files:
-            try:
-                fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            generation.fsync_path(os.path.join(root, name))
 
 
 class _Export:
