@@ -47,7 +47,7 @@ def code_fingerprint() -> str:
     root = Path(__file__).resolve().parent
     h = hashlib.sha1()
     for p in sorted(root.rglob("*")):
-        if p.suffix in (".py", ".tsv", ".txt", ".json", ".crfsuite") and "__pycache__" not in p.parts:
+        if p.suffix in (".py", ".tsv", ".txt", ".json", ".npz") and "__pycache__" not in p.parts:
             h.update(str(p.relative_to(root)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from kg import ingest
 from kg.cache import BuildCache, entry_key
-from kg.extract.article import FirstPass, extract, recognise
+from kg.extract.article import FirstPass, extract, recognise_all
 from kg.extract.shortnames import ShortNames
 from kg.extract.tokens import Tokens
 from kg.gazetteer import Gazetteer
@@ -76,21 +76,19 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
         out.error = e.reason
         return out
     gazetteer = Gazetteer.default()
-    firsts = []
     articles = ingest.split_articles(text, doc)
     sketches = [ingest.sketch(a.text) for a in articles]
     clock = _lap(out.seconds, "ingest", clock)
-    for a, sk in zip(articles, sketches):
+    tokens = [Tokens(a.text) for a in articles]
+    clock = _lap(out.seconds, "tokenise", clock)
+    firsts = recognise_all(articles, gazetteer, tokens)
+    clock = _lap(out.seconds, "recognise", clock)
+    for a, sk, fp in zip(articles, sketches, firsts):
         a.offsets = array.array("i", a.offsets)       # 4 bytes a character instead of ~36
-        tokens = Tokens(a.text)
-        clock = _lap(out.seconds, "tokenise", clock)
-        fp = recognise(a, gazetteer, tokens)
-        clock = _lap(out.seconds, "recognise", clock)
         out.articles.append(ArticleInfo(a.index, a.title, sk))
         for name, regions in fp.company_names().items():
             out.full_names.setdefault(name, set()).update(regions)
         out.bare_names |= fp.bare_company_names()
-        firsts.append(fp)
     cache.save_first(out.key, out, firsts)
     _lap(out.seconds, "cache", clock)
     return out

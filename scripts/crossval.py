@@ -43,7 +43,7 @@ def main() -> None:
     for k in range(args.folds):
         held = docs[k::args.folds]
         fold = os.path.join(args.work, f"fold{k}")
-        model = os.path.join(args.work, f"fold{k}.crfsuite")
+        model = os.path.join(args.work, f"fold{k}.npz")
         if not (args.reuse_models and os.path.exists(model)):
             # loaded per fold: the swapped copies must draw their names from the training folds only
             train_tagger.train(train_tagger.load(args.pairs, {d for d, _, _ in held}), model)

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 
@@ -94,12 +95,20 @@ def load(pairs: list[str], exclude: set[str]) -> list[tuple[str, list, list]]:
     return out
 
 
-def train(data, path: str) -> None:
+def train_crfsuite(data, path: str) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for _, x, y in data:
         trainer.append(x, y)
     trainer.set_params(PARAMS)
     trainer.train(path)
+
+
+def train(data, path: str) -> None:
+    """Train CRFsuite on `data` and write the model `tagger.Model` reads to `path`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "tagger.crfsuite")
+        train_crfsuite(data, raw)
+        tagger.convert(raw, path)
 
 
 def evaluate(data, path: str, counts: Counter) -> None:
@@ -128,11 +137,12 @@ def main() -> None:
     if args.cv:
         docs = sorted({d for d, _, _ in data})
         counts = Counter()
-        for k in range(args.cv):
-            held = set(docs[k::args.cv])
-            path = f"/tmp/tagger-cv{k}.crfsuite"
-            train([d for d in data if d[0] not in held], path)
-            evaluate([d for d in data if d[0] in held], path, counts)
+        with tempfile.TemporaryDirectory() as tmp:
+            for k in range(args.cv):
+                held = set(docs[k::args.cv])
+                path = os.path.join(tmp, f"cv{k}.crfsuite")
+                train_crfsuite([d for d in data if d[0] not in held], path)
+                evaluate([d for d in data if d[0] in held], path, counts)
         for lab in tagger.LABELS + ("ALL",):
             tp = sum(v for (l, k), v in counts.items() if k == "tp" and (l == lab or lab == "ALL"))
             pr = sum(v for (l, k), v in counts.items() if k == "pred" and (l == lab or lab == "ALL"))

@@ -62,16 +62,30 @@ class FirstPass:
 
 def recognise(article: Article, gazetteer: Gazetteer | None = None, tokens: Tokens | None = None) -> FirstPass:
     """Pass 1 over one article; `tokens`: its text's tokens, if the caller has made them."""
-    text = article.text
-    toks = tokens if tokens is not None else Tokens(text)
-    regions, names, inner = rule_names(article, gazetteer or Gazetteer.default(), toks)
-    tagged: list[Mention] = []
+    return recognise_all([article], gazetteer, None if tokens is None else [tokens])[0]
+
+
+def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
+                  tokens: list[Tokens] | None = None) -> list[FirstPass]:
+    """Pass 1 over the articles of one file: the rules read each article, then the tagger reads
+    them all in one batch (its cost is mostly per call, and a page holds dozens of articles)."""
+    gazetteer = gazetteer or Gazetteer.default()
+    toks = tokens if tokens is not None else [Tokens(a.text) for a in articles]
+    ruled = [rule_names(a, gazetteer, t) for a, t in zip(articles, toks)]
+    tagged: list[list[Mention]] = [[] for _ in articles]
     if tagger.available():
-        tagged = _tagged(text, toks, regions, rule_hints(text, names))
-        names = _arbitrate(names, [m for m in tagged if m.label in NAME_LABELS])
-    listed = find_listed_companies(text, toks, names + regions)
-    return FirstPass(article, toks, regions, names, inner, listed,
-                     [m for m in tagged if m.label not in NAME_LABELS])
+        found = tagger.tag_all([(a.text, t, regions, rule_hints(a.text, names))
+                                for a, t, (regions, names, _) in zip(articles, toks, ruled)])
+        tagged = [[Mention(label, a.text[s:e], s, e, rule="tagger") for s, e, label in spans]
+                  for a, spans in zip(articles, found)]
+    out = []
+    for a, t, (regions, names, inner), mine in zip(articles, toks, ruled, tagged):
+        if mine:
+            names = _arbitrate(names, [m for m in mine if m.label in NAME_LABELS])
+        listed = find_listed_companies(a.text, t, names + regions)
+        out.append(FirstPass(a, t, regions, names, inner, listed,
+                             [m for m in mine if m.label not in NAME_LABELS]))
+    return out
 
 
 def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[list[Mention], list[Mention], list[Mention]]:
@@ -102,12 +116,6 @@ def rule_hints(text: str, names: list[Mention]) -> list[Mention]:
 
 
 NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
-
-
-def _tagged(text: str, toks: Tokens, regions: list[Mention], hints: list[Mention]) -> list[Mention]:
-    """The learned tagger's names (kg.extract.tagger), as mentions."""
-    return [Mention(label, text[s:e], s, e, rule="tagger", confidence=round(conf, 3))
-            for s, e, label, conf in tagger.tag(text, toks, regions, hints)]
 
 
 def _arbitrate(names: list[Mention], tagged: list[Mention]) -> list[Mention]:

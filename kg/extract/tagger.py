@@ -1,89 +1,80 @@
-"""A learned name recogniser: a character-level CRF (CRFsuite) that tags organisations, parks,
-projects, people and industries with B/I/O labels.
+"""A learned name recogniser: a character-level CRF that tags organisations, parks, projects,
+people and industries with B/I/O labels.
 
 Why a model: the suffix rules find names that end in 有限公司 or 开发区, but real news names most
 companies by short names and brands (no suffix), parks by abbreviations and projects by what they
 build. A CRF reads the same evidence a reader does (the characters, jieba's words and their tags,
-the suffix and title vocabulary of `lexicon`, the regions the gazetteer found) and learns how they
-combine from annotated articles; it generalises to names it has never seen because its features
-are about shape and context, not about particular names.
+the suffix and title vocabulary of `lexicon`, the regions the gazetteer found, what the rules
+propose) and learns how they combine from annotated articles; it generalises to names it has never
+seen because its features are about shape and context, not about particular names.
 
-The model is trained by `scripts/train_tagger.py` (see the README) and shipped as
-`kg/data/tagger.crfsuite`; tagging is deterministic, CPU-only and offline.
+Why numbers, not strings: every feature is a 64-bit key computed for all characters at once with
+numpy (template number in the top byte, the value below: a character's code point, two code points,
+a word's CRC), and the model is a sorted key array with a weight row per key. Tagging is then a
+sorted lookup, a sum and a Viterbi pass run over all clauses of an article side by side, which is
+what keeps the tagger within the build's speed budget (string features fed to CRFsuite cost twice
+jieba's segmentation). Training still uses CRFsuite (`scripts/train_tagger.py`), on the same keys
+written as hex strings, and `convert` turns its model into `kg/data/tagger.npz`; decoding a clause
+here gives the labels CRFsuite gives (tested). Deterministic, CPU-only and offline.
 """
 from __future__ import annotations
 
+import bisect
 import os
+import re
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
-import pycrfsuite
+import numpy as np
 
 from kg.extract import lexicon
 from kg.extract.tokens import Tokens, tag_of
 from kg.model import Mention
 
-MODEL = Path(__file__).resolve().parent.parent / "data" / "tagger.crfsuite"
+MODEL = Path(__file__).resolve().parent.parent / "data" / "tagger.npz"
 LABELS = ("Company", "Institution", "IndustrialPark", "Project", "Person", "Industry")
 
-# Lexicon classes a span of text can end with; (word, class) pairs, longest first.
+# Lexicon classes a span of text can end with; the longest word wins where two end together.
 _SUFFIX_CLASSES = sorted(
     [(w, "C") for w in lexicon.COMPANY_SUFFIXES] + [(w, "I") for w in lexicon.INSTITUTION_SUFFIXES]
     + [(w, "P") for w in lexicon.PARK_SUFFIXES] + [(w, "J") for w in lexicon.PROJECT_SUFFIXES]
     + [(w, "T") for w in lexicon.TITLES_BEFORE_NAME] + [(w, "N") for w in lexicon.INDUSTRIES]
     + [(w, "H") for w in lexicon.INDUSTRY_HEADS],
     key=lambda p: -len(p[0]))
-_SUFFIX = {}
+_SUFFIX: dict[str, str] = {}
 for _w, _c in _SUFFIX_CLASSES:
     _SUFFIX.setdefault(_w, _c)
-_MAX_SUFFIX = max(len(w) for w in _SUFFIX)
-_SURNAMES = lexicon.SURNAMES
-_BOUNDARY = lexicon.BOUNDARY_WORDS
-_GENERIC = lexicon.GENERIC_MODIFIERS
+
+# The feature templates, in the order of `keys`' rows; a key is (row << 56) | value.
+TEMPLATES = ("c", "p1", "n1", "p1c", "cn1", "p2p1", "n1n2", "kp", "kn", "wt", "rg", "le", "ls",
+             "lsn", "w", "h", "hpn", "sur", "tp")
+_SHIFT = 56
+_ABSENT = -1                  # a character without this feature (no word, no hint, no surname)
+_PAD = ord("^")
+_DENSE_LIMIT = 1 << 18        # templates whose values stay below this are looked up in a table               # beyond either end of the text, as CRF feature templates usually pad
+
+# Where the Viterbi pass may cut an article into clauses: no name runs across these (、 does:
+# projects are named X、Y、Z项目; a comma between digits is a thousands separator).
+CLAUSE_ENDS = "。！？；，;\n"
+
+_CLAUSE_END = re.compile("[" + re.escape(CLAUSE_ENDS) + "]|,(?!\\d)")
+
+# Character classes: digit, Latin letter, Han, brackets, quotes, separators, sentence ends, other.
+_CLASS_OF = {"D": 1, "L": 2, "H": 3, "(": 4, ")": 5, "Q": 6, ",": 7, ".": 8, "O": 9}
 
 
-def _char_class(c: str) -> str:
-    if "0" <= c <= "9" or "０" <= c <= "９":
-        return "D"
-    if c.isascii() and c.isalpha():
-        return "L"
-    if "\u4e00" <= c <= "\u9fff":
-        return "H"
-    if c in "（(":
-        return "("
-    if c in "）)":
-        return ")"
-    if c in "“”\"‘’《》":
-        return "Q"
-    if c in "、，,；;":
-        return ","
-    if c in "。！？!?\n":
-        return "."
-    return "O"
-
-
-def _spread(n: int, mentions, labelled: bool) -> list[str]:
-    """Per character: B/I/E (+ label) of the mention over it, "" elsewhere."""
-    out = [""] * n
-    for m in mentions:
-        if 0 <= m.start < m.end <= n:
-            k = m.end - m.start
-            lab = m.label if labelled else ""
-            if labelled:
-                out[m.start:m.end] = ["B" + lab] + ["I" + lab] * (k - 2) + (["E" + lab] if k > 1 else [])
-            else:
-                out[m.start:m.end] = ["B"] + ["I"] * (k - 1)
-    return out
-
-
-_PLACES = {1: ["S"]}
-
-
-def _places(k: int) -> list[str]:
-    p = _PLACES.get(k)
-    if p is None:
-        p = _PLACES[k] = ["B"] + ["M"] * (k - 2) + ["E"]
-    return p
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """Class number of every BMP code point (one lookup per character, not a branch chain)."""
+    t = np.full(0x10000, _CLASS_OF["O"], dtype=np.int64)
+    t[ord("0"):ord("9") + 1] = t[ord("０"):ord("９") + 1] = _CLASS_OF["D"]
+    t[ord("A"):ord("Z") + 1] = t[ord("a"):ord("z") + 1] = _CLASS_OF["L"]
+    t[0x4E00:0xA000] = _CLASS_OF["H"]
+    for chars, cls in (("（(", "("), ("）)", ")"), ("“”\"‘’《》", "Q"), ("、，,；;", ","), ("。！？!?\n", ".")):
+        for ch in chars:
+            t[ord(ch)] = _CLASS_OF[cls]
+    return t
 
 
 @lru_cache(maxsize=1)
@@ -93,80 +84,318 @@ def _lexicon():
     a = ahocorasick.Automaton()
     for w, c in _SUFFIX.items():
         if len(w) > 1:
-            a.add_word(w, (len(w), c))
+            a.add_word(w, (len(w), ord(c)))
     a.make_automaton()
     return a
 
 
-def features(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[list[str]]:
-    """One feature list per character of `text`; `hints`: what the rules propose (names, people),
-    so the model learns when to trust them and where their boundaries go wrong.
+@lru_cache(maxsize=1)
+def _surnames() -> np.ndarray:
+    """Whether each BMP code point is a one-character surname."""
+    t = np.zeros(0x10000, dtype=bool)
+    t[[ord(s) for s in lexicon.SURNAMES if len(s) == 1 and ord(s) < 0x10000]] = True
+    return t
 
-    Built column by column (one list comprehension per feature): tagging runs on every article,
-    and a loop per character cost five times jieba's segmentation."""
-    n = len(text)
-    if not n:
-        return []
-    hint_at = _spread(n, hints, True)
-    region_at = _spread(n, regions, False)
-    # what jieba says about each character: its place in the word, the word's tag, the word itself
-    place: list[str] = []
-    tag: list[str] = []
-    word: list[str] = []
-    for s, e in zip(tokens.starts, tokens.ends):
-        w = text[s:e]
-        k = e - s
-        tag += [tag_of(w)] * k
-        word += [w if 1 < k <= 6 else ""] * k
-        place += _places(k)
-    # the longest lexicon word ending at each character, and the first starting at each
-    ends = [""] * n
-    starts = [""] * n
-    best = [0] * n
-    for i, (k, c) in _lexicon().iter(text):
-        if k > best[i]:
-            best[i] = k
-            ends[i] = c + str(min(k, 4))
-    for i in range(n - 1, -1, -1):   # backwards: the word that ends first wins
-        if best[i]:
-            starts[i + 1 - best[i]] = ends[i][0]
-    cls = [_char_class(c) for c in text]
-    c0 = list(text)
-    p1 = ["^"] + c0[:-1]
-    p2 = ["^", "^"][:n] + c0[:-2]
-    n1 = c0[1:] + ["^"]
-    n2 = c0[2:] + ["^", "^"][:n]
-    kp = ["^"] + cls[:-1]
-    kn = cls[1:] + ["^"]
-    lsn = starts[1:] + [""]
-    hp = [""] + hint_at[:-1]
-    hn = hint_at[1:] + [""]
-    tagp = [""] + tag[:-1]
-    cols = [
-        ["c=" + a for a in c0], ["p1=" + a for a in p1], ["n1=" + a for a in n1],
-        ["p1c=" + a + b for a, b in zip(p1, c0)], ["cn1=" + a + b for a, b in zip(c0, n1)],
-        ["p2p1=" + a + b for a, b in zip(p2, p1)], ["n1n2=" + a + b for a, b in zip(n1, n2)],
-        ["kp=" + a + b for a, b in zip(kp, cls)], ["kn=" + a + b for a, b in zip(cls, kn)],
-        ["wt=" + a + b for a, b in zip(tag, place)], ["rg=" + a for a in region_at],
-        ["le=" + a for a in ends], ["ls=" + a for a in starts], ["lsn=" + a for a in lsn],
-    ]
-    # the attributes a character may lack: "" where it does, and left out of its row
-    cols += [
-        ["w=" + a if a else "" for a in word],
-        ["h=" + a if a else "" for a in hint_at],
-        ["hp=" + a[:1] + b[:1] if b else "hn=" + c[:1] + a[:1] for a, b, c in zip(hp, hint_at, hn)],
-        ["sur" if a in _SURNAMES else "" for a in c0],
-        ["tp=" + a if b in "BS" else "tp=" for a, b in zip(tagp, place)],
-    ]
-    out = [list(filter(None, row)) for row in zip(*cols)]
+
+_HINT_CODE = {"B": 1, "I": 2, "E": 3}
+_LABEL_CODE = {lab: i + 1 for i, lab in enumerate(LABELS + ("Region",))}
+
+
+def _tag_code(tag: str) -> int:
+    """jieba's tag (ASCII, at most four letters) as a number."""
+    return int.from_bytes(tag.encode("ascii")[:4], "little")
+
+
+_WORD_CODES: dict[str, tuple[int, int]] = {}
+
+
+def _word_codes(w: str) -> tuple[int, int]:
+    """A word's (tag code, word code): the CRC32 of words of 2 to 6 characters, absent otherwise."""
+    c = _WORD_CODES[w] = (_tag_code(tag_of(w)), zlib.crc32(w.encode("utf-8")) if 1 < len(w) <= 6 else _ABSENT)
+    return c
+
+
+def _token_columns(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per character: its word's tag, its place in the word (B/M/E/S as 1..4) and its word."""
+    known, make = _WORD_CODES.get, _word_codes
+    codes = np.array([known(w) or make(w) for w in tokens.words], dtype=np.int64).reshape(-1, 2)
+    ends = np.array(tokens.ends, dtype=np.int64)
+    lengths = np.diff(ends, prepend=0)
+    tag = np.repeat(codes[:, 0], lengths)
+    word = np.repeat(codes[:, 1], lengths)
+    # place in the word: S for one-character words, else B, M…, E
+    first = np.zeros(n, dtype=bool)
+    last = np.zeros(n, dtype=bool)
+    first[ends - lengths] = True
+    last[ends - 1] = True
+    place = np.where(first & last, 4, np.where(first, 1, np.where(last, 3, 2)))
+    return tag, place, word
+
+
+def _spread(n: int, mentions, labelled: bool) -> np.ndarray:
+    """Per character: B/I/E (+ label) of the mention over it, 0 elsewhere."""
+    out = np.zeros(n, dtype=np.int64)
+    for m in mentions:
+        if 0 <= m.start < m.end <= n:
+            lab = _LABEL_CODE.get(m.label, 0) << 2 if labelled else 0
+            if labelled:
+                out[m.start] = 1 | lab
+                out[m.start + 1:m.end - 1] = 2 | lab
+                if m.end - m.start > 1:
+                    out[m.end - 1] = 3 | lab
+            else:
+                out[m.start] = 1
+                out[m.start + 1:m.end] = 2
     return out
 
 
-@lru_cache(maxsize=4)
-def _tagger(path: str):
+def _shift(a: np.ndarray, k: int, pad: int) -> np.ndarray:
+    """a moved k places right (k > 0: each character sees the one k before it) or left."""
+    out = np.full_like(a, pad)
+    if k > 0:
+        out[k:] = a[:-k] if k < len(a) else out[k:]
+    else:
+        out[:k] = a[-k:] if -k < len(a) else out[:k]
+    return out
+
+
+def keys(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> np.ndarray:
+    """The feature keys of every character: an array (len(TEMPLATES), len(text)), -1 where a
+    character lacks a feature. `hints`: what the rules propose (names, people), so the model
+    learns when to trust them and where their boundaries go wrong."""
+    n = len(text)
+    c0 = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    p1, n1 = _shift(c0, 1, _PAD), _shift(c0, -1, _PAD)
+    p2, n2 = _shift(c0, 2, _PAD), _shift(c0, -2, _PAD)
+    table = _class_table()
+    cls = np.where(c0 < 0x10000, table[np.minimum(c0, 0xFFFF)], _CLASS_OF["O"])
+    kp, kn = _shift(cls, 1, 0), _shift(cls, -1, 0)
+    tag, place, word = _token_columns(tokens, n)
+    # the longest lexicon word ending at each character (class, length up to 4), and the class of
+    # the first one starting at each
+    ends = np.zeros(n, dtype=np.int64)
+    best = np.zeros(n, dtype=np.int64)
+    for i, (k, c) in _lexicon().iter(text):
+        if k > best[i]:
+            best[i] = k
+            ends[i] = c << 8 | min(k, 4)
+    starts = np.zeros(n, dtype=np.int64)
+    hit = np.nonzero(best)[0][::-1]       # backwards: the word that ends first wins
+    starts[hit + 1 - best[hit]] = ends[hit] >> 8
+    hint = _spread(n, hints, True)
+    hint_first = np.where(hint > 0, (hint & 3), 0)     # B/I/E without the label
+    hp, hn = _shift(hint_first, 1, 0), _shift(hint_first, -1, 0)
+    hpn = np.where(hint > 0, 1 << 16 | hp << 8 | hint_first, 2 << 16 | hn << 8 | hp)
+    tp = np.where((place == 1) | (place == 4), _shift(tag, 1, 0), 0)
+    sur = np.where((c0 < 0x10000) & _surnames()[np.minimum(c0, 0xFFFF)], 1, _ABSENT)
+    rows = (
+        c0, p1, n1, p1 << 21 | c0, c0 << 21 | n1, p2 << 21 | p1, n1 << 21 | n2,
+        kp << 8 | cls, cls << 8 | kn, tag << 8 | place, _spread(n, regions, False), ends, starts,
+        _shift(starts, -1, 0), word, np.where(hint > 0, hint, _ABSENT), hpn, sur, tp,
+    )
+    out = np.empty((len(TEMPLATES), n), dtype=np.int64)
+    for r, values in enumerate(rows):
+        out[r] = np.where(values == _ABSENT, _ABSENT, (r << _SHIFT) | values)
+    return out
+
+
+def features(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[list[str]]:
+    """The keys as CRFsuite's attribute strings (hex), one list per character: for training."""
+    k = keys(text, tokens, regions, hints)
+    return [[format(v, "x") for v in col if v >= 0] for col in k.T.tolist()]
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of `text`: each ends after a CLAUSE_ENDS character (or at the
+    end of the text)."""
+    ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    if not ends or ends[-1] < len(text):
+        ends.append(len(text))
+    return list(zip([0, *ends[:-1]], ends))
+
+
+class Clauses:
+    """The clauses of several texts laid end to end, as the decoder reads them.
+
+    The model is trained on whole articles; decoding them clause by clause gives the same labels
+    when every CLAUSE_ENDS character is labelled O (names hold none of them): the clause-end
+    character is held to O, and a clause that follows one starts with the transition out of O."""
+
+    def __init__(self, texts: list[str]):
+        starts, ends, follows, closes = [], [], [], []
+        offset = 0
+        for text in texts:
+            for i, (s, e) in enumerate(clauses(text)):
+                starts.append(offset + s)
+                ends.append(offset + e)
+                follows.append(i > 0)
+                closes.append(text[e - 1] in CLAUSE_ENDS or text[e - 1] == ",")
+            offset += len(text)
+        self.starts = np.array(starts, dtype=np.int64)
+        self.ends = np.array(ends, dtype=np.int64)
+        self.follows = np.array(follows, dtype=bool)
+        self.closes = np.array(closes, dtype=bool)
+
+    @classmethod
+    def whole(cls, lengths: list[int]) -> Clauses:
+        """Texts decoded whole (no clause ends held to O): for comparing with CRFsuite."""
+        c = cls([])
+        ends = np.cumsum(np.array(lengths, dtype=np.int64))
+        c.starts, c.ends = ends - lengths, ends
+        c.follows = c.closes = np.zeros(len(lengths), dtype=bool)
+        return c
+
+
+class Model:
+    """The tagger's weights: sorted feature keys, their weight rows, the transition matrix."""
+
+    def __init__(self, keys: np.ndarray, weights: np.ndarray, transitions: np.ndarray, labels: list[str]):
+        self.keys = keys
+        # one zero row past the end: where an unknown key points
+        self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]))])
+        self.transitions = transitions
+        self.labels = labels
+        # each template's keys are one run of the sorted array (its number is the top byte)
+        cuts = np.searchsorted(keys, np.arange(len(TEMPLATES) + 1, dtype=np.int64) << _SHIFT)
+        self._runs = [(r, int(lo), keys[lo:hi], self._dense(keys[lo:hi], r, int(lo)))
+                      for r, (lo, hi) in enumerate(zip(cuts, cuts[1:])) if hi > lo]
+
+    def _dense(self, run: np.ndarray, r: int, lo: int) -> np.ndarray | None:
+        """For a template whose values are small numbers (characters, classes, hints): a table
+        value → weight row, so looking one up is an index, not a binary search."""
+        values = run - (r << _SHIFT)
+        if values[-1] >= _DENSE_LIMIT:
+            return None
+        table = np.full(int(values[-1]) + 1, len(self.keys), dtype=np.int32)
+        table[values] = np.arange(lo, lo + len(run), dtype=np.int32)
+        return table
+
+    @classmethod
+    def load(cls, path: str) -> Model:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(z["keys"], z["weights"], z["transitions"], [str(x) for x in z["labels"]])
+        except (OSError, ValueError, KeyError) as e:
+            raise ValueError(f"{path}: not a tagger model ({e})") from e
+
+    def save(self, path: str) -> None:
+        """An .npz file np.load reads, written with fixed zip dates: same weights, same bytes."""
+        import io
+        import zipfile
+
+        arrays = {"keys": self.keys, "weights": self.weights[:-1], "transitions": self.transitions,
+                  "labels": np.array(self.labels)}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, a in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, a, allow_pickle=False)
+                z.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                           buf.getvalue(), zipfile.ZIP_DEFLATED)
+
+    def emissions(self, k: np.ndarray) -> np.ndarray:
+        """Per character, the score of each label: the weights of its features, summed (looked up
+        template by template, each in its own short run of keys)."""
+        out = np.zeros((k.shape[1], self.weights.shape[1]))
+        unknown = len(self.keys)
+        for r, lo, run, dense in self._runs:
+            kr = k[r]
+            if dense is not None:
+                v = kr - (r << _SHIFT)      # (absent features are negative)
+                ok = (v >= 0) & (v < len(dense))
+                out += self.weights[np.where(ok, dense[np.where(ok, v, 0)], unknown)]
+                continue
+            i = np.searchsorted(run, kr)
+            i[i == len(run)] = 0
+            out += self.weights[np.where(run[i] == kr, i + lo, unknown)]
+        return out
+
+    def decode(self, emit: np.ndarray, clauses: Clauses) -> np.ndarray:
+        """The best label of every character (Viterbi), each clause on its own and all clauses side
+        by side: one numpy step per character of the longest clause, over the clauses still that
+        long (they are sorted longest first, so those are a prefix)."""
+        n, L = emit.shape
+        outside = self.labels.index("O")
+        lens = clauses.ends - clauses.starts
+        order = np.argsort(-lens, kind="stable")
+        lens = lens[order]
+        first = clauses.starts[order]
+        C, m = len(lens), int(lens[0])
+        row = np.repeat(np.arange(C), lens)
+        col = np.arange(len(row)) - np.repeat(np.cumsum(lens) - lens, lens)
+        pos = np.repeat(first, lens) + col
+        E = np.zeros((C, m, L))
+        E[row, col] = emit[pos]
+        E[clauses.follows[order], 0] += self.transitions[outside]
+        held = np.flatnonzero(clauses.closes[order])
+        E[held, lens[held] - 1] = np.where(np.arange(L) == outside, E[held, lens[held] - 1], -1e9)
+        live = np.searchsorted(-lens, -np.arange(m), side="left")   # clauses longer than t
+        trans = self.transitions[None]
+        back = np.zeros((m, C, L), dtype=np.int8)
+        delta = E[:, 0].copy()
+        buf = np.empty((C, L, L))
+        for t in range(1, m):
+            a = live[t]
+            s = np.add(delta[:a, :, None], trans, out=buf[:a])
+            back[t, :a] = s.argmax(axis=1)
+            np.add(s.max(axis=1), E[:a, t], out=delta[:a])
+        path = np.zeros((C, m), dtype=np.int64)
+        cur = delta.argmax(axis=1)
+        for t in range(m - 1, 0, -1):
+            a = live[t]
+            path[:a, t] = cur[:a]
+            cur[:a] = back[t, np.arange(a), cur[:a]]
+        path[:, 0] = cur
+        labels = np.empty(n, dtype=np.int64)
+        labels[pos] = path[row, col]
+        return labels
+
+    def tag(self, k: np.ndarray, clauses: Clauses) -> list[str]:
+        names = self.labels
+        return [names[i] for i in self.decode(self.emissions(k), clauses).tolist()]
+
+    def spans(self, k: np.ndarray, clauses: Clauses) -> list[tuple[int, int, str]]:
+        """`spans(self.tag(k, clauses))`, reading only the characters not labelled O; no span runs
+        across a clause's start."""
+        ids = self.decode(self.emissions(k), clauses)
+        starts = set(clauses.starts.tolist())
+        at = np.flatnonzero(ids != self.labels.index("O")).tolist()
+        names = [self.labels[i] for i in ids[at].tolist()]
+        out: list[tuple[int, int, str]] = []
+        start, cur, prev = 0, None, -2
+        for i, y in zip(at, names):
+            if i != prev + 1 or y[0] == "B" or y[2:] != cur or i in starts:
+                if cur is not None:
+                    out.append((start, prev + 1, cur))
+                start, cur = i, y[2:]
+            prev = i
+        if cur is not None:
+            out.append((start, prev + 1, cur))
+        return out
+
+
+def convert(crfsuite_model: str, path: str) -> None:
+    """Write CRFsuite's model (trained on `features`' hex keys) as the arrays `Model` reads."""
+    import pycrfsuite
+
     t = pycrfsuite.Tagger()
-    t.open(path)
-    return t
+    t.open(crfsuite_model)
+    info = t.info()
+    labels = sorted(info.labels, key=info.labels.get)
+    index = {lab: i for i, lab in enumerate(labels)}
+    attrs = sorted({int(a, 16) for a, _ in info.state_features})
+    row = {a: i for i, a in enumerate(attrs)}
+    weights = np.zeros((len(attrs), len(labels)))
+    for (a, lab), w in info.state_features.items():
+        weights[row[int(a, 16)], index[lab]] = w
+    trans = np.zeros((len(labels), len(labels)))
+    for (a, b), w in info.transitions.items():
+        trans[index[a], index[b]] = w
+    Model(np.array(attrs, dtype=np.int64), weights, trans, labels).save(path)
+
+
+@lru_cache(maxsize=4)
+def _model(path: str) -> Model:
+    return Model.load(path)
 
 
 def model_path() -> str:
@@ -193,15 +422,25 @@ def spans(labels: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def tag(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[tuple[int, int, str, float]]:
-    """The spans the model finds in `text`: (start, end, label, confidence)."""
-    if not text:
-        return []
-    tagger = _tagger(model_path())
-    xseq = features(text, tokens, regions, hints)
-    labels = tagger.tag(xseq)
-    out = []
-    for s, e, lab in spans(labels):
-        conf = min(tagger.marginal(labels[k], k) for k in range(s, e))
-        out.append((s, e, lab, conf))
+def tag(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[tuple[int, int, str]]:
+    """The spans the model finds in `text`: (start, end, label)."""
+    return tag_all([(text, tokens, regions, hints)])[0]
+
+
+def tag_all(items: list[tuple[str, Tokens, list[Mention], list[Mention]]]) -> list[list[tuple[int, int, str]]]:
+    """`tag` for many texts (text, tokens, regions, hints) at once: their features are looked up
+    and their clauses decoded together, which costs little more than doing one."""
+    texts = [it[0] for it in items]
+    at = [0]
+    for t in texts:
+        at.append(at[-1] + len(t))
+    if not at[-1]:
+        return [[] for _ in items]
+    k = np.concatenate([keys(*it) for it in items if it[0]], axis=1)
+    found = _model(model_path()).spans(k, Clauses(texts))
+    # each text's spans, in its own offsets (no span runs across texts: clauses end where they do)
+    out: list[list[tuple[int, int, str]]] = [[] for _ in items]
+    for s, e, label in found:
+        i = bisect.bisect_right(at, s) - 1
+        out[i].append((s - at[i], e - at[i], label))
     return out
