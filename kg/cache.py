@@ -54,7 +54,9 @@ def code_fingerprint() -> str:
 
 
 def entry_key(sha: str, doc: str) -> str:
-    return f"{sha[:24]}-{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:8]}"
+    """A file's entry: its content, its name and the code that read it (entries of other code
+    stay unread and are pruned)."""
+    return f"{sha[:24]}-{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:8]}-{code_fingerprint()[:8]}"
 
 
 @dataclass

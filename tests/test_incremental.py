@@ -134,6 +134,19 @@ def test_nothing_changed_reads_nothing_and_changes_nothing(corpus, tmp_path):
     assert (export_of(out), store_contents(out)) == before
 
 
+def test_another_version_of_kg_reads_every_file_again(corpus, tmp_path, monkeypatch):
+    """What one version of the code extracted is not what the next would: a build after the code
+    changed reads every file again, and the old version's entries go."""
+    from kg import cache
+
+    out = tmp_path / "out"
+    pipeline.build([corpus], out, store=False, workers=2)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "another version of kg")
+    again = pipeline.build([corpus], out, store=False, workers=2)
+    assert again.files_extracted == len(SEED_FILES)
+    assert len(list((out / ".kg-cache").glob("*.kg"))) == len(SEED_FILES)
+
+
 def test_a_cache_cut_short_is_made_again(corpus, tmp_path):
     """A build stopped while writing its cache (one entry cut inside pass 1's part, one inside
     pass 2's) costs those files a new reading, never a wrong or failed build."""
