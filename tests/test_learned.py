@@ -34,12 +34,16 @@ SICHUAN = "其中,由四川发展和中国五冶投资建设的彭州市航空�
 FANGYUAN = ("11月19日,芳源股份发布公告称,近日,公司全资子公司芳源循环与中拓新能源签订了《碳酸锂年度供货合同》,"
             "约定由芳源循环向中拓新能源提供不低于1万吨的电池级碳酸锂,合同履行期限为2025年1月1日至2025年12月31日。")
 
+XIANGTAN = "10月8日上午,湘潭经开区2022年四季度重点项目集中开工暨长株潭新能源产业园开工仪式举行。"
+HAERBIN = "在哈尔滨新区健康食品产业园,15栋单体楼主体结构全部封顶,正在进行砌筑工程和内部装修施工。"
+QINGYUAN = "2015年11月27日,清远石角镇广清产业园迎来了第二批集中动工项目奠基仪式,"
+
 
 def test_sentences_are_from_the_dev_articles():
     if not DEV.is_dir():
         pytest.skip("the development articles are not beside this checkout")
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
-    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN):
+    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN):
         assert s in text
 
 
@@ -95,6 +99,14 @@ def test_a_supplier_and_its_client(extract_text):
     names = {m.name: m.label for m in ex.mentions}
     assert names.get("芳源循环") == "Company" and names.get("中拓新能源") == "Company"
     assert ("芳源循环", "SERVES", "中拓新能源") in facts_of(ex, "SERVES")
+
+
+def test_a_park_named_after_an_industry_is_in_that_industry(extract_text):
+    """The guide: a park named X产业园 is IN_INDUSTRY X, without the place or park it starts with
+    (湘潭's 长株潭, 哈尔滨新区); a park named after places (广清) is in no industry."""
+    assert ("长株潭新能源产业园", "IN_INDUSTRY", "新能源") in facts_of(extract_text(XIANGTAN), "IN_INDUSTRY")
+    assert ("哈尔滨新区健康食品产业园", "IN_INDUSTRY", "健康食品") in facts_of(extract_text(HAERBIN), "IN_INDUSTRY")
+    assert not facts_of(extract_text(QINGYUAN), "IN_INDUSTRY")
 
 
 def test_every_fact_is_a_relation_its_ends_allow(extract_text):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
-from kg.extract.industries import find_industries, industry_name
+from kg.extract.industries import find_industries, industry_name, named_industry
 from kg.extract.names import find_names
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
@@ -254,6 +254,14 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
         if name:
             m.name = name
             industries.append(m)
+    # a park named after an industry: the industry, inside the park's name, for the park's fact
+    named = []
+    for m in names:
+        if m.label == "IndustrialPark" and not m.coref:
+            ind = named_industry(m, text, toks, first.inner + first.regions)
+            if ind is not None:
+                m.attrs["industry"] = ind
+                named.append(ind)
     entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)
@@ -267,7 +275,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
-    return ArticleExtraction(article, sentences, sorted(mentions + inside, key=START), facts)
+    return ArticleExtraction(article, sentences, sorted(mentions + inside + named, key=START), facts)
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:

@@ -100,6 +100,43 @@ def industry_name(text: str) -> str | None:
     return name
 
 
+# What a park named after an industry ends with (X产业园, X产业基地…)
+_PARK_OF_INDUSTRY = re.compile(r"产业(?:园区|园|基地|集聚区|新城|城|示范基地|创新示范基地)$")
+_NOT_OF_THE_NAME = ("国家", "中国", "特色", "创新")
+
+
+def named_industry(park: Mention, text: str, toks: Tokens, inside: list[Mention]) -> Mention | None:
+    """The industry a park is named after (哈尔滨新区健康食品产业园 → 健康食品; the guide: a park
+    named X产业园 is IN_INDUSTRY X): what stands between the last place or park inside its name
+    (`inside`) and 产业园, when it is made of industry words (广清产业园, 创新创业产业园 are not)."""
+    head = _PARK_OF_INDUSTRY.search(park.text)
+    if head is None:
+        return None
+    end = park.start + head.start()
+    start = max([park.start] + [m.end for m in inside if park.start <= m.start and m.end <= end])
+    while start < end and text[start] in "）)⋅·・ ":
+        start += 1
+    # leading place words (中关村), words jieba does not know (a place's short form: 肖口, 长株|潭)
+    # and words that qualify no industry (国家, 特色)
+    t = toks.index_at(start) if start < end else None
+    dropped = False
+    while t is not None and t < len(toks) and toks[t].end <= end and toks[t].start >= start and (
+            toks[t].pos in ("ns", "x") or toks[t].word in _NOT_OF_THE_NAME
+            or (dropped and len(toks[t].word) == 1)):
+        dropped = toks[t].pos == "x"
+        start = toks[t].end
+        t += 1
+    while end - start > 2 and text[start:end].endswith(_NOT_OF_THE_NAME):
+        end -= 2
+    item = text[start:end]
+    if not 2 <= len(item) <= 8 or not all("\u4e00" <= c <= "\u9fff" for c in item):
+        return None
+    if item not in lx.INDUSTRY_TERMS and not any(w in item for w in lx.INDUSTRY_WORDS):
+        return None
+    name = industry_name(item)
+    return Mention("Industry", item, start, end, name=name, rule="park-name", confidence=0.7) if name else None
+
+
 def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
     """Industry mentions outside other names (华远稀土 is a company, not the industry 稀土)."""
     taken = Spans.of(occupied)

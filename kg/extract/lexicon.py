@@ -124,4 +124,13 @@ INDUSTRIES = (
     "碳纤维", "多晶硅", "单晶硅", "永磁电机", "氢燃料电池", "储氢",
 )
 INDUSTRY_TERMS = frozenset(INDUSTRIES)   # the same, for membership tests (a tuple is scanned)
+# Words an industry's name is made of (the sectors of China's industrial classification, in the
+# short forms news uses): a park named X产业园 is named after an industry when X holds one.
+INDUSTRY_WORDS = (
+    "制造", "装备", "材料", "能源", "电子", "信息", "数据", "数字", "算力", "软件", "通信", "智能",
+    "机器人", "医药", "医疗", "生物", "健康", "康养", "食品", "饮料", "农业", "农牧", "养殖", "种植",
+    "汽车", "机械", "化工", "物流", "商贸", "电商", "金融", "文化", "旅游", "文旅", "纺织", "服装",
+    "电池", "储能", "氢能", "光伏", "风电", "半导体", "芯片", "集成电路", "钢铁", "冶金", "有色", "建材",
+    "家居", "家电", "环保", "节能", "航空", "航天", "船舶", "新能源", "稀土", "煤化工", "人工智能",
+)
 INDUSTRY_HEADS = ("产业集群", "产业链", "产业", "行业", "领域", "集群", "板块")

@@ -214,6 +214,8 @@ def _names(ctx, s, ms, add):
             for p in ms:
                 if p.label == "IndustrialPark" and not p.coref and p.start == m.end:
                     add(p, "PART_OF", m, "park-within-park", 0.8)
+            if "industry" in m.attrs:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
+                add(m, "IN_INDUSTRY", m.attrs["industry"], "park-named-after-industry", 0.7)
 
 
 def _located(ctx, s, ms, add):
