@@ -315,38 +315,37 @@ class Model:
         long (they are sorted longest first, so those are a prefix)."""
         n, L = emit.shape
         outside = self.labels.index("O")
+        emit = emit.copy()
+        emit[clauses.starts[clauses.follows]] += self.transitions[outside]
+        held = clauses.ends[clauses.closes] - 1
+        emit[held] = np.where(np.arange(L) == outside, emit[held], -1e9)
         lens = clauses.ends - clauses.starts
         order = np.argsort(-lens, kind="stable")
-        lens = lens[order]
-        first = clauses.starts[order]
+        lens, first = lens[order], clauses.starts[order]
         C, m = len(lens), int(lens[0])
-        row = np.repeat(np.arange(C), lens)
-        col = np.arange(len(row)) - np.repeat(np.cumsum(lens) - lens, lens)
-        pos = np.repeat(first, lens) + col
-        E = np.zeros((C, m, L))
-        E[row, col] = emit[pos]
-        E[clauses.follows[order], 0] += self.transitions[outside]
-        held = np.flatnonzero(clauses.closes[order])
-        E[held, lens[held] - 1] = np.where(np.arange(L) == outside, E[held, lens[held] - 1], -1e9)
         live = np.searchsorted(-lens, -np.arange(m), side="left")   # clauses longer than t
-        trans = self.transitions[None]
-        back = np.zeros((m, C, L), dtype=np.int8)
-        delta = E[:, 0].copy()
+        # scores laid out (clause, label, previous label): the max over the previous label is a
+        # reduction along the contiguous last axis, several times faster than along the middle one
+        trans = self.transitions.T[None]
+        back = np.empty((m, C, L), dtype=np.intp)
+        delta = emit[first]
         buf = np.empty((C, L, L))
+        base = np.arange(C * L) * L
         for t in range(1, m):
             a = live[t]
-            s = np.add(delta[:a, :, None], trans, out=buf[:a])
-            back[t, :a] = s.argmax(axis=1)
-            np.add(s.max(axis=1), E[:a, t], out=delta[:a])
-        path = np.zeros((C, m), dtype=np.int64)
+            s = np.add(delta[:a, None, :], trans, out=buf[:a])
+            best = s.argmax(axis=2, out=back[t, :a])
+            # each (clause, label)'s best score, picked from the flat scores by its argmax
+            top = s.reshape(-1).take(best.reshape(-1) + base[:a * L]).reshape(a, L)
+            np.add(top, emit[first[:a] + t], out=delta[:a])
+        labels = np.empty(n, dtype=np.int64)
         cur = delta.argmax(axis=1)
+        rows = np.arange(C)
         for t in range(m - 1, 0, -1):
             a = live[t]
-            path[:a, t] = cur[:a]
-            cur[:a] = back[t, np.arange(a), cur[:a]]
-        path[:, 0] = cur
-        labels = np.empty(n, dtype=np.int64)
-        labels[pos] = path[row, col]
+            labels[first[:a] + t] = cur[:a]
+            cur[:a] = back[t, rows[:a], cur[:a]]
+        labels[first] = cur
         return labels
 
     def tag(self, k: np.ndarray, clauses: Clauses) -> list[str]:
