@@ -17,7 +17,7 @@ from kg.extract.industries import find_industries, industry_name, named_industry
 from kg.extract.names import find_names
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
-from kg.extract.relations import Context, mentions_by_sentence, extract_relations
+from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
 from kg.extract.shortnames import ShortNames, find_listed_companies
 from kg.extract.spans import Spans
 from kg.extract import tagger
@@ -184,11 +184,7 @@ _LEVEL_ORDER = {"County": 0, "City": 1, "Province": 2}
 def _topic(text: str, mentions: list[Mention]) -> Mention | None:
     """The place the article is about: the park its heading (first line, else first sentence)
     names, else the most specific region named there."""
-    line = text.find("\n")
-    stop = line if line >= 15 else -1
-    if stop < 0:
-        ends = [i for i in (text.find("。"), text.find("\n", 15)) if i >= 0]
-        stop = min(ends) if ends else len(text)
+    stop = heading_end(text)
     here = [m for m in mentions if m.end <= stop and not m.coref and m.label in ("IndustrialPark", "Region")
             and not m.attrs.get("implicit")]
     parks = [m for m in here if m.label == "IndustrialPark"]

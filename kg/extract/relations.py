@@ -176,7 +176,7 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
 def _projects_of_topic(ctx, facts, sentences):
     """A project no sentence places is in the place the article is about (某经开区重点项目巡礼,
     某市举行…项目签约活动: the projects it lists are there), read from the project's own sentence."""
-    if ctx.topic is None or not _PROJECT_NEWS.search(ctx.text, 0, _heading_end(ctx.text)):
+    if ctx.topic is None or not _PROJECT_NEWS.search(ctx.text, 0, heading_end(ctx.text)):
         return
     placed = {id(f.subject) for f in facts if f.predicate == "LOCATED_IN"}
     for s, ms in mentions_by_sentence(ctx.mentions, sentences, skip_empty=True):
@@ -185,10 +185,14 @@ def _projects_of_topic(ctx, facts, sentences):
                 facts.append(Fact(m, "LOCATED_IN", ctx.topic, "project-in-topic-place", 0.5, s))
 
 
-def _heading_end(text: str) -> int:
-    """Where an article's heading ends: its first line, or its first sentence when that is longer."""
+def heading_end(text: str) -> int:
+    """Where an article's heading ends: its first line, or, when that line is short (a kicker, a
+    dateline), the first sentence or the next line, whichever ends first."""
     line = text.find("\n")
-    return line if line >= 15 else max(line, text.find("。"), 0)
+    if line >= 15:
+        return line
+    ends = [i for i in (text.find("。"), text.find("\n", 15)) if i >= 0]
+    return min(ends) if ends else len(text)
 
 
 def _adder(facts: list[Fact], sentence: Sentence):
