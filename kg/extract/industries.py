@@ -7,6 +7,7 @@ attrs say which enumeration it belongs to, so relation rules can give the whole 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import ahocorasick
@@ -137,7 +138,7 @@ def named_industry(park: Mention, text: str, toks: Tokens, inside: list[Mention]
     return Mention("Industry", item, start, end, name=name, rule="park-name", confidence=0.7) if name else None
 
 
-def find_industries(text: str, toks: Tokens, occupied: list[Mention] = ()) -> list[Mention]:
+def find_industries(text: str, toks: Tokens, occupied: Sequence[Mention] = ()) -> list[Mention]:
     """Industry mentions outside other names (华远稀土 is a company, not the industry 稀土)."""
     taken = Spans.of(occupied)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
 
@@ -30,7 +31,7 @@ SUFFIX_LAST_CHARS = frozenset(s[-1] for s in SUFFIX_LABEL)
 # a one-character head counts as ending in any two that end with it)
 _HEAD_LENGTHS = {tail: sorted({len(s) for s in SUFFIX_LABEL if s.endswith(tail) or s == tail[-1]}, reverse=True)
                  for tail in {s[-2:] for s in SUFFIX_LABEL if len(s) >= 2}}
-_ONE_CHARACTER_HEAD = (1,)
+_ONE_CHARACTER_HEAD = [1]
 _HEAD_END = re.compile("[" + re.escape("".join(sorted(SUFFIX_LAST_CHARS))) + "]")
 
 # Central bodies known by their short names (general knowledge, not from any article).
@@ -284,7 +285,7 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, regions
     return True
 
 
-def find_names(text: str, toks: Tokens, regions: list[Mention] = ()) -> tuple[list[Mention], list[Mention]]:
+def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tuple[list[Mention], list[Mention]]:
     """Organisations, parks and projects in `text`.
 
     Region mentions (from the gazetteer) count as name parts, whatever jieba's tag. Projects are

@@ -7,6 +7,7 @@ bounded by the title on one side and a reporting verb, punctuation or a conjunct
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
 
@@ -77,7 +78,7 @@ def titled(text: str, person: Mention) -> Mention:
     return person
 
 
-def find_people(text: str, orgs: list[Mention] = ()) -> list[Mention]:
+def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
     """Person mentions; attrs carry the title and where it stands, for HOLDS_POSITION."""
     org_ends = {m.end for m in orgs}
     taken: list[tuple[int, int]] = []

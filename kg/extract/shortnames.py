@@ -7,6 +7,7 @@ business descriptor from a full name; what is left is the brand, found again wit
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 import ahocorasick
 
@@ -97,7 +98,7 @@ _NAME_HEADS = tuple(lx.PARK_SUFFIXES + lx.INSTITUTION_SUFFIXES + lx.PROJECT_SUFF
 class ShortNames:
     """An automaton over the short forms of every full company name seen."""
 
-    def __init__(self, full_names: dict[str, set[str]], bare_names: set[str] = frozenset()):
+    def __init__(self, full_names: dict[str, set[str]], bare_names: AbstractSet[str] = frozenset()):
         """`full_names`: each full name → the region forms found inside it; `bare_names`: company
         names some article gave without a suffix (listed before 等N家企业), found as they are."""
         self.owners: dict[str, set[str]] = {}

@@ -23,6 +23,7 @@ import bisect
 import os
 import re
 import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def _shift(a: np.ndarray, k: int, pad: int) -> np.ndarray:
     return out
 
 
-def keys(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> np.ndarray:
+def keys(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequence[Mention] = ()) -> np.ndarray:
     """The feature keys of every character: an array (len(TEMPLATES), len(text)), -1 where a
     character lacks a feature. `hints`: what the rules propose (names, people), so the model
     learns when to trust them and where their boundaries go wrong."""
@@ -199,7 +200,7 @@ def keys(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Men
     return out
 
 
-def features(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[list[str]]:
+def features(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequence[Mention] = ()) -> list[list[str]]:
     """The keys as CRFsuite's attribute strings (hex), one list per character: for training."""
     k = keys(text, tokens, regions, hints)
     return [[format(v, "x") for v in col if v >= 0] for col in k.T.tolist()]
@@ -408,24 +409,24 @@ def available() -> bool:
 def spans(labels: list[str]) -> list[tuple[int, int, str]]:
     """(start, end, label) of each B/I run."""
     out = []
-    start, cur = None, None
+    start, cur = 0, None
     for i, y in enumerate(labels + ["O"]):
         if y == "O" or y.startswith("B-") or (cur is not None and y[2:] != cur):
             if cur is not None:
                 out.append((start, i, cur))
-            start, cur = (i, y[2:]) if y != "O" else (None, None)
+            start, cur = (i, y[2:]) if y != "O" else (0, None)
         # an I- without a B- starts a span too
         elif cur is None:
             start, cur = i, y[2:]
     return out
 
 
-def tag(text: str, tokens: Tokens, regions: list[Mention] = (), hints: list[Mention] = ()) -> list[tuple[int, int, str]]:
+def tag(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequence[Mention] = ()) -> list[tuple[int, int, str]]:
     """The spans the model finds in `text`: (start, end, label)."""
     return tag_all([(text, tokens, regions, hints)])[0]
 
 
-def tag_all(items: list[tuple[str, Tokens, list[Mention], list[Mention]]]) -> list[list[tuple[int, int, str]]]:
+def tag_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Mention]]]) -> list[list[tuple[int, int, str]]]:
     """`tag` for many texts (text, tokens, regions, hints) at once: their features are looked up
     and their clauses decoded together, which costs little more than doing one."""
     texts = [it[0] for it in items]
