@@ -58,6 +58,8 @@ def _cmd_stats(args) -> int:
     from kg.generation import recover
 
     recover(graph)                            # a build stopped while swapping in: finish it
+    from kg.schema import without_levels
+
     if store_dir.is_dir():
         from kg.store import StoreError, open_store
 
@@ -69,7 +71,7 @@ def _cmd_stats(args) -> int:
         except StoreError as e:
             print(f"kg stats: {e}", file=sys.stderr)
             return EXIT_FAILED
-        nodes = {k: v for k, v in nodes.items() if k not in ("Province", "City", "County")}
+        nodes = without_levels(nodes)
     else:
         nodes = Counter(json.loads(line)["type"] for line in entities.open(encoding="utf-8") if line.strip())
         rels = Counter(json.loads(line)["predicate"] for line in relations.open(encoding="utf-8") if line.strip())

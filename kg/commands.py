@@ -162,7 +162,9 @@ def _load(args, graph, prog: str) -> int:
         print(f"{prog}: {e}", file=sys.stderr)
         return EXIT_FAILED
     print(f"loaded {sent['nodes']} nodes and {sent['relationships']} relationships from {graph} into {where}")
-    print(f"it now holds {sum(v for k, v in counts['nodes'].items() if k not in ('Province', 'City', 'County'))} "
+    from kg.schema import without_levels
+
+    print(f"it now holds {sum(without_levels(counts['nodes']).values())} "
           f"nodes, {sum(counts['relationships'].values())} relationships")
     for k, v in sorted(counts["nodes"].items()):
         print(f"  {k:<16} {v}")

@@ -22,7 +22,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from kg.model import SYMMETRIC
+from kg.schema import SYMMETRIC
 
 SCORED = ("Company", "Institution", "Region", "IndustrialPark", "Project", "Person")
 

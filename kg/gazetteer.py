@@ -30,12 +30,13 @@ from typing import Iterable, Sequence
 import ahocorasick
 
 from kg.model import Mention
+from kg.schema import REGION_LEVELS
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
 DATA = Path(__file__).resolve().parent / "data" / "regions.tsv"
 
-LEVELS = ("Province", "City", "County", "Park")
+LEVELS = (*REGION_LEVELS, "Park")            # the gazetteer also lists some parks
 LEVEL_RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 SUFFIXES = ("地区", "省", "市", "州", "盟", "县", "旗", "区")
 

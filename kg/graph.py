@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from kg.model import LABELS, RELATION_ENDS
+from kg.schema import LABELS, REGION_LEVELS, RELATION_ENDS
 from kg.resolve import Entity, Relation
-
-REGION_LEVELS = {"Province", "City", "County"}
 
 
 class SchemaError(ValueError):

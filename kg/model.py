@@ -6,22 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Schema labels (../shared/kg-schema.md) and the end types each relationship type allows.
-LABELS = ("Company", "Institution", "Region", "IndustrialPark", "Project", "Industry", "Person", "Document")
-ORGS = ("Company", "Institution")
-RELATION_ENDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "LOCATED_IN": (("Company", "Institution", "Project", "IndustrialPark"), ("IndustrialPark", "Region")),
-    "PART_OF": (("Region", "IndustrialPark"), ("Region", "IndustrialPark")),
-    "SUBSIDIARY_OF": (("Company",), ("Company",)),
-    "DEVELOPS": (ORGS, ("Project",)),
-    "COOPERATES_WITH": (ORGS, ORGS),
-    "SERVES": (("Company",), ORGS),
-    "IN_INDUSTRY": (("Company", "Project", "IndustrialPark", "Region"), ("Industry",)),
-    "HOLDS_POSITION": (("Person",), ORGS),
-}
-SYMMETRIC = {"COOPERATES_WITH"}
-
-
 @dataclass
 class Article:
     """One article of a source file, its text repaired for reading.

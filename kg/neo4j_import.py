@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg.store import statements
-from kg.store.base import StoreError, read_export, schema_file, read_statements
+from kg.store.base import StoreError, read_export
 
 ARRAY = "\x1f"
 ARRAY_OPTION = "U+001F"
@@ -189,7 +189,9 @@ EMPTY_LISTS = [
 def after_import_statements() -> list[str]:
     """What to run once the server is up on the imported database: kg's constraints and indexes,
     then the empty lists the importer cannot write."""
-    return read_statements(schema_file("neo4j")) + EMPTY_LISTS
+    from kg.store.neo4j import Neo4jStore
+
+    return Neo4jStore.schema_statements() + EMPTY_LISTS
 
 
 def after_import_cypher() -> str:

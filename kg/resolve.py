@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kg.gazetteer import Gazetteer
-from kg.model import RELATION_ENDS, SYMMETRIC, ArticleExtraction, Fact, Mention
+from kg.model import ArticleExtraction, Fact, Mention
+from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
 
 log = logging.getLogger(__name__)
 
-PREFIX = {"Company": "company", "Institution": "institution", "Region": "region", "IndustrialPark": "park",
-          "Project": "project", "Industry": "industry", "Person": "person"}
 CATEGORIES = (
     (("大学", "学院", "分校", "中学", "小学", "幼儿园", "学校", "一中"), "school"),
     (("医院",), "hospital"),
@@ -40,7 +39,7 @@ def normalise(name: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def slug(label: str, key: str) -> str:
-    return f"{PREFIX[label]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+    return f"{ID_PREFIX[label]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
 
 @dataclass

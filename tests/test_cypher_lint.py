@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.model import LABELS, RELATION_ENDS
+from kg.schema import LABELS, RELATION_ENDS
 from kg.query import QueryFile
 from kg.store import statements
-from kg.store.base import read_statements, schema_file
+from kg.store.neo4j import Neo4jStore
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = ROOT / "tools" / "cypher-lint"
@@ -70,8 +70,8 @@ def loader_statements() -> dict[str, str]:
 def all_statements() -> dict[str, str]:
     out = {f"cypher/{p.name}": QueryFile.parse(p.read_text("utf-8")).cypher
            for p in sorted((ROOT / "cypher").glob("*.cypher"))}
-    for i, stmt in enumerate(read_statements(schema_file("neo4j"))):
-        out[f"schema/neo4j.cypher #{i + 1}"] = stmt
+    for i, stmt in enumerate(Neo4jStore.schema_statements()):
+        out[f"Neo4jStore schema #{i + 1}"] = stmt
     # The loader's statements differ only in the labels and types spliced in (backtick-quoted).
     # Neo4j's linter takes ~0.5 s a statement, so each shape is linted once, with its first
     # labels, and every label and type it takes is linted on its own (a quoted name is a quoted

@@ -110,7 +110,7 @@ def test_a_park_named_after_an_industry_is_in_that_industry(extract_text):
 
 
 def test_every_fact_is_a_relation_its_ends_allow(extract_text):
-    from kg.model import RELATION_ENDS
+    from kg.schema import RELATION_ENDS
 
     for text in (XINCHANG, XIANGCHENG, XIAMEN, FANGYUAN):
         for f in extract_text(text).facts:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kg.model import LABELS
+from kg.schema import LABELS
 
 
 def kg(*args, env=None, close_stdout=False, timeout=300):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.model import LABELS
+from kg.schema import LABELS
 from kg.query import QueryFile, parse_params, run_query
 from kg.store import EmbeddedStore, StoreError
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.browse.readonly import Collector, ReadOnlyRunner, WriteRefused, _json_safe, edge_record, main_label
+from kg import schema
 from kg.store.base import Store, StoreError
 
 class Busy(RuntimeError):
@@ -26,19 +27,9 @@ class QueryTimeout(RuntimeError):
     """The query box's query ran past the wall-clock limit (answered 504)."""
 
 
-# Colours and captions per label; neo4j/style.grass gives Neo4j Browser the same.
-LABELS = OrderedDict([
-    ("Company", "#4C8EDA"),
-    ("IndustrialPark", "#C990C0"),
-    ("Project", "#F16667"),
-    ("Institution", "#8DCC93"),
-    ("Region", "#F79767"),
-    ("Industry", "#FFC454"),
-    ("Person", "#57C7E3"),
-    ("Document", "#A5ABB6"),
-])
-REL_TYPES = ["LOCATED_IN", "PART_OF", "SUBSIDIARY_OF", "DEVELOPS", "COOPERATES_WITH", "SERVES",
-             "IN_INDUSTRY", "HOLDS_POSITION"]
+# Colours per label, in the legend's order (kg.schema; neo4j/style.grass gives Neo4j Browser the same).
+LABELS = OrderedDict((name, schema.LABEL[name].colour) for name in schema.BROWSER_ORDER)
+REL_TYPES = list(schema.RELATION_TYPES)
 EXPAND_PAGE = 25          # neighbours per expansion; the page asks for more with "show more"
 SEARCH_PER_LABEL = 12
 MAX_GRAPH_NODES = 5000    # a query's graph is cut here (the page stays responsive up to this)
@@ -189,15 +180,17 @@ class Browser:
             counts = self.store.counts()
         finally:
             self._slots.release()
-        nodes = {k: v for k, v in counts["nodes"].items() if k not in ("Province", "City", "County")}
+        nodes = schema.without_levels(counts["nodes"])
         rels = {k: v for k, v in counts["relationships"].items() if k != "MENTIONED_IN"}
         queries = []
         for name, path in library().items():
             q = QueryFile.parse(path.read_text("utf-8"), name, path)
             queries.append({"name": name, "title": q.title, "params": _json_safe(q.params),
                             "descriptions": q.descriptions, "example": q.example})
-        labels = [{"label": l, "color": c, "count": nodes.get(l, 0)} for l, c in LABELS.items()]
-        labels += [{"label": l, "color": "#A5ABB6", "count": n} for l, n in nodes.items() if l not in LABELS]
+        labels = [{"label": l, "color": c, "size": schema.LABEL[l].size, "count": nodes.get(l, 0)}
+                  for l, c in LABELS.items()]
+        labels += [{"label": l, "color": schema.DEFAULT_COLOUR, "size": None, "count": n}
+                   for l, n in nodes.items() if l not in LABELS]
         types = [{"type": t, "count": rels.get(t, 0)} for t in REL_TYPES]
         types += [{"type": t, "count": n} for t, n in rels.items() if t not in REL_TYPES]
         return {"where": self.where, "generation": self.generation, "labels": labels, "types": types, "queries": queries,
@@ -226,7 +219,7 @@ class Browser:
         out = []
         for label in sorted(groups, key=lambda l: order.index(l) if l in order else len(order)):
             items = sorted(groups[label], key=lambda n: (not n["name"].startswith(text), len(n["name"]), n["name"]))
-            out.append({"label": label, "color": LABELS.get(label, "#A5ABB6"), "total": len(items),
+            out.append({"label": label, "color": schema.colour(label), "total": len(items),
                         "items": items[:SEARCH_PER_LABEL]})
         return {"query": text, "groups": out}
 

@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from kg.schema import REGION_LEVELS
 from kg.store.base import Store, StoreError
 
 # Clauses and procedures that change the graph or reach outside it.
@@ -257,7 +258,7 @@ def main_label(labels) -> str:
     """A node's label for colours and legends: Region for Region:City, the first otherwise."""
     labels = list(labels or [])
     for l in labels:
-        if l not in ("Province", "City", "County"):
+        if l not in REGION_LEVELS:
             return l
     return labels[0] if labels else ""
 

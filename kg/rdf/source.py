@@ -12,12 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
-from kg.model import LABELS
+from kg.schema import ENTITY_LABELS, RELATION_TYPES
 
 PAGE = 5000
-ENTITY_LABELS = tuple(label for label in LABELS if label != "Document")
-RELATION_TYPES = ("LOCATED_IN", "PART_OF", "SUBSIDIARY_OF", "DEVELOPS", "COOPERATES_WITH", "SERVES",
-                  "IN_INDUSTRY", "HOLDS_POSITION")
 
 
 class Queryable(Protocol):

@@ -9,49 +9,28 @@ from __future__ import annotations
 
 import re
 
-KG = "https://kg.example.org/ontology#"
+from kg import schema
+
+KG = schema.KG
 DEFAULT_BASE = "https://kg.example.org/id/"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
-ORG = "http://www.w3.org/ns/org#"
-SDO = "https://schema.org/"
-PROV = "http://www.w3.org/ns/prov#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG, SDO, PROV, SKOS = schema.ORG, schema.SDO, schema.PROV, schema.SKOS
 DCTERMS = "http://purl.org/dc/terms/"
 SH = "http://www.w3.org/ns/shacl#"
 
 PREFIXES = {"kg": KG, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL, "org": ORG, "schema": SDO,
             "prov": PROV, "skos": SKOS, "dcterms": DCTERMS}
 
-# label → the classes every node of that label is typed with (the kg class first). The public
-# class is stated in the data too, so SPARQL users need no reasoner for the common ones.
-CLASSES: dict[str, tuple[str, ...]] = {
-    "Company": (KG + "Company", ORG + "FormalOrganization"),
-    "Institution": (KG + "Institution", ORG + "Organization"),
-    "Region": (KG + "Region", SDO + "AdministrativeArea"),
-    "IndustrialPark": (KG + "IndustrialPark", SDO + "Place"),
-    "Project": (KG + "Project", PROV + "Entity"),
-    "Industry": (KG + "Industry", SKOS + "Concept"),
-    "Person": (KG + "Person", SDO + "Person"),
-    "Document": (KG + "Document", PROV + "Entity"),
-}
-REGION_LEVEL_CLASSES = {lvl: KG + lvl for lvl in ("Province", "City", "County")}
-
-# relationship type → predicate
-PREDICATES: dict[str, str] = {
-    "LOCATED_IN": KG + "locatedIn",
-    "PART_OF": KG + "partOf",
-    "SUBSIDIARY_OF": KG + "subsidiaryOf",
-    "DEVELOPS": KG + "develops",
-    "COOPERATES_WITH": KG + "cooperatesWith",
-    "SERVES": KG + "serves",
-    "IN_INDUSTRY": KG + "inIndustry",
-    "HOLDS_POSITION": KG + "holdsPosition",
-    "MENTIONED_IN": KG + "mentionedIn",
-}
+# label → the classes every node of that label is typed with (the kg class first; the public class
+# is stated in the data too, so SPARQL users need no reasoner for the common ones), the region
+# levels' subclasses and relationship type → predicate: all from the schema registry.
+CLASSES = schema.CLASSES
+REGION_LEVEL_CLASSES = schema.REGION_LEVEL_CLASSES
+PREDICATES = schema.PREDICATES
 
 # Quantities (kg.extract.quantities.quantity_props): property name → (kg property, schema.org class
 # of the value node, UN/CEFACT unit code or None, unit text, currency or None).

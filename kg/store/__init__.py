@@ -3,7 +3,7 @@ server kg runs itself in a data folder (the default), and `Neo4jStore`, a Neo4j 
 through the official driver. `open_store(graph=DIR)` / `open_store(neo4j_uri=URI)` picks one.
 
 The Cypher that loads the export lives in `kg.store.statements`, shared by both stores; only the
-schema differs (`kg/store/schema/falkordb.cypher`, `kg/store/schema/neo4j.cypher`).
+index statements differ (each store's `schema_templates`, filled in for every label of `kg.schema`).
 """
 from kg.store.base import Store, StoreError, open_store
 from kg.store.embedded import EmbeddedStore

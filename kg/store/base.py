@@ -2,7 +2,7 @@
 
 A store runs Cypher: `write(statement, params)` for the loader's batches, `query(cypher, params)`
 for reading (column names and rows of plain Python values), and `schema_statements()` (the only
-store-specific Cypher, read from `kg/store/schema/<store>.cypher`). Loading is written once, here:
+store-specific Cypher: each store's `schema_templates`, filled in for every label of `kg.schema`). Loading is written once, here:
 `Store.load` creates the schema, then sends `kg.store.statements.plan_load`'s batches, so the
 embedded FalkorDB store and Neo4j run the same statements.
 
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable
 
 from kg.collector import paused_collector
+from kg.schema import LABELS
 from kg.store import statements
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 
 class StoreError(RuntimeError):
@@ -31,31 +32,14 @@ class StoreError(RuntimeError):
     where it can."""
 
 
-def schema_file(store: str) -> Path:
-    return SCHEMA_DIR / f"{store}.cypher"
-
-
-def read_statements(path: str | os.PathLike) -> list[str]:
-    """The statements of a .cypher file: `//` comment lines dropped, split at `;` ending a line."""
-    out, cur = [], []
-    for line in Path(path).read_text("utf-8").splitlines():
-        s = line.strip()
-        if not s or s.startswith("//"):
-            continue
-        cur.append(line.rstrip())
-        if s.endswith(";"):
-            out.append("\n".join(cur).rstrip().rstrip(";").strip())
-            cur = []
-    if cur:
-        out.append("\n".join(cur).strip())
-    return out
-
-
 class Store(ABC):
     """What the loader, `kg load`, `kg query` and the Python API need from a graph store."""
 
-    name = "store"          # its schema file is kg/store/schema/<name>.cypher
+    name = "store"
     batch_size = 2000
+    # The store's index/constraint statements, one per label of kg.schema: `{label}` is the label,
+    # `{key}` its snake_case form (for names). The only store-specific Cypher.
+    schema_templates: tuple[str, ...] = ()
 
     def __enter__(self):
         return self.open()
@@ -77,8 +61,10 @@ class Store(ABC):
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         """Run Cypher; returns the column names and the rows as plain Python values."""
 
-    def schema_statements(self) -> list[str]:
-        return read_statements(schema_file(self.name))
+    @classmethod
+    def schema_statements(cls) -> list[str]:
+        """The index/constraint statements of every label of kg.schema."""
+        return [t.format(label=label, key=_snake(label)) for t in cls.schema_templates for label in LABELS]
 
     def ensure_schema(self) -> None:
         """Create the store's indexes/constraints; re-running is harmless."""
@@ -141,6 +127,10 @@ class Store(ABC):
         _, nrows = self.query(statements.COUNT_NODES)
         _, rrows = self.query(statements.COUNT_RELATIONSHIPS)
         return {"nodes": {l: n for l, n in sorted(nrows)}, "relationships": {t: n for t, n in sorted(rrows)}}
+
+
+def _snake(label: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", label).lower()
 
 
 def read_export(graph: str | os.PathLike) -> tuple[list[dict], list[dict], list[dict]]:

@@ -159,6 +159,9 @@ class EmbeddedStore(Store):
     """
 
     name = "falkordb"
+    # An index on `id` (MERGE/MATCH by id) and on `name` (lookups) per label. FalkorDB has no IF
+    # NOT EXISTS here: re-running answers "already indexed", which `ensure_schema` ignores.
+    schema_templates = ("CREATE INDEX FOR (n:{label}) ON (n.id)", "CREATE INDEX FOR (n:{label}) ON (n.name)")
 
     def __init__(self, directory: str | os.PathLike, *, lock_timeout: float = 30.0,
                  start_timeout: float = 30.0, batch_size: int = 2000, read_only: bool = False):
@@ -485,7 +488,7 @@ class EmbeddedStore(Store):
         return self._graph
 
     def ensure_schema(self) -> None:
-        """Create the per-label indexes of kg/store/schema/falkordb.cypher; re-running is harmless
+        """Create the per-label indexes (`schema_templates`); re-running is harmless
         (FalkorDB answers "already indexed", which is ignored)."""
         if self._schema_ready:
             return

@@ -2,7 +2,7 @@
 
 It runs the loader's shared statements (`kg.store.statements`, through `Store.load`) in managed
 write transactions (`execute_write`: retried by the driver on transient errors, such as a deadlock
-or a leader switch), after the schema of `kg/store/schema/neo4j.cypher` (named uniqueness
+or a leader switch), after the schema of `Neo4jStore.schema_templates` (named uniqueness
 constraints on `id`, `IF NOT EXISTS`; Community edition, no APOC).
 
 Every failure comes out as a `StoreError` with one line saying what to do: the server cannot be
@@ -36,6 +36,11 @@ class Neo4jStore(Store):
     """A Neo4j database reached at `uri` (bolt://, neo4j://, and their +s/+ssc forms)."""
 
     name = "neo4j"
+    # A uniqueness constraint on `id` per label (MERGE on id uses its index; works on Community, no
+    # APOC) and a range index on `name` (lookups by name). Named and IF NOT EXISTS: re-running is
+    # harmless.
+    schema_templates = ("CREATE CONSTRAINT kg_{key}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+                        "CREATE INDEX kg_{key}_name IF NOT EXISTS FOR (n:{label}) ON (n.name)")
     batch_size = 1000
 
     def __init__(self, uri: str | None = None, *, user: str | None = None, password: str | None = None,
@@ -167,7 +172,7 @@ class Neo4jStore(Store):
     # ---- graph -----------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        """The constraints and indexes of kg/store/schema/neo4j.cypher, each in its own auto-commit
+        """The constraints and indexes (`schema_templates`), each in its own auto-commit
         transaction (schema and data writes cannot share one)."""
         try:
             with self._session() as s:

@@ -42,8 +42,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, NamedTuple
 
-REGION_LEVELS = ("Province", "City", "County")
-MENTIONED_IN = "MENTIONED_IN"
+from kg.schema import MENTIONED_IN, REGION_LEVELS
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -70,10 +70,13 @@
     const f = (x) => Math.max(0, Math.round(x * 0.75)).toString(16).padStart(2, "0");
     return `#${f(n >> 16)}${f((n >> 8) & 255)}${f(n & 255)}`;
   }
-  const SIZES = { IndustrialPark: 20, Company: 15, Project: 13, Region: 14 };
+  function labelSize(label) {       // kg.schema's size for the label, through /api/meta
+    const l = state.meta.labels.find((x) => x.label === label);
+    return (l && l.size) || 11;
+  }
   function visNode(n, pos) {
     const v = { id: n.id, label: caption(n.name), title: `${n.name}\n${n.label}${(n.properties.aliases || []).length ? "\n别名: " + n.properties.aliases.join("、") : ""}`,
-                group: n.label, kgLabel: n.label, kgName: n.name, size: SIZES[n.label] || 11 };
+                group: n.label, kgLabel: n.label, kgName: n.name, size: labelSize(n.label) };
     if (pos) { v.x = pos.x; v.y = pos.y; }
     return v;
   }
