@@ -18,9 +18,9 @@ manifest, carries a BLAKE2b checksum of its bytes: a part cut short (a build sto
 or damaged on disk (one flipped bit) is not used but simply made again.
 
 Beside them, `manifest.pickle` holds each file's path, size, modification time and content hash
-(a file whose size and time are unchanged is not even read), the corpus's short names, the
-code's fingerprint (another version of `kg` starts from scratch) and the documents of the last
-build.
+(a file whose size and time are unchanged is not even read), the corpus's short names and the
+code's fingerprint (another version of `kg` starts from scratch). The documents of the last build
+are in its export (`documents.jsonl`).
 
 Entries are written before the manifest that names them, and the manifest only after a build has
 succeeded, so a failed or interrupted build leaves a cache the next build can use.
@@ -72,7 +72,6 @@ class Manifest:
     code: str = ""
     files: dict[str, FileState] = field(default_factory=dict)          # doc → state
     short_names: dict[str, frozenset[str]] = field(default_factory=dict)   # form → full names
-    documents: list[dict] = field(default_factory=list)
 
 
 def _digest(data: bytes) -> bytes:

@@ -58,69 +58,12 @@ def register(sub, build_parser: argparse.ArgumentParser | None = None) -> None:
         build_parser.add_argument("--batch-size", type=int, default=1000, help=argparse.SUPPRESS)
 
 
-def _documents_of(graph: Path) -> list[dict]:
-    """The Document nodes (titles) the build left in the embedded store, if it has one."""
-    store_dir = graph / "store"
-    if not store_dir.is_dir():
-        return []
-    from kg.store import EmbeddedStore, StoreError
-
-    try:
-        with EmbeddedStore(store_dir, lock_timeout=5, read_only=True) as db:
-            _, rows = db.query("MATCH (d:Document) RETURN properties(d)")
-        return [r[0] for r in rows]
-    except StoreError as e:
-        print(f"kg load: document titles not read from {store_dir} ({e}); documents get their file names",
-              file=sys.stderr)
-        return []
-
-
-def with_sentences(graph: Path, documents: list[dict]) -> list[dict]:
-    """The documents with the sentences of their files, so that they travel with the graph into
-    Neo4j (the browser shows a mention in its sentence from them): per document, parallel lists
-    `sentence_starts`, `sentence_ends` (file offsets), `sentence_texts` and `sentence_articles`
-    (the article's title), read from the inputs DIR/summary.json records, where they still exist
-    (a document whose file is gone is left as it is)."""
-    import json
-
-    try:
-        inputs = json.loads((graph / "summary.json").read_text("utf-8")).get("inputs") or []
-    except (OSError, ValueError):
-        return documents
-    paths = [Path(p) for p in inputs if Path(p).exists()]
-    wanted = {str(d.get("name", d.get("id"))) for d in documents}
-    if not paths or not wanted:
-        return documents
-    from kg import ingest
-
-    found: dict[str, list[tuple[int, int, str, str]]] = {}
-    try:
-        for a in ingest.iter_articles(paths):
-            if a.doc not in wanted:
-                continue
-            for sent in ingest.split_sentences(a):
-                fs, fe = a.file_span(sent.start, sent.end)
-                found.setdefault(a.doc, []).append((fs, fe, sent.text, a.title or ""))
-    except Exception as e:  # sources that cannot be read again: the graph loads without sentences
-        print(f"kg load: sentences not read from the sources ({e})", file=sys.stderr)
-        return documents
-    out = []
-    for d in documents:
-        sents = sorted(found.get(str(d.get("name", d.get("id"))), ()))
-        if sents:
-            d = {**d, "sentence_starts": [x[0] for x in sents], "sentence_ends": [x[1] for x in sents],
-                 "sentence_texts": [x[2] for x in sents], "sentence_articles": [x[3] for x in sents]}
-        out.append(d)
-    return out
-
-
 def load_graph(graph, store, batch_size: int | None = None, verbose: bool = True) -> dict[str, int]:
     """Load the built graph folder `graph` into an open store; returns rows sent per kind."""
     from kg.store.base import read_export
 
     graph = Path(graph)
-    entities, relations, documents = read_export(graph)
-    documents = with_sentences(graph, documents or _documents_of(graph))
+    entities, relations, documents = read_export(graph)      # documents with their sentences
     tty = verbose and sys.stderr.isatty()
 
     def progress(kind, n):

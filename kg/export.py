@@ -1,10 +1,13 @@
-"""The JSON Lines export of ../shared/kg-schema.md: entities.jsonl and relations.jsonl."""
+"""The JSON Lines export of ../shared/kg-schema.md: entities.jsonl and relations.jsonl, and the
+documents they point into, documents.jsonl (`kg.documents`)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import networkx as nx
+
+from kg import documents
 
 
 def entity_rows(g: nx.MultiDiGraph, mentions_as_tuples: bool = False):
@@ -26,8 +29,9 @@ def relation_rows(g: nx.MultiDiGraph):
 
 
 def write_jsonl(g: nx.MultiDiGraph, folder: Path) -> None:
-    """Write both files into `folder` (the caller makes the folder's contents appear at once)."""
+    """Write the three files into `folder` (the caller makes the folder's contents appear at once)."""
     for name, rows in (("entities.jsonl", entity_rows(g)), ("relations.jsonl", relation_rows(g))):
         with open(folder / name, "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    documents.write(g.graph.get("documents", []), folder)

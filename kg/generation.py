@@ -30,7 +30,7 @@ BUILD_LOCK = ".kg-build.lock"
 STORE_DIR = "store"
 MANIFEST_NAME = "cache-manifest.pickle"     # in the staging folder: the cache's manifest to be
 # the files moved into OUT, in this order (summary.json last: it names the generation)
-EXPORT_FILES = ("entities.jsonl", "relations.jsonl", "summary.json")
+EXPORT_FILES = ("entities.jsonl", "relations.jsonl", "documents.jsonl", "summary.json")
 
 
 def fault(phase: str) -> None:

@@ -30,6 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg.store import statements
+from kg.documents import node_properties
 from kg.store.base import StoreError, read_export
 
 ARRAY = "\x1f"
@@ -112,7 +113,7 @@ def export(entities, relations, documents, folder: str | os.PathLike, database: 
     `folder`; returns the rows written per kind."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    doc_rows, doc_id_by_file = statements._document_rows(documents)
+    doc_rows, doc_id_by_file = statements._document_rows(node_properties(d) for d in documents)
     node_rows, label_of = statements._entity_rows(entities, doc_id_by_file, doc_rows)
     nodes_args, rels_args = [], []
     written = {"nodes": 0, "relationships": 0}
@@ -220,12 +221,9 @@ def files_of(folder: str | os.PathLike) -> tuple[list[tuple[str, str]], list[tup
 
 
 def run(args) -> int:
-    from kg.commands import _documents_of, with_sentences
-
     graph = Path(args.graph)
     try:
         entities, relations, documents = read_export(graph)
-        documents = with_sentences(graph, documents or _documents_of(graph))
         out = Path(args.dir)
         if out.exists() and any(out.iterdir()):
             raise StoreError(f"{out} is not empty: give a new folder")

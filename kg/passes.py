@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import ingest
+from kg import documents, ingest
 from kg.cache import BuildCache, entry_key
 from kg.extract.article import FirstPass, extract, recognise_all
 from kg.extract.shortnames import ShortNames
@@ -51,6 +51,7 @@ class FileFirst:
     sha: str
     error: str = ""                                   # why the file was skipped, if it was
     articles: list[ArticleInfo] = field(default_factory=list)
+    document: dict = field(default_factory=dict)      # its documents.jsonl record (kg.documents)
     full_names: dict[str, set[str]] = field(default_factory=dict)
     bare_names: set[str] = field(default_factory=set)
     seconds: dict[str, float] = field(default_factory=dict)   # time per stage, for benchmarks
@@ -78,6 +79,7 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
     gazetteer = Gazetteer.default()
     articles = ingest.split_articles(text, doc)
     sketches = [ingest.sketch(a.text) for a in articles]
+    out.document = documents.record(doc, path, articles)
     clock = _lap(out.seconds, "ingest", clock)
     tokens = [Tokens(a.text) for a in articles]
     clock = _lap(out.seconds, "tokenise", clock)

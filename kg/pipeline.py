@@ -179,11 +179,10 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     generation.fault("merge")
     g = build_graph(*resolver.resolve())
     _add_seconds(summary, {"resolve": time.perf_counter() - clock})
-    g.graph["documents"] = _documents(read)
+    g.graph["documents"] = [i.document for i in read]
     summary.nodes = dict(Counter(d["label"] for _, d in g.nodes(data=True)))
     summary.relationships = dict(Counter(k for _, _, k in g.edges(keys=True)))
-    manifest = Manifest(files={i.doc: states[i.doc] for i in read}, short_names=owners,
-                        documents=g.graph["documents"])
+    manifest = Manifest(files={i.doc: states[i.doc] for i in read}, short_names=owners)
     return g, manifest
 
 
@@ -202,15 +201,6 @@ def corpus_short_names(firsts) -> ShortNames:
             companies.setdefault(name, set()).update(regions)
         bare |= fp.bare_company_names()
     return ShortNames(companies, bare)
-
-
-def _documents(infos) -> list[dict]:
-    docs: dict[str, dict] = {}
-    for i in infos:
-        for a in i.articles:
-            d = docs.setdefault(i.doc, {"id": i.doc, "name": i.doc, "title": a.title, "articles": []})
-            d["articles"].append(a.title)
-    return list(docs.values())
 
 
 def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
@@ -389,7 +379,7 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
     note = ""
     if incremental and previous.files and old_store.is_dir() and (out / "entities.jsonl").is_file():
         try:
-            old_entities, old_relations, _ = read_export(out)
+            old_entities, old_relations, old_documents = read_export(out)
         except Exception:
             old_entities = None
         if old_entities is not None:
@@ -400,7 +390,7 @@ def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incr
                     if stamp is None or stamp.get("generation") != generation.summary_generation(out):
                         raise StoreError("it does not belong to the export beside it")
                     db.verify(stamp)
-                    sent = db.update((old_entities, old_relations, previous.documents),
+                    sent = db.update((old_entities, old_relations, old_documents),
                                      (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
                                       _as_json(documents)))
                     generation.fault("store")

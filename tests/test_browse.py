@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import seed
 from kg.browse.app import LABELS, REL_TYPES
 from kg.browse.readonly import WriteRefused, check_read_only
 
@@ -135,7 +136,7 @@ def seeds_server(built, tmp_path_factory):
     """`kg browse` on a copy of the seeds' build (its own store folder, so no lock is shared)."""
     graph = tmp_path_factory.mktemp("browse") / "out"
     shutil.copytree(built.out, graph, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock", "staging*"))
-    server = Server(graph, "--sources", str(ROOT / "seeds"))
+    server = Server(graph)
     yield server
     server.stop()
 
@@ -161,11 +162,16 @@ def test_api_search_details_expand_evidence(seeds_server):
     assert props and all(p["investment_cny_text"].endswith("元") for p in props)
 
 
-def test_mentions_in_their_sentences_without_sources(built, tmp_path):
-    """With no --sources, the browser reads the articles from the paths the build recorded."""
-    graph = tmp_path / "out"
-    shutil.copytree(built.out, graph, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock", "staging*"))
-    assert json.loads((graph / "summary.json").read_text("utf-8"))["inputs"]
+def test_mentions_in_their_sentences_after_the_sources_moved(tmp_path):
+    """The sentences come with the build (documents.jsonl, into the store): the source files
+    can go."""
+    from kg.pipeline import build
+
+    sources, graph = tmp_path / "src", tmp_path / "out"
+    sources.mkdir()
+    shutil.copy(seed("001"), sources)
+    build([sources], graph, workers=1)
+    shutil.rmtree(sources)
     server = Server(graph)
     try:
         found = server.get("api/search?q=" + urllib.request.quote("金宇保灵"))

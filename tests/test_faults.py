@@ -308,12 +308,12 @@ NEO4J_BATCH = 200       # `kg load --batch-size`: the seeds' graph in a few doze
 def neo4j_clean(built, neo4j_server):
     """The seeds' graph (`built`) loaded by `kg load` into an emptied database: its dump, and the
     number of node batches the load sends (a fresh load: CREATE, nodes with their mentions first)."""
-    from kg.commands import _documents_of, with_sentences
     from kg.store import statements
+    from kg.documents import node_properties
     from kg.store.base import read_export
 
     ents, rels, docs = read_export(built.out)
-    kinds = [b.kind for b in statements.plan_load(ents, rels, with_sentences(built.out, docs or _documents_of(built.out)),
+    kinds = [b.kind for b in statements.plan_load(ents, rels, [node_properties(d) for d in docs],
                                                   NEO4J_BATCH, fresh=True)]
     with neo4j_server.store() as db:
         db.write("MATCH (n) DETACH DELETE n")

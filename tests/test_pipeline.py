@@ -2,7 +2,9 @@
 schema check of kg.graph."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 import unicodedata
 from collections import Counter
 
@@ -145,6 +147,35 @@ def test_fact_of_the_shared_article_once_with_evidence_from_both_files(built):
 
 
 # ------------------------------------------------------------------------------------ offsets
+
+def test_documents_hold_every_file_its_articles_and_the_sentences_evidence_points_into(built, sources):
+    """documents.jsonl: one record per file read, article spans and sentences by file offsets,
+    so that every mention and every evidence sentence falls in a recorded sentence."""
+    import bisect
+
+    docs = {d["id"]: d for d in map(json.loads, (built.out / "documents.jsonl").read_text("utf-8").splitlines())}
+    assert set(docs) == set(sources)
+    for doc, d in docs.items():
+        assert set(d) == {"id", "file", "title", "date", "place", "articles", "sentences"}
+        assert Path(d["file"]).name == doc and d["title"] == d["articles"][0]["title"]
+        for a in d["articles"]:
+            assert 0 <= a["start"] < a["end"] <= len(sources[doc])
+        for s in d["sentences"]:         # the repaired text: a page's heading may lie between
+            got, want = plain(sources[doc][s["start"]:s["end"]]), plain(s["text"])
+            assert got[:4] == want[:4] and got[-4:] == want[-4:], (got, want)
+    starts = {doc: [s["start"] for s in d["sentences"]] for doc, d in docs.items()}
+
+    def sentence_at(doc, offset):
+        i = bisect.bisect_right(starts[doc], offset) - 1
+        return docs[doc]["sentences"][i] if i >= 0 and offset < docs[doc]["sentences"][i]["end"] else None
+    for r in built.relations:
+        for ev in r["evidence"]:
+            assert (ev["doc"], ev["start"], ev["end"], ev["text"]) in {
+                (doc, s["start"], s["end"], s["text"]) for doc in [ev["doc"]] for s in docs[doc]["sentences"]}
+    for e in built.entities:
+        for m in e["mentions"]:
+            assert sentence_at(m["doc"], m["start"]), (e["name"], m)
+
 
 def test_mention_offsets_point_into_the_file(built, sources):
     checked = 0

@@ -136,7 +136,6 @@ def test_incremental_load_equals_a_full_load(neo4j_server, built, tmp_path):
     `kg build … --neo4j-uri` sends) to the graph of all five, equals all five loaded at once."""
     import shutil
 
-    from kg.commands import _documents_of, with_sentences
     from kg.pipeline import build
     from kg.store.base import read_export
 
@@ -146,10 +145,7 @@ def test_incremental_load_equals_a_full_load(neo4j_server, built, tmp_path):
         shutil.copy(f, part / f.name)
     build([part], tmp_path / "out-part", store=True)
 
-    def export(graph):
-        ents, rels, docs = read_export(graph)
-        return ents, rels, with_sentences(graph, docs or _documents_of(graph))   # as kg load reads it
-    old, new = export(tmp_path / "out-part"), export(built.out)
+    old, new = read_export(tmp_path / "out-part"), read_export(built.out)   # as kg load reads them
     assert len(old[0]) < len(new[0])
     with neo4j_server.store() as db:
         wipe(db)
@@ -214,24 +210,23 @@ def _canon(v):
 def test_browser_api_answers_the_same_on_both_stores(neo_seeds, emb_seeds, built):
     """The browser's questions (kg.browse.app.Browser, what the page's API calls): search, the
     starting views, node details with mentions in their sentences, expand, named queries and
-    refused writes, on the embedded store and on Neo4j, with the seeds as sources."""
+    refused writes, on the embedded store and on Neo4j (the sentences from documents.jsonl, which
+    both stores' Document nodes carry)."""
     from kg.browse.app import Browser
 
-    emb = Browser(emb_seeds, "embedded", sources=[SEEDS])
-    neo = Browser(neo_seeds, "neo4j", sources=[SEEDS])
+    emb = Browser(emb_seeds, "embedded")
+    neo = Browser(neo_seeds, "neo4j")
     for text in ("内蒙古", "开发区", "合生"):
         e = emb.search(text)
         assert e["groups"], text
         assert _canon(neo.search(text)) == _canon(e)
     for view in ("parks", "regions"):
         assert _canon(neo.view(view)) == _canon(emb.view(view))
-    neo_alone = Browser(neo_seeds, "neo4j")      # no --sources: the sentences kg load put in the graph
     ids = [n["id"] for g in emb.search("内蒙古")["groups"] for n in g["items"]][:6]
     for nid in ids:
         e = emb.node(nid)
         assert e["mentions"] and any(m["sentence"] for m in e["mentions"]), nid
         assert _canon(neo.node(nid)) == _canon(e)
-        assert _canon(neo_alone.node(nid)["mentions"]) == _canon(e["mentions"])
         assert _canon(neo.expand(nid)) == _canon(emb.expand(nid))
     for name, params in (("region_companies", {"region": "包头市"}), ("find_entity", {"text": "合生"}),
                          ("parks_companies", {})):

@@ -53,56 +53,17 @@ def _only_article(articles, title) -> str | None:
     return articles[0] if len(articles) == 1 else None
 
 
-class SourceIndex:
-    """The sentences of the source articles (from `--sources`), to show a mention in its sentence:
-    per file, the file-offset span, text and article title of every sentence."""
-
-    def __init__(self, paths):
-        self.paths = [Path(p) for p in paths]
-        self._docs: dict[str, tuple[list[int], list[tuple[int, int, str, str]]]] | None = None
-        self._lock = threading.Lock()
-
-    def _load(self):
-        from kg import ingest
-
-        docs: dict[str, list[tuple[int, int, str, str]]] = {}
-        for a in ingest.iter_articles(self.paths):
-            for s in ingest.split_sentences(a):
-                fs, fe = a.file_span(s.start, s.end)
-                docs.setdefault(a.doc, []).append((fs, fe, s.text, a.title))
-        out = {}
-        for doc, sents in docs.items():
-            sents.sort()
-            out[doc] = ([s[0] for s in sents], sents)
-        return out
-
-    def sentence(self, doc: str, start: int) -> tuple[str, str] | None:
-        """(sentence, article title) holding file offset `start` of `doc`, if the sources have it."""
-        with self._lock:
-            if self._docs is None:
-                self._docs = self._load()
-        found = self._docs.get(doc)
-        if not found:
-            return None
-        starts, sents = found
-        i = bisect.bisect_right(starts, start) - 1
-        if i >= 0 and sents[i][0] <= start < sents[i][1]:
-            return sents[i][2], sents[i][3]
-        return None
-
-
 class Browser:
     """The page's questions, answered from an open store. Several run at once (the store's
     client keeps a connection per request in flight); the query box runs one query at a time,
     each with a wall-clock limit after which the page gets an answer and the query is abandoned
     (`stuck()` tells the server when the store should be restarted under it)."""
 
-    def __init__(self, store: Store, where: str = "", sources=None, timeout_ms: int = 15000):
+    def __init__(self, store: Store, where: str = "", timeout_ms: int = 15000):
         self.store = store
         self.where = where
         self.timeout_ms = timeout_ms
         self.runner = ReadOnlyRunner(store, timeout_ms)
-        self.sources = SourceIndex(sources) if sources else None
         self.generation: str | None = None
         self._slots = threading.BoundedSemaphore(4)       # the page's own questions in flight
         self._query_box = threading.Lock()                # queries typed in the page: one at a time
@@ -194,7 +155,7 @@ class Browser:
         types = [{"type": t, "count": rels.get(t, 0)} for t in REL_TYPES]
         types += [{"type": t, "count": n} for t, n in rels.items() if t not in REL_TYPES]
         return {"where": self.where, "generation": self.generation, "labels": labels, "types": types, "queries": queries,
-                "sources": bool(self.sources), "expand_page": EXPAND_PAGE, "max_graph_nodes": MAX_GRAPH_NODES}
+                "expand_page": EXPAND_PAGE, "max_graph_nodes": MAX_GRAPH_NODES}
 
     def build(self) -> dict:
         """Which build is served (its generation id, None on Neo4j): the page asks every few
@@ -237,7 +198,7 @@ class Browser:
             for s, e in zip(starts or [], ends or []):
                 m = {"doc": doc, "document_title": title, "start": s, "end": e, "sentence": None,
                      "article": _only_article(articles, title)}
-                found = self.sources.sentence(doc, s) if self.sources else self._stored_sentence(doc, s)
+                found = self._stored_sentence(doc, s)
                 if found:
                     m["sentence"], m["article"] = found
                 mentions.append(m)
@@ -263,7 +224,8 @@ class Browser:
 
     def _stored_sentence(self, doc: str, start: int) -> tuple[str, str] | None:
         """(sentence, article title) holding offset `start` of `doc`, from the sentences its
-        Document node carries (`kg load` puts them there: over Neo4j there are no source files)."""
+        Document node carries (from the build's documents.jsonl, on either store: the browser
+        never reads the source files)."""
         cache = self.__dict__.setdefault("_stored", {})
         if doc not in cache:
             rows = self._q("MATCH (d:Document {id: $id}) RETURN d.sentence_starts, d.sentence_ends, "
@@ -288,12 +250,11 @@ class Browser:
 
     def _article(self, doc: str, start: int, titles: dict) -> str | None:
         """The title of the article that holds file offset `start` of `doc` ("" when it has none),
-        or None when that is not known (no sources, and the file holds several articles): never
-        another article's title."""
-        if self.sources:
-            found = self.sources.sentence(doc, start)
-            if found:
-                return found[1]
+        or None when that is not known (no sentences stored, and the file holds several articles):
+        never another article's title."""
+        found = self._stored_sentence(doc, start)
+        if found:
+            return found[1]
         return titles.get((doc, None))
 
     def expand(self, nid: str, skip: int = 0, limit: int = EXPAND_PAGE) -> dict:
@@ -426,4 +387,4 @@ class Browser:
         return col
 
 
-__all__ = ["Browser", "Busy", "QueryTimeout", "LABELS", "REL_TYPES", "SourceIndex", "StoreError", "WriteRefused"]
+__all__ = ["Browser", "Busy", "QueryTimeout", "LABELS", "REL_TYPES", "StoreError", "WriteRefused"]

@@ -1,6 +1,6 @@
 """`kg browse`: serve the graph browser page and its JSON API on a local port.
 
-    kg browse [--graph DIR | --neo4j-uri URI] [--host 127.0.0.1] [--port 8765] [--open] [--sources PATH…]
+    kg browse [--graph DIR | --neo4j-uri URI] [--host 127.0.0.1] [--port 8765] [--open]
 
 The standard library's ThreadingHTTPServer serves `static/` (the page, its script and style, and
 the bundled vis-network) and these GET endpoints, each answering JSON (`{"error": …}` with status
@@ -275,15 +275,6 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _built_from(graph: Path) -> list[str]:
-    """The input paths the build of `graph` recorded, those that still exist."""
-    try:
-        inputs = json.loads((graph / "summary.json").read_text("utf-8")).get("inputs") or []
-    except (OSError, ValueError):
-        return []
-    return [p for p in inputs if Path(p).exists()]
-
-
 def cmd_browse(args) -> int:
     from kg.store import open_store
 
@@ -307,8 +298,7 @@ def cmd_browse(args) -> int:
     browser = None
     try:
         where = getattr(store, "where", None) or f"embedded store of {graph}"
-        browser = Browser(store, where, sources=args.sources or _built_from(graph) or None,
-                          timeout_ms=int(args.query_timeout * 1000))
+        browser = Browser(store, where, timeout_ms=int(args.query_timeout * 1000))
         if not args.neo4j_uri:
             from kg.generation import summary_generation
 
@@ -361,7 +351,4 @@ def register(sub) -> None:
     p.add_argument("--query-timeout", type=float, default=15.0, metavar="SECONDS",
                    help="the longest a query of the query box may run (default: 15)")
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
-    p.add_argument("--sources", nargs="+", default=[], metavar="PATH",
-                   help="the articles the graph was built from, so mentions show in their sentences "
-                        "(default: the paths DIR/summary.json says the build read, where they still exist)")
     p.set_defaults(func=cmd_browse)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable
 
 from kg.collector import paused_collector
+from kg.documents import FILE as DOCUMENTS_FILE, node_properties
 from kg.schema import LABELS
 from kg.store import statements
 
@@ -82,6 +83,7 @@ class Store(ABC):
         self.ensure_schema()
         sent = {"nodes": 0, "relationships": 0}
         fresh = self.is_empty()
+        documents = (node_properties(d) for d in documents)
         with paused_collector():
             for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
                 self.write_batch(batch.statement, {"rows": batch.rows})
@@ -97,6 +99,7 @@ class Store(ABC):
         one `new` gives, sending only the difference (`statements.plan_update`); rows sent per kind."""
         self.ensure_schema()
         sent = {"deleted": 0, "nodes": 0, "relationships": 0}
+        old, new = (*old[:2], [node_properties(d) for d in old[2]]), (*new[:2], [node_properties(d) for d in new[2]])
         with paused_collector():
             for batch in statements.plan_update(old, new, batch_size or self.batch_size):
                 self.write_batch(batch.statement, {"rows": batch.rows})
@@ -117,8 +120,7 @@ class Store(ABC):
 
     def load_graph_dir(self, graph: str | os.PathLike, batch_size: int | None = None,
                        progress=None) -> dict[str, int]:
-        """Load a built graph folder (entities.jsonl, relations.jsonl; documents from the
-        mentions, titles from summary-less builds are not known)."""
+        """Load a built graph folder (entities.jsonl, relations.jsonl, documents.jsonl)."""
         entities, relations, documents = read_export(graph)
         return self.load(entities, relations, documents, batch_size=batch_size, progress=progress)
 
@@ -147,7 +149,7 @@ def read_export(graph: str | os.PathLike) -> tuple[list[dict], list[dict], list[
                 return [json.loads(line) for line in f if line.strip()]
         except (OSError, ValueError) as e:
             raise StoreError(f"cannot read {p}: {e}") from e
-    docs_file = graph / "documents.jsonl"
+    docs_file = graph / DOCUMENTS_FILE
     return rows(ents), rows(rels), rows(docs_file) if docs_file.is_file() else []
 
 

@@ -217,7 +217,7 @@
     const n = d.node, names = [n.name, ...(n.properties.aliases || [])];
     const degrees = Object.entries(d.degrees).map(([t, c]) => `${esc(t)} ${c}`).join(" · ") || "none";
     const more = state.more[n.id];
-    const mentions = d.mentions.map((m) => `<div class="sentence mention"><div class="src">${articleOf(m)}${esc(m.doc)} [${m.start}–${m.end}]</div>${m.sentence ? markNames(m.sentence, names) : '<span class="muted">(start kg browse with --sources to see the sentence)</span>'}</div>`).join("");
+    const mentions = d.mentions.map((m) => `<div class="sentence mention"><div class="src">${articleOf(m)}${esc(m.doc)} [${m.start}–${m.end}]</div>${m.sentence ? markNames(m.sentence, names) : '<span class="muted">(no sentence stored: load the graph from a build that wrote documents.jsonl)</span>'}</div>`).join("");
     const sents = d.sentences.filter((s) => !d.mentions.some((m) => m.sentence === s.text)).map((s) =>
       `<div class="sentence"><div class="src">${articleOf(s)}${esc(s.doc)} [${s.start}]</div>${markNames(s.text, names)}</div>`).join("");
     $("details").innerHTML = `<div id="node-details" data-id="${esc(n.id)}">${chip(n.label)} ${n.labels.filter((l) => l !== n.label).map(esc).join(" ")}
