@@ -375,7 +375,7 @@ def test_command_writes_turtle_to_standard_output(built, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--graph", "{tmp}/nothing"], "holds no graph store (run `kg build PATH --out"),
+    (["--graph", "{tmp}/nothing"], "holds no built graph (run `kg build PATH --out"),
     (["--format", "rdfa"], "unknown RDF format 'rdfa'; choose one of turtle, nt, nquads, trig, jsonld, xml"),
     (["--output", "{tmp}/no/such/dir/x.ttl"], "cannot write"),
     (["--output", "{tmp}"], "it is a directory"),
@@ -389,6 +389,16 @@ def test_command_errors_are_one_line(built, tmp_path, capsys, args, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and err[0].startswith("kg export rdf: ")
     assert not (tmp_path / "nothing").exists()
+
+
+@pytest.mark.parametrize("fmt", ["nt", "trig", "turtle"])
+def test_a_build_without_store_exports_the_same_rdf_as_its_store(export, built_again, tmp_path, capsys, fmt):
+    """`kg export rdf --graph DIR` of a `--no-store` build reads the export files (entities,
+    relations, documents.jsonl): the same bytes as the store of the same seeds gives."""
+    assert not (built_again.out / "store").exists()
+    out = tmp_path / f"seeds.{fmt}"
+    assert main(["export", "rdf", "--graph", str(built_again.out), "--format", fmt, "--output", str(out)]) == 0
+    assert out.read_text("utf-8") == export.text[fmt]
 
 
 def test_every_format_has_a_suffix_and_parser():

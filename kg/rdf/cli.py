@@ -54,7 +54,8 @@ def register(sub) -> None:
 @contextlib.contextmanager
 def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = None, password: str | None = None,
                 database: str | None = None):
-    """The store to read (kg.store's common interface: `query(cypher, params)`)."""
+    """The graph to read: Neo4j, the embedded store of DIR, or DIR's export files when the build
+    kept no store (`--no-store`)."""
     from kg.store import open_store
 
     if neo4j_uri:
@@ -65,7 +66,14 @@ def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = Non
     else:
         folder = Path(graph or "out")
         if not (folder / "store").is_dir():
-            raise _Fail(f"{folder} holds no graph store (run `kg build PATH --out {folder}` first)")
+            if (folder / "entities.jsonl").is_file():
+                from kg import generation
+                from kg.rdf.source import ExportGraph
+
+                generation.recover(folder)          # a build stopped while swapping in: finish it
+                yield ExportGraph(folder)
+                return
+            raise _Fail(f"{folder} holds no built graph (run `kg build PATH --out {folder}` first)")
         db = open_store(graph=folder)
     with db:
         yield db
@@ -133,6 +141,10 @@ def run(args) -> int:
 
 
 def _has_graph(db) -> bool:
+    from kg.rdf.source import ExportGraph
+
+    if isinstance(db, ExportGraph):
+        return bool(db.documents() or next(db.nodes(), None))
     _, rows = db.query("MATCH (n) RETURN n.id LIMIT 1")
     return bool(rows)
 

@@ -1,7 +1,8 @@
-"""Reading a stored graph back through Cypher, page by page, for the RDF export.
+"""Reading a graph back for the RDF export: from a store through Cypher, page by page, or from a
+build's export files (`ExportGraph`: a `--no-store` build, read as the store would hold it).
 
 Anything with `query(cypher, params) -> (columns, rows)` can be read: the embedded FalkorDB store
-now, a Neo4j store later. Only Cypher both accept is used (`labels()`, `properties()`,
+or Neo4j. Only Cypher both accept is used (`labels()`, `properties()`,
 `ORDER BY … LIMIT`, parameters). Pages are keyed on ids (`WHERE n.id > $after`), not SKIP, so
 each page costs the same and memory holds one page at a time; the order (by label, then id) makes
 the export of the same graph the same bytes every time.
@@ -89,10 +90,15 @@ def all_cypher() -> dict[str, str]:
 
 def documents(store: Queryable) -> list[dict]:
     """Every Document node's properties (few: one per source file), by id."""
+    if isinstance(store, ExportGraph):
+        return store.documents()
     return [props for _, props in _pages(store, DOCUMENTS, 1, None)]
 
 
 def nodes(store: Queryable, labels=ENTITY_LABELS, page: int | None = None) -> Iterator[Node]:
+    if isinstance(store, ExportGraph):
+        yield from store.nodes(labels)
+        return
     for label in labels:
         cypher = nodes_cypher(label)
         for nid, node_labels, props in _pages(store, cypher, 1, page):
@@ -105,11 +111,17 @@ def nodes(store: Queryable, labels=ENTITY_LABELS, page: int | None = None) -> It
 
 def mentions(store: Queryable, page: int | None = None) -> Iterator[tuple[str, str]]:
     """(entity id, document id) of every MENTIONED_IN relationship."""
+    if isinstance(store, ExportGraph):
+        yield from store.mentions()
+        return
     for a, d in _pages(store, MENTIONS, 2, page):
         yield str(a), str(d)
 
 
 def relationships(store: Queryable, types=RELATION_TYPES, page: int | None = None) -> Iterator[Relationship]:
+    if isinstance(store, ExportGraph):
+        yield from store.relationships(types)
+        return
     for rel_type in types:
         for a, b, props in _pages(store, relationships_cypher(rel_type), 2, page):
             yield _relationship(str(a), rel_type, str(b), dict(props))
@@ -135,3 +147,54 @@ def _relationship(s: str, rel_type: str, o: str, props: dict) -> Relationship:
         props = {**extra, **props}
     return Relationship(s, rel_type, o, None if confidence is None else float(confidence), source, rule,
                         evidence, props)
+
+
+class ExportGraph:
+    """A built graph folder read from its export (entities.jsonl, relations.jsonl, documents.jsonl)
+    exactly as a store loaded from it answers `documents`, `nodes`, `mentions` and
+    `relationships`: the same records, properties and order (the loader's own row planning,
+    `kg.store.statements`, makes them), so the RDF of a `--no-store` build is the RDF of its store,
+    byte for byte (tested). It holds the graph in memory, where a store is read a page at a time."""
+
+    def __init__(self, folder):
+        from kg.documents import node_properties
+        from kg.store import statements as st
+        from kg.store.base import read_export
+
+        entities, relations, docs = read_export(folder)
+        doc_rows, doc_id_by_file = st._document_rows(node_properties(d) for d in docs)
+        node_rows, label_of = st._entity_rows(entities, doc_id_by_file, doc_rows)
+        self._documents = sorted(({**r["props"], "id": r["id"]} for r in doc_rows), key=lambda d: d["id"])
+        self._nodes: dict[str, list[Node]] = {}
+        self._mentions: list[tuple[str, str]] = []
+        for (label, extra), rows in node_rows.items():
+            for r in rows:
+                props = dict(r["props"])
+                name = props.pop("name", "") or ""
+                self._nodes.setdefault(label, []).append(
+                    Node(r["id"], label, [label] + ([extra] if extra else []), str(name), r["aliases"], props))
+                self._mentions += [(r["id"], m[0]) for m in r["mentions"]]
+        for found in self._nodes.values():
+            found.sort(key=lambda n: n.id)
+        self._mentions.sort()
+        self._relationships: dict[str, list[Relationship]] = {}
+        for (s, rel_type, o), recs in sorted(st._group_relations(relations).items()):
+            if s in label_of and o in label_of:        # a store's MATCH skips a missing end
+                props, spans = st._relation_props(recs)
+                self._relationships.setdefault(rel_type, []).append(_relationship(s, rel_type, o, {**props, **spans}))
+        for found in self._relationships.values():
+            found.sort(key=lambda r: (r.subject, r.object))
+
+    def documents(self) -> list[dict]:
+        return self._documents
+
+    def nodes(self, labels=ENTITY_LABELS) -> Iterator[Node]:
+        for label in labels:
+            yield from self._nodes.get(label, ())
+
+    def mentions(self) -> Iterator[tuple[str, str]]:
+        return iter(self._mentions)
+
+    def relationships(self, types=RELATION_TYPES) -> Iterator[Relationship]:
+        for t in types:
+            yield from self._relationships.get(t, ())
