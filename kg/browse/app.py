@@ -15,7 +15,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from kg.browse.readonly import Collector, ReadOnlyRunner, WriteRefused, _json_safe, edge_record, main_label
+from kg.browse.readonly import ReadOnlyRunner, WriteRefused
+from kg.store.results import Collector, edge_record, json_safe, main_label
 from kg import schema
 from kg.store.base import Store, StoreError
 
@@ -41,7 +42,7 @@ _TRIPLE = f"{_NODE.format(v='a')}, {_REL}, {_NODE.format(v='b')}"
 
 
 def node_record(labels, props: dict) -> dict:
-    props = _json_safe(props or {})
+    props = json_safe(props or {})
     return {"id": str(props.get("id")), "label": main_label(labels), "labels": list(labels or []),
             "name": props.get("name") or str(props.get("id")), "properties": props}
 
@@ -146,7 +147,7 @@ class Browser:
         queries = []
         for name, path in library().items():
             q = QueryFile.parse(path.read_text("utf-8"), name, path)
-            queries.append({"name": name, "title": q.title, "params": _json_safe(q.params),
+            queries.append({"name": name, "title": q.title, "params": json_safe(q.params),
                             "descriptions": q.descriptions, "example": q.example})
         labels = [{"label": l, "color": c, "size": schema.LABEL[l].size, "count": nodes.get(l, 0)}
                   for l, c in LABELS.items()]
@@ -295,7 +296,7 @@ class Browser:
                      "start": s, "end": e, "text": t} for d, s, e, t in zip(docs, starts, ends, texts)]
         props = {k: v for k, v in rp.items() if not k.startswith("evidence_")}
         return {"edge": edge_record(src, rtype, dst, rp), "from": a, "to": b,
-                "properties": _json_safe(props), "evidence": evidence}
+                "properties": json_safe(props), "evidence": evidence}
 
     def view(self, name: str) -> dict:
         if name == "parks":
@@ -352,7 +353,7 @@ class Browser:
             nodes = nodes[:MAX_GRAPH_NODES]
             col.edges = {k: e for k, e in col.edges.items() if e["from"] in keep and e["to"] in keep}
             note = (note + "; " if note else "") + f"graph cut at {MAX_GRAPH_NODES} nodes"
-        return {"name": q.name, "title": q.title, "cypher": q.cypher, "params": _json_safe(bound),
+        return {"name": q.name, "title": q.title, "cypher": q.cypher, "params": json_safe(bound),
                 "columns": columns, "rows": rows, "truncated": truncated,
                 "graph": {"nodes": nodes, "edges": list(col.edges.values()), "note": note}}
 

@@ -28,7 +28,7 @@ the store; a query runs at most 15 s (the store's timeout, and a wall clock besi
 answers the page and abandons the query: nobody else waits for it, and a store still busy with
 it 3 s later is restarted); a query's answer is read from the store no further than 10,000 rows
 (the rest is not read: the page says "cut") or 16 MB (refused, 413: on the embedded store the
-reply is read off FalkorDB's socket with that budget, kg.browse.readonly._ro_query_bounded), and
+reply is read off FalkorDB's socket with that budget, kg.store.falkordb_wire.ro_query_bounded), and
 answers over 16 MB of JSON are refused. Serving beyond loopback needs
 `--allow-remote`. The store is reopened when a new build replaces the graph.
 """
@@ -188,10 +188,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._json({"error": str(e.args[0]) if e.args else str(e)}, 404)
         except (ValueError, StoreError) as e:
             return self._json({"error": str(e)}, 400)
-        except Exception as e:  # the store rejected the Cypher: say why, keep serving
+        except Exception as e:  # a fault of kg's own: say so, keep serving
             msg = " ".join(str(e).split()) or type(e).__name__
-            status = 400 if type(e).__module__.split(".")[0] in ("redis", "falkordb", "neo4j") else 500
-            return self._json({"error": f"the store answered: {msg}"}, status)
+            return self._json({"error": f"internal error: {msg}"}, 500)
         self._json(result)
 
 

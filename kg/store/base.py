@@ -24,13 +24,24 @@ from typing import Iterable
 from kg.collector import paused_collector
 from kg.documents import FILE as DOCUMENTS_FILE, node_properties
 from kg.schema import LABELS
+from kg.store.results import ReadResult
 from kg.store import statements
 
 
 
 class StoreError(RuntimeError):
-    """A store could not be opened, used or stopped; the message says why and where, in one line
-    where it can."""
+    """A store could not be opened, used or stopped, or it rejected a statement; the message says
+    why and where, in one line where it can. Every store raises this (or a subclass), never its
+    driver's own exceptions, so callers need not know which store they hold."""
+
+
+class WriteRefused(StoreError):
+    """A read (`Store.read`) would change the graph: refused before it was sent, or by the store's
+    read-only path (FalkorDB's GRAPH.RO_QUERY, a Neo4j read transaction)."""
+
+
+class TooLarge(StoreError):
+    """A read's answer is larger than the reader takes: reading stopped there."""
 
 
 class Store(ABC):
@@ -61,6 +72,13 @@ class Store(ABC):
     @abstractmethod
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         """Run Cypher; returns the column names and the rows as plain Python values."""
+
+    @abstractmethod
+    def read(self, cypher: str, params: dict | None = None, *, max_rows: int = 10000,
+             timeout_ms: int = 15000) -> ReadResult:
+        """Run Cypher through a path that cannot write (WriteRefused if it would), at most
+        `timeout_ms` by the store's clock, reading at most `max_rows` rows: the columns, JSON-safe
+        rows and the labelled nodes and relationships (with their ends) the result holds."""
 
     @classmethod
     def schema_statements(cls) -> list[str]:

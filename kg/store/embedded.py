@@ -51,7 +51,8 @@ from falkordb.edge import Edge
 from falkordb.node import Node
 from falkordb.path import Path as FPath
 
-from kg.store.base import Store, StoreError
+from kg.store.base import Store, StoreError, WriteRefused
+from kg.store.results import Collector, ReadResult, json_safe
 
 GRAPH = "kg"
 LOCK_FILE = "kg-store.lock"
@@ -568,9 +569,58 @@ class EmbeddedStore(Store):
         self.flush()
         g = self._require()
         text = params_header(params) + cypher
-        res = g.ro_query(text) if self.read_only else g.query(text)
+        try:
+            res = g.ro_query(text) if self.read_only else g.query(text)
+        except redis.exceptions.RedisError as e:
+            raise _rejected(e) from None
         columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
         return columns, [[_plain(v) for v in row] for row in res.result_set]
+
+    def read(self, cypher: str, params: dict | None = None, *, max_rows: int = 10000,
+             timeout_ms: int = 15000) -> ReadResult:
+        """`Store.read` through GRAPH.RO_QUERY, its reply read off the socket no further than
+        `max_rows` rows and MAX_ANSWER_BYTES (TooLarge past it)."""
+        from falkordb.edge import Edge
+        from falkordb.node import Node
+        from falkordb.path import Path as FPath
+
+        from kg.store.falkordb_wire import ro_query_bounded
+
+        graph = self._require()
+        self.flush()
+        try:
+            res, more = ro_query_bounded(str(self.socket_path), graph, params_header(params) + cypher,
+                                         int(timeout_ms), max_rows)
+        except redis.exceptions.ResponseError as e:
+            raise _rejected(e) from None
+        col = Collector()
+
+        def conv(v):
+            if isinstance(v, Node):
+                return col.node(v.id, v.labels or [], v.properties)
+            if isinstance(v, Edge):
+                return col.edge(v.src_node, v.relation, v.dest_node, v.properties)
+            if isinstance(v, FPath):
+                return {"nodes": [conv(n) for n in v.nodes()], "relationships": [conv(e) for e in v.edges()]}
+            if isinstance(v, dict):
+                return {k: conv(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [conv(x) for x in v]
+            return json_safe(v)
+
+        try:
+            columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in res.header]
+            rows = [[conv(v) for v in row] for row in res.result_set]
+
+            def lookup(ids):
+                r = graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), labels(n), properties(n)",
+                                   {"ids": sorted(ids)})
+                for i, labels, props in r.result_set:
+                    col.node(i, labels, props)
+            col.resolve(lookup)
+        except redis.exceptions.RedisError as e:
+            raise _rejected(e) from None
+        return ReadResult(columns, rows, col, more)
 
     def clear(self) -> None:
         """Drop the whole graph (indexes included) for a full rebuild."""
@@ -583,6 +633,16 @@ class EmbeddedStore(Store):
                 raise
         self._graph = self._db.select_graph(GRAPH)
         self._schema_ready = False
+
+
+def _rejected(e: Exception) -> StoreError:
+    """The store's refusal as the stores' one error contract (kg.store.base)."""
+    msg = " ".join(str(e).split())
+    if isinstance(e, redis.exceptions.ResponseError) and "read-only" in msg.lower():
+        return WriteRefused(f"refused: the query would change the graph ({msg})")
+    if isinstance(e, redis.exceptions.ConnectionError):
+        return StoreError(f"the embedded store is not reachable: {msg}")
+    return StoreError(f"the store rejected the query: {msg}")
 
 
 def stop_server_in(directory: str | os.PathLike) -> None:

@@ -18,7 +18,8 @@ import os
 import re
 from typing import Any
 
-from kg.store.base import Store, StoreError
+from kg.store.base import Store, StoreError, WriteRefused
+from kg.store.results import Collector, ReadResult, json_safe
 
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_USER = "neo4j"
@@ -214,6 +215,62 @@ class Neo4jStore(Store):
         except BaseException as e:
             raise self._error(e) from None
         return columns, rows
+
+    def read(self, cypher: str, params: dict | None = None, *, max_rows: int = 10000,
+             timeout_ms: int = 15000) -> ReadResult:
+        """`Store.read` in a managed read transaction (the server refuses writes in it)."""
+        from neo4j import unit_of_work
+        from neo4j.graph import Node, Path, Relationship
+
+        col = Collector()
+
+        def conv(v):
+            if isinstance(v, Node):
+                return col.node(v.element_id, sorted(v.labels), dict(v.items()))
+            if isinstance(v, Relationship):
+                return col.edge(v.start_node.element_id, v.type, v.end_node.element_id, dict(v.items()))
+            if isinstance(v, Path):
+                return {"nodes": [conv(n) for n in v.nodes], "relationships": [conv(r) for r in v.relationships]}
+            if isinstance(v, dict):
+                return {k: conv(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [conv(x) for x in v]
+            if hasattr(v, "iso_format"):
+                return v.iso_format()
+            return json_safe(v)
+
+        @unit_of_work(timeout=timeout_ms / 1000)
+        def work(tx):
+            result = tx.run(cypher, params or {})
+            keys = list(result.keys())
+            rows, more = [], False
+            for i, record in enumerate(result):
+                if i >= max_rows:
+                    more = True
+                    break
+                rows.append([conv(v) for v in record.values()])
+            return keys, rows, more
+
+        def lookup_work(ids):
+            def w(tx):
+                return list(tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n), labels(n), "
+                                   "properties(n)", {"ids": list(ids)}))
+            return w
+
+        try:
+            with self._session() as s:
+                columns, rows, more = s.execute_read(work)
+
+                def lookup(ids):
+                    for r in s.execute_read(lookup_work(ids)):
+                        col.node(r[0], r[1], r[2])
+                col.resolve(lookup)
+        except BaseException as e:
+            code = getattr(e, "code", "") or ""
+            if code.endswith("AccessMode") or "write operations are not allowed" in str(e).lower():
+                raise WriteRefused(f"refused: the query would change the graph ({_one_line(e)})") from None
+            raise self._error(e) from None
+        return ReadResult(columns, rows, col, more)
 
 
 def _plain(v: Any) -> Any:
