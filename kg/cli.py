@@ -49,29 +49,35 @@ def _positive(value: str) -> int:
 
 
 def _cmd_stats(args) -> int:
-    graph = Path(args.graph)
+    from kg.schema import without_levels
+    from kg.store import StoreError, options
+
+    graph = options.folder(args)
+    if graph is None:                         # a server: its counts only
+        try:
+            with options.open_from(args) as db:
+                counts, source = db.counts(), db.where
+        except StoreError as e:
+            print(f"kg stats: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        print("\n".join(stats_lines(without_levels(counts["nodes"]), counts["relationships"], source)))
+        return 0
     entities, relations = graph / "entities.jsonl", graph / "relations.jsonl"
     if not entities.is_file() or not relations.is_file():
         print(f"kg stats: {graph} holds no built graph (run `kg build PATH --out {graph}` first)", file=sys.stderr)
         return EXIT_FAILED
-    store_dir = graph / "store"
     from kg.generation import recover
 
     recover(graph)                            # a build stopped while swapping in: finish it
-    from kg.schema import without_levels
-
-    if store_dir.is_dir():
-        from kg.store import StoreError, open_store
-
+    if (graph / "store").is_dir():
         try:
-            with open_store(graph=graph) as db:
+            with options.open_from(args) as db:
                 counts = db.counts()
-            nodes, rels = counts["nodes"], counts["relationships"]
+            nodes, rels = without_levels(counts["nodes"]), counts["relationships"]
             source = "embedded store"
         except StoreError as e:
             print(f"kg stats: {e}", file=sys.stderr)
             return EXIT_FAILED
-        nodes = without_levels(nodes)
     else:
         nodes = Counter(json.loads(line)["type"] for line in entities.open(encoding="utf-8") if line.strip())
         rels = Counter(json.loads(line)["predicate"] for line in relations.open(encoding="utf-8") if line.strip())
@@ -104,7 +110,7 @@ def stats_lines(nodes: dict[str, int], rels: dict[str, int], source: str) -> lis
     """`kg stats`'s counts, with what they count."""
     docs, mentions = nodes.get("Document", 0), rels.get("MENTIONED_IN", 0)
     entities, facts = sum(nodes.values()) - docs, sum(rels.values()) - mentions
-    if source == "embedded store":
+    if source != "JSON Lines export":
         out = [f"nodes: {sum(nodes.values())} ({source}) = {entities} entities + {docs} documents"]
     else:
         out = [f"nodes: {sum(nodes.values())} ({source}) = {entities} entities (no store here: a store adds a "
@@ -120,6 +126,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kg", description="Knowledge graphs from Chinese regional economic news.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
     sub = parser.add_subparsers(dest="command", required=True)
+    from kg.store.options import add_store_options
+
     b = sub.add_parser("build", help="read articles and build the graph")
     b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them")
     b.add_argument("--out", default="out", help="output folder (default: out/)")
@@ -133,7 +141,7 @@ def main(argv=None) -> int:
                    help="skip (and report) files larger than N MB (default: 20); 0: no limit")
     b.set_defaults(func=_cmd_build)
     s = sub.add_parser("stats", help="print the summary of a built graph")
-    s.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
+    add_store_options(s, uri_help="count a Neo4j database's graph instead")
     s.set_defaults(func=_cmd_stats)
     from kg.rdf.cli import register as register_rdf_export
 

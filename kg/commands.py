@@ -13,17 +13,9 @@ import os
 import sys
 from pathlib import Path
 
+from kg.store.options import add_store_options
+
 EXIT_FAILED = 2
-
-
-def _neo4j_options(p: argparse.ArgumentParser, uri_from_env: bool) -> None:
-    env = " (default: $NEO4J_URI)" if uri_from_env else ""
-    p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI") if uri_from_env else None,
-                   metavar="URI", help=f"a Neo4j 5 server, e.g. bolt://localhost:7687{env}")
-    p.add_argument("--user", default=None, help="Neo4j user (default: $NEO4J_USER or neo4j)")
-    p.add_argument("--password", default=None,
-                   help="Neo4j password (default: $NEO4J_PASSWORD or kgpassword, docker-compose.yml's)")
-    p.add_argument("--database", default=None, help="Neo4j database (default: $NEO4J_DATABASE or the server's default)")
 
 
 def register(sub, build_parser: argparse.ArgumentParser | None = None) -> None:
@@ -32,8 +24,7 @@ def register(sub, build_parser: argparse.ArgumentParser | None = None) -> None:
                        description="Load a built graph (entities.jsonl, relations.jsonl) into Neo4j: "
                                    "constraints first, then MERGE in batches. Loading twice changes nothing; "
                                    "loading a newer build adds what is new.")
-    p.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
-    _neo4j_options(p, uri_from_env=True)
+    add_store_options(p, uri_from_env=True, uri_help="the Neo4j 5 server to load into, e.g. bolt://localhost:7687")
     p.add_argument("--batch-size", type=int, default=1000, metavar="N", help="rows per transaction (default 1000)")
     p.set_defaults(func=cmd_load)
 
@@ -45,16 +36,12 @@ def register(sub, build_parser: argparse.ArgumentParser | None = None) -> None:
     q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
                    help="a query parameter (repeatable); numbers, true/false and JSON are typed, the rest is text")
     q.add_argument("--format", "-f", choices=("table", "json", "csv"), default="table")
-    q.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
-    _neo4j_options(q, uri_from_env=False)
+    add_store_options(q)
     q.set_defaults(func=cmd_query)
 
     if build_parser is not None:
-        build_parser.add_argument("--neo4j-uri", default=None, metavar="URI",
-                                  help="after building, load the graph into this Neo4j server too")
-        build_parser.add_argument("--user", default=None, help="Neo4j user (with --neo4j-uri)")
-        build_parser.add_argument("--password", default=None, help="Neo4j password (with --neo4j-uri)")
-        build_parser.add_argument("--database", default=None, help="Neo4j database (with --neo4j-uri)")
+        add_store_options(build_parser, graph=False,
+                          uri_help="after building, load the graph into this Neo4j server too")
         build_parser.add_argument("--batch-size", type=int, default=1000, help=argparse.SUPPRESS)
 
 
@@ -76,10 +63,11 @@ def load_graph(graph, store, batch_size: int | None = None, verbose: bool = True
     return sent
 
 
-def _neo4j(args):
-    from kg.store.neo4j import Neo4jStore
+def _target(args):
+    """The store `kg load` fills: the one --neo4j-uri names (kg.store's registry)."""
+    from kg.store import open_store
 
-    return Neo4jStore(args.neo4j_uri, user=args.user, password=args.password, database=args.database,
+    return open_store(neo4j_uri=args.neo4j_uri, user=args.user, password=args.password, database=args.database,
                       batch_size=args.batch_size)
 
 
@@ -97,7 +85,7 @@ def _load(args, graph, prog: str) -> int:
             print(f"{prog}: {graph} holds no built graph (run `kg build PATH --out {graph}` first)", file=sys.stderr)
             return EXIT_FAILED
     try:
-        with _neo4j(args) as db:
+        with _target(args) as db:
             sent = load_graph(graph, db, args.batch_size)
             counts = db.counts()
             where = db.where
@@ -127,7 +115,8 @@ def load_after_build(args) -> int:
 
 def cmd_query(args) -> int:
     from kg.query import QueryError, format_rows, library, missing_entities, parse_params, resolve
-    from kg.store import StoreError, open_store
+    from kg.store import StoreError
+    from kg.store.options import open_from
 
     if not args.query:
         for name, path in library().items():
@@ -137,15 +126,7 @@ def cmd_query(args) -> int:
     try:
         q = resolve(args.query)
         params = q.bind(parse_params(args.param))
-        if args.neo4j_uri:
-            store = open_store(neo4j_uri=args.neo4j_uri, user=args.user, password=args.password,
-                               database=args.database)
-        else:
-            graph = Path(args.graph)
-            if not (graph / "store").is_dir():
-                raise StoreError(f"{graph} holds no embedded store (run `kg build PATH --out {graph}` first)")
-            store = open_store(graph=graph)
-        with store as db:
+        with open_from(args) as db:
             columns, rows = db.query(q.cypher, params)
             if not rows:              # an entity the query names but the graph lacks: say so
                 missing = missing_entities(q, params, db)

@@ -41,6 +41,41 @@ def test_the_embedded_store_is_a_store(tmp_path):
     assert isinstance(open_store(neo4j_uri="bolt://localhost:7687"), Neo4jStore)
 
 
+def test_one_registry_names_the_store_from_its_location(tmp_path):
+    """A folder (its embedded store), `falkordb:DIR`, and Neo4j's URIs all reach their store
+    through `open_store(location)`; an unknown scheme is one StoreError."""
+    from kg.store import StoreError
+    from kg.store.neo4j import Neo4jStore
+
+    (tmp_path / "store").mkdir()
+    (tmp_path / "entities.jsonl").write_text("")
+    assert open_store(str(tmp_path)).directory == (tmp_path / "store").absolute()
+    assert open_store(f"falkordb:{tmp_path / 'store'}").directory == (tmp_path / "store").absolute()
+    for uri in ("bolt://localhost:7687", "neo4j://localhost:7687", "neo4j+s://db.example.org", "bolt+ssc://h:1"):
+        store = open_store(uri, user="u", password="p")
+        assert isinstance(store, Neo4jStore) and store.uri == uri and store.user == "u"
+    with pytest.raises(StoreError, match="not a store location"):
+        open_store("http://localhost:7474")
+
+
+def test_the_embedded_store_speaks_the_error_contract(tmp_path):
+    """Both stores fail with StoreError (a rejected statement) and WriteRefused (a write sent to
+    the read path), never their drivers' exceptions."""
+    from kg.store import StoreError, WriteRefused
+
+    with EmbeddedStore(tmp_path) as db:
+        db.load(ENTS, RELS)
+        with pytest.raises(StoreError, match="rejected"):
+            db.query("MATCH (n RETURN n")
+        with pytest.raises(WriteRefused):
+            db.read("CREATE (n:Company {id: 'x'}) RETURN n")
+        assert not db.query("MATCH (n {id: 'x'}) RETURN n")[1]
+        r = db.read("MATCH (a)-[r:COOPERATES_WITH]->(b) RETURN a, r, b")
+        assert r.columns == ["a", "r", "b"] and len(r.graph.nodes) == 2 and len(r.graph.edges) == 1
+        [edge] = r.graph.edges.values()
+        assert edge["type"] == "COOPERATES_WITH" and {edge["from"], edge["to"]} == set(r.graph.nodes)
+
+
 def test_reload_adds_only_what_is_new(tmp_path):
     with EmbeddedStore(tmp_path) as db:
         db.load(ENTS, RELS)

@@ -52,6 +52,21 @@ def test_reload_is_idempotent(neo, built):
                              for r in {(x["subject"], x["predicate"], x["object"]): x for x in built.relations}.values())
 
 
+def test_read_gives_the_graph_and_refuses_writes(neo, built):
+    """Neo4j's side of the error contract and of `Store.read` (test_load has the embedded one)."""
+    from kg.store import StoreError, WriteRefused
+
+    _load(neo, built)
+    with pytest.raises(WriteRefused):
+        neo.read("CREATE (n:Company {id: 'x'}) RETURN n")
+    with pytest.raises(StoreError, match="rejected"):
+        neo.query("MATCH (n RETURN n")
+    r = neo.read("MATCH (a:Company)-[r:LOCATED_IN]->(b:IndustrialPark) RETURN a, r, b LIMIT 3")
+    assert r.columns == ["a", "r", "b"] and len(r.graph.edges) == 3
+    assert all(e["from"] in r.graph.nodes and e["to"] in r.graph.nodes for e in r.graph.edges.values())
+    assert {n["label"] for n in r.graph.nodes.values()} == {"Company", "IndustrialPark"}
+
+
 def test_schema_has_the_constraints(neo):
     _, rows = neo.query("SHOW CONSTRAINTS YIELD name RETURN name")
     assert {f"kg_{n}_id" for n in ("company", "region", "document")} <= {r[0] for r in rows}

@@ -1,6 +1,6 @@
 """`kg browse`: serve the graph browser page and its JSON API on a local port.
 
-    kg browse [--graph DIR | --neo4j-uri URI] [--host 127.0.0.1] [--port 8765] [--open]
+    kg browse [--graph LOCATION | --neo4j-uri URI] [--host 127.0.0.1] [--port 8765] [--open]
 
 The standard library's ThreadingHTTPServer serves `static/` (the page, its script and style, and
 the bundled vis-network) and these GET endpoints, each answering JSON (`{"error": …}` with status
@@ -49,6 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 from kg.browse.app import Browser, Busy, QueryTimeout
 from kg.browse.readonly import TooLarge, WriteRefused
 from kg.store.base import StoreError
+from kg.store.options import add_store_options
 
 STATIC = Path(__file__).resolve().parent / "static"
 EXIT_FAILED = 2
@@ -275,22 +276,15 @@ def _interrupt(signum, frame):
 
 
 def cmd_browse(args) -> int:
-    from kg.store import open_store
+    from kg.store.options import folder, open_from
 
-    graph = Path(args.graph)
+    graph = folder(args)
     if args.host not in LOOPBACK and not args.allow_remote:
         print(f"kg browse: --host {args.host} would let other machines read the graph; "
               "add --allow-remote to serve beyond this machine", file=sys.stderr)
         return EXIT_FAILED
     try:
-        if args.neo4j_uri:
-            store = open_store(neo4j_uri=args.neo4j_uri, user=args.user, password=args.password,
-                               database=args.database)
-        else:
-            if not (graph / "store").is_dir():
-                raise StoreError(f"{graph} holds no embedded store (run `kg build PATH --out {graph}` first)")
-            store = open_store(graph=graph)
-        store.open()
+        store = open_from(args).open()
     except StoreError as e:
         print(f"kg browse: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -298,7 +292,7 @@ def cmd_browse(args) -> int:
     try:
         where = getattr(store, "where", None) or f"embedded store of {graph}"
         browser = Browser(store, where, timeout_ms=int(args.query_timeout * 1000))
-        if not args.neo4j_uri:
+        if graph is not None:               # a built graph folder: follow its rebuilds
             from kg.generation import summary_generation
 
             browser.generation = summary_generation(graph)
@@ -308,7 +302,7 @@ def cmd_browse(args) -> int:
             print(f"kg browse: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
             return EXIT_FAILED
         url = url_of(server)
-        if not args.neo4j_uri:
+        if graph is not None:
             server.follow = _Follower(browser, graph)
         # SIGTERM stops the server like Ctrl-C does, so the embedded store is shut down cleanly
         signal.signal(signal.SIGTERM, _interrupt)
@@ -336,11 +330,7 @@ def register(sub) -> None:
     p = sub.add_parser("browse", help="explore the graph in a local web page",
                        description="Serve a local page to search, draw and query the graph: the embedded "
                                    "store of --graph (default out/) or Neo4j with --neo4j-uri. Read-only.")
-    p.add_argument("--graph", default="out", help="the built graph's folder (default: out/)")
-    p.add_argument("--neo4j-uri", default=None, metavar="URI", help="browse a Neo4j 5 server instead")
-    p.add_argument("--user", default=None, help="Neo4j user (default: $NEO4J_USER or neo4j)")
-    p.add_argument("--password", default=None, help="Neo4j password (default: $NEO4J_PASSWORD or kgpassword)")
-    p.add_argument("--database", default=None, help="Neo4j database (default: the server's default)")
+    add_store_options(p, uri_help="browse a Neo4j 5 server instead")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; "
                                                       "another needs --allow-remote)")
     p.add_argument("--allow-remote", action="store_true",

@@ -1,7 +1,7 @@
 """`kg export rdf`: the stored graph as RDF.
 
     kg export rdf [--format turtle|nt|nquads|trig|jsonld|xml] [--output FILE] [--base IRI]
-                  [--graph DIR | --neo4j-uri URI [--user U --password P --database D]] [--validate]
+                  [--graph LOCATION | --neo4j-uri URI [--user U --password P --database D]] [--validate]
 
 Exit status: 0 written (and valid, with --validate); 1 written but SHACL found violations (listed
 on standard error); 2 nothing written (no graph in DIR, bad format or base, output not writable,
@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from kg.rdf.vocab import DEFAULT_BASE
+from kg.store.options import add_store_options
 from kg.rdf.writer import FORMATS
 
 EXIT_INVALID = 1
@@ -38,12 +39,7 @@ def register(sub) -> None:
     r.add_argument("--output", "-o", metavar="FILE", help="file to write (default: standard output)")
     r.add_argument("--base", default=DEFAULT_BASE, metavar="IRI",
                    help=f"base of the instance IRIs (default: {DEFAULT_BASE})")
-    where = r.add_mutually_exclusive_group()
-    where.add_argument("--graph", default="out", metavar="DIR", help="the built graph's folder (default: out/)")
-    where.add_argument("--neo4j-uri", metavar="URI", help="read a Neo4j database instead of the embedded store")
-    r.add_argument("--user", help="Neo4j user (with --neo4j-uri; default: $NEO4J_USER or neo4j)")
-    r.add_argument("--password", help="Neo4j password (with --neo4j-uri; default: $NEO4J_PASSWORD)")
-    r.add_argument("--database", help="Neo4j database (with --neo4j-uri; default: $NEO4J_DATABASE)")
+    add_store_options(r, uri_help="read a Neo4j database instead of the embedded store")
     r.add_argument("--validate", action="store_true", help="check the export against the SHACL shapes")
     r.set_defaults(func=run)
     from kg.neo4j_import import register as register_neo4j_import
@@ -52,29 +48,25 @@ def register(sub) -> None:
 
 
 @contextlib.contextmanager
-def open_source(graph: str | None, neo4j_uri: str | None, user: str | None = None, password: str | None = None,
-                database: str | None = None):
-    """The graph to read: Neo4j, the embedded store of DIR, or DIR's export files when the build
-    kept no store (`--no-store`)."""
-    from kg.store import open_store
+def open_source(args):
+    """The graph to read: the store the options name (kg.store.options), or a built graph
+    folder's export files when the build kept no store (`--no-store`)."""
+    from kg.store import options
 
-    if neo4j_uri:
-        try:
-            db = open_store(neo4j_uri=neo4j_uri, user=user, password=password, database=database)
-        except ImportError as e:
-            raise _Fail(f"reading Neo4j (--neo4j-uri) is not available: {e}; use --graph DIR") from None
-    else:
-        folder = Path(graph or "out")
-        if not (folder / "store").is_dir():
-            if (folder / "entities.jsonl").is_file():
-                from kg import generation
-                from kg.rdf.source import ExportGraph
+    graph = options.folder(args)
+    if graph is not None and not (graph / "store").is_dir():
+        if not (graph / "entities.jsonl").is_file():
+            raise _Fail(f"{graph} holds no built graph (run `kg build PATH --out {graph}` first)")
+        from kg import generation
+        from kg.rdf.source import ExportGraph
 
-                generation.recover(folder)          # a build stopped while swapping in: finish it
-                yield ExportGraph(folder)
-                return
-            raise _Fail(f"{folder} holds no built graph (run `kg build PATH --out {folder}` first)")
-        db = open_store(graph=folder)
+        generation.recover(graph)          # a build stopped while swapping in: finish it
+        yield ExportGraph(graph)
+        return
+    try:
+        db = options.open_from(args)
+    except ImportError as e:
+        raise _Fail(f"reading {options.location(args)} is not available: {e}; use --graph DIR") from None
     with db:
         yield db
 
@@ -111,7 +103,7 @@ def run(args) -> int:
         base = writer.check_base(args.base)
         if args.output:
             out, tmp, target = _open_output(args.output)
-        with open_source(args.graph, args.neo4j_uri, args.user, args.password, args.database) as db:
+        with open_source(args) as db:
             if not _has_graph(db):
                 raise _Fail(f"{args.neo4j_uri or args.graph} holds an empty graph; nothing to export")
             n = writer.write(db, out or sys.stdout, fmt, base)

@@ -1,11 +1,14 @@
-"""Graph stores behind one small interface (`kg.store.base.Store`): `EmbeddedStore`, a FalkorDB
-server kg runs itself in a data folder (the default), and `Neo4jStore`, a Neo4j 5 server reached
-through the official driver. `open_store(graph=DIR)` / `open_store(neo4j_uri=URI)` picks one.
+"""Graph stores behind one interface (`kg.store.base.Store`: `load`, `update`, `query`, `read`,
+`counts`; `StoreError`/`WriteRefused` for every failure): `EmbeddedStore`, a FalkorDB server kg runs
+itself in a data folder (the default), and `Neo4jStore`, a Neo4j 5 server reached through the
+official driver. `open_store(LOCATION)` picks one by its location (`out`, `falkordb:out/store`,
+`bolt://…`, `neo4j://…`: the registry `kg.store.base.STORES`); `kg.store.options` is the command
+line's one option group for it.
 
 The Cypher that loads the export lives in `kg.store.statements`, shared by both stores; only the
 index statements differ (each store's `schema_templates`, filled in for every label of `kg.schema`).
 """
-from kg.store.base import Store, StoreError, open_store
+from kg.store.base import STORES, Store, StoreError, TooLarge, WriteRefused, open_store
 from kg.store.embedded import EmbeddedStore
 
 
@@ -17,4 +20,4 @@ def __getattr__(name):  # Neo4jStore imports the neo4j driver: only when asked f
     raise AttributeError(name)
 
 
-__all__ = ["EmbeddedStore", "Neo4jStore", "Store", "StoreError", "open_store"]
+__all__ = ["EmbeddedStore", "Neo4jStore", "STORES", "Store", "StoreError", "TooLarge", "WriteRefused", "open_store"]

@@ -59,6 +59,11 @@ class Store(ABC):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @classmethod
+    def at(cls, location: str, **options) -> "Store":
+        """The store at `location` (what `open_store` names), not opened yet."""
+        return cls(location, **options)  # type: ignore[call-arg]
+
     def open(self):
         return self
 
@@ -171,31 +176,49 @@ def read_export(graph: str | os.PathLike) -> tuple[list[dict], list[dict], list[
     return rows(ents), rows(rels), rows(docs_file) if docs_file.is_file() else []
 
 
-def open_store(graph: str | os.PathLike | None = None, neo4j_uri: str | None = None, *,
-               user: str | None = None, password: str | None = None, database: str | None = None,
-               **kwargs) -> Store:
-    """The store a command names: Neo4j when `neo4j_uri` is given, else the embedded store of the
-    built graph folder `graph` (its `store/` subfolder; default `out`), opened for reading: a folder
-    that holds no store is a StoreError when it is opened, never a new empty store. Not opened yet:
-    use `with`."""
-    if neo4j_uri:
-        from kg.store.neo4j import Neo4jStore
+# The stores, by how a location names them: a URI's scheme (`bolt://…`; `+s`/`+ssc` forms too) or
+# `NAME:` before a path (`falkordb:out/store`). A location with neither is a built graph folder,
+# read through its embedded store. A third store is one module (a `Store` with `at`) and one line.
+STORES = {
+    "falkordb": "kg.store.embedded:EmbeddedStore",
+    "bolt": "kg.store.neo4j:Neo4jStore",
+    "neo4j": "kg.store.neo4j:Neo4jStore",
+}
+DEFAULT_STORE = "falkordb"
 
-        return Neo4jStore(neo4j_uri, user=user, password=password, database=database, **kwargs)
-    from kg.store.embedded import EmbeddedStore
 
-    graph = Path(graph or "out")
-    if (graph / "store").exists() or (graph / "entities.jsonl").is_file() or (graph / "summary.json").is_file():
-        folder = graph / "store"
-        from kg import generation
+def store_class(name: str) -> type[Store]:
+    """The Store class registered as `name` (imported only when asked for: Neo4j's driver is heavy)."""
+    import importlib
 
-        generation.recover(graph)          # a build stopped while swapping in: finish its swap
-    else:
-        folder = graph
-    kwargs.setdefault("read_only", True)    # reading never creates a store
-    store = EmbeddedStore(folder, **kwargs)
-    if folder != graph:
-        from kg.generation import summary_generation
+    module, cls = STORES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
 
-        store.expected_generation = summary_generation(graph)
-    return store
+
+def store_for(location: str) -> type[Store]:
+    """The Store class a location names."""
+    location = str(location)
+    if "://" in location:
+        scheme = location.split("://", 1)[0]
+        if scheme.lower().split("+", 1)[0] not in STORES:
+            raise StoreError(f"not a store location: {location!r} (expected a built graph folder, "
+                             f"falkordb:DIR, bolt://HOST:7687 or neo4j://HOST:7687)")
+        return store_class(scheme.lower().split("+", 1)[0])
+    name = location.split(":", 1)[0]
+    return store_class(name if name in STORES else DEFAULT_STORE)
+
+
+def open_store(location: str | os.PathLike | None = None, neo4j_uri: str | None = None, *,
+               graph: str | os.PathLike | None = None, **options) -> Store:
+    """The store a location names (`STORES`): `out` (a built graph folder: its embedded store),
+    `falkordb:out/store`, `bolt://…`, `neo4j://…`; `neo4j_uri`/`graph` are the command line's
+    spellings of the same. Options a store does not take (None) are dropped; a folder's store is
+    opened for reading: a folder that holds no store is a StoreError when it is opened, never a new
+    empty store. Not opened yet: use `with`."""
+    options = {k: v for k, v in options.items() if v is not None}
+    if neo4j_uri:                   # named as Neo4j's: a wrong scheme is Neo4j's error to explain
+        return store_class("neo4j").at(neo4j_uri, **options)
+    where = str(location or graph or "out")
+    return store_for(where).at(where, **options)
+
+

@@ -182,6 +182,26 @@ class EmbeddedStore(Store):
         self._writer: ThreadPoolExecutor | None = None
         self._inflight: list = []
 
+    @classmethod
+    def at(cls, location: str, **options) -> "EmbeddedStore":
+        """`falkordb:DIR` or a built graph folder DIR (its `store/`, after finishing a swap a
+        stopped build left), opened for reading unless `read_only=False` is given."""
+        graph = Path(location[len("falkordb:"):] if location.startswith("falkordb:") else location)
+        if (graph / "store").exists() or (graph / "entities.jsonl").is_file() or (graph / "summary.json").is_file():
+            folder = graph / "store"
+            from kg import generation
+
+            generation.recover(graph)          # a build stopped while swapping in: finish its swap
+        else:
+            folder = graph
+        options.setdefault("read_only", True)   # reading never creates a store
+        store = cls(folder, **options)
+        if folder != graph:
+            from kg.generation import summary_generation
+
+            store.expected_generation = summary_generation(graph)
+        return store
+
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def __enter__(self) -> "EmbeddedStore":
