@@ -10,7 +10,6 @@ import json
 import logging
 import sys
 from collections import Counter
-from pathlib import Path
 
 EXIT_SKIPPED = 1
 EXIT_FAILED = 2

@@ -132,7 +132,10 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
                 gold_keys.add(k)
     # precision: the relations read from text; recall: the gold's text relations, found by any
     # relation (one the division table gives counts as found)
-    pred_keys, unmatched, known, outcomes = set(), [], set(), []
+    pred_keys: set[tuple] = set()
+    known: set[tuple] = set()
+    unmatched: list = []
+    outcomes: list = []
     for r in _jsonl(graph / "relations.jsonl"):
         if r.get("subject") not in predicted or r.get("object") not in predicted:
             continue
@@ -152,10 +155,10 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
     types = sorted({k[1] for k in gold_keys | pred_keys} | {p for p, _ in unmatched})
     totals = [0, 0, 0, 0]
     for p in types:
-        preds = {k for k in pred_keys if k[1] == p}
+        said = {k for k in pred_keys if k[1] == p}
         n_unmatched = sum(u[0] == p for u in unmatched)
         golds = {k for k in gold_keys if k[1] == p}
-        row = (len(preds & golds), len(preds) + n_unmatched, len(golds & (preds | known)), len(golds))
+        row = (len(said & golds), len(said) + n_unmatched, len(golds & (said | known)), len(golds))
         report["relations"][p] = _prf(*row)
         totals = [a + b for a, b in zip(totals, row)]
     report["relations"]["ALL"] = _prf(*totals)

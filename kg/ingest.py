@@ -83,16 +83,16 @@ def doc_names(files: Iterable[str | os.PathLike]) -> dict[Path, str]:
     """The schema's `doc` for each file: its base name, or, when several inputs share a base name,
     its path relative to the common root of all inputs (POSIX separators), so names stay unique
     and do not depend on the order of the inputs."""
-    files = [Path(f) for f in files]
-    absolute = {f: Path(os.path.abspath(f)) for f in files}
+    paths = [Path(f) for f in files]
+    absolute = {f: Path(os.path.abspath(f)) for f in paths}
     counts: dict[str, int] = {}
-    for f in files:
+    for f in paths:
         counts[f.name] = counts.get(f.name, 0) + 1
-    root = None
+    root = Path("/")
     if any(c > 1 for c in counts.values()):
         root = Path(os.path.commonpath([str(a.parent) for a in absolute.values()]))
     return {f: (absolute[f].relative_to(root).as_posix() if counts[f.name] > 1 else f.name)
-            for f in files}
+            for f in paths}
 
 
 def read_source(path: str | os.PathLike) -> str:
@@ -387,7 +387,9 @@ def _paragraphs(text: str) -> list[_Para]:
         # the line without its edition markers, built from the pieces between them (a list per
         # character would cost more than everything else here)
         cont_from = cont_to = False
-        kept, offs, a = [], [], 0
+        kept: list[str] = []
+        offs: list[int] = []
+        a = 0
         for m in _MARKER.finditer(line):
             kind = m.group("a") or m.group("b")
             cont_to |= kind in ("下转", "转")
@@ -629,20 +631,22 @@ def split_articles(text: str, doc: str) -> list[Article]:
         if titles[k]:
             continue
         body = "".join(paras[i].text for i in range(s, e))
-        best, best_score, best_lines = None, 0, []
-        for g, run in enumerate(pool):
-            if any(i is not None and s <= i < e for i, _ in run):
+        best: int | None = None
+        best_score, best_lines = 0, list[tuple[int | None, str]]()
+        for g, lines in enumerate(pool):
+            if any(i is not None and s <= i < e for i, _ in lines):
                 continue
-            lines, score = [], 0
-            for i, t in run:
-                han = "".join(c for c in t if "\u4e00" <= c <= "\u9fff")
+            found: list[tuple[int | None, str]] = []
+            score = 0
+            for i, text in lines:
+                han = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
                 bg = [han[x:x + 2] for x in range(len(han) - 1)]
                 hit = sum(b in body for b in bg)    # the body's bigrams, without making them all
                 if len(bg) >= 3 and hit / len(bg) >= 0.5:
-                    lines.append((i, t))
+                    found.append((i, text))
                     score += hit
             if score > best_score:
-                best, best_score, best_lines = g, score, lines
+                best, best_score, best_lines = g, score, found
         if best is not None:
             titles[k] = " ".join(t for _, t in best_lines)
             used_idx = {i for i, _ in best_lines if i is not None}

@@ -215,8 +215,8 @@ def import_arguments(nodes: list[tuple[str, str]], rels: list[tuple[str, str]], 
 def files_of(folder: str | os.PathLike) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The (header, data) file pairs an export left in `folder`: nodes, relationships."""
     folder = Path(folder)
-    pairs = lambda prefix: [(h.name, h.name.replace(".header.csv", ".csv"))
-                            for h in sorted(folder.glob(f"{prefix}_*.header.csv"))]
+    def pairs(prefix: str) -> list[tuple[str, str]]:
+        return [(h.name, h.name.replace(".header.csv", ".csv")) for h in sorted(folder.glob(f"{prefix}_*.header.csv"))]
     return pairs("nodes"), pairs("rels")
 
 

@@ -24,7 +24,6 @@ import os
 import pickle
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from kg import documents, ingest
 from kg.cache import BuildCache, entry_key
@@ -86,7 +85,7 @@ def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
     firsts = recognise_all(articles, gazetteer, tokens)
     clock = _lap(out.seconds, "recognise", clock)
     for a, sk, fp in zip(articles, sketches, firsts):
-        a.offsets = array.array("i", a.offsets)       # 4 bytes a character instead of ~36
+        a.offsets = array.array("i", a.offsets)  # type: ignore[assignment]  # 4 bytes a character, not ~36
         out.articles.append(ArticleInfo(a.index, a.title, sk))
         for name, regions in fp.company_names().items():
             out.full_names.setdefault(name, set()).update(regions)
@@ -142,7 +141,7 @@ def second_pass(key: str, cache: BuildCache, short: ShortNames, reuse: str) -> t
         cached, data = _cached_second(cache, key)
         if cached is not None and cached.relevant == relevant:
             return cached, data
-    folded, seconds = Folded(), {}
+    folded, seconds = Folded(), dict[str, float]()
     clock = _lap(seconds, "cache", clock)
     for fp in firsts:
         if fp.tokens is None:

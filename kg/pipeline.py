@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -300,7 +301,9 @@ class _Export:
 
     def __init__(self, g: nx.MultiDiGraph, folder: Path):
         self.g, self.folder, self.seconds = g, folder, 0.0
-        self._pid, self._thread, self._error = 0, None, None
+        self._pid = 0
+        self._thread: threading.Thread | None = None
+        self._error: str | None = None
 
     def __enter__(self) -> "_Export":
         if hasattr(os, "fork"):
@@ -324,8 +327,6 @@ class _Export:
                 finally:
                     os._exit(code)
         else:
-            import threading
-
             def write():
                 try:
                     self.seconds = self._write()
@@ -350,7 +351,7 @@ class _Export:
                     os.kill(self._pid, signal.SIGKILL)
                 except OSError:
                     pass
-            _, status = os.waitpid(self._pid, 0)
+            status = os.waitpid(self._pid, 0)[1]
             if exc_type is None and os.waitstatus_to_exitcode(status) != 0:
                 err = self.folder / ".export-error"
                 self._error = err.read_text("utf-8") if err.exists() else f"exit status {status}"

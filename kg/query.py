@@ -60,7 +60,9 @@ class QueryFile:
 
     @classmethod
     def parse(cls, text: str, name: str = "inline", path: Path | None = None) -> "QueryFile":
-        header, body, in_params = [], [], False
+        header: list[str] = []
+        body: list[str] = []
+        in_params = False
         q = cls(name=name, cypher="", path=path)
         for line in text.splitlines():
             s = line.strip()
@@ -134,7 +136,7 @@ def missing_entities(q: QueryFile, params: dict[str, Any], store, nearest: int =
         value = params.get(param)
         if not isinstance(value, str):
             continue
-        where = "(" + " OR ".join(f"n:{l}" for l in labels) + ")" if labels else "NOT n:Document"
+        where = "(" + " OR ".join(f"n:{label}" for label in labels) + ")" if labels else "NOT n:Document"
         _, rows = store.query(f"MATCH (n) WHERE {where} AND (n.name = $v OR n.id = $v OR $v IN n.aliases) "
                               "RETURN count(n)", {"v": value})
         if rows and rows[0][0]:

@@ -12,8 +12,6 @@ import bisect
 import threading
 import time
 from collections import OrderedDict
-from pathlib import Path
-from typing import Any
 
 from kg.browse.readonly import ReadOnlyRunner, WriteRefused
 from kg.store.results import Collector, edge_record, json_safe, main_label
@@ -122,7 +120,8 @@ class Browser:
         return box["result"]
 
     def _triples(self, cypher: str, params: dict | None = None) -> tuple[dict, dict]:
-        nodes, edges = {}, {}
+        nodes: dict[str, dict] = {}
+        edges: dict[str, dict] = {}
         for al, ap, t, conf, rule, source, title, bl, bp in self._q(cypher, params):
             a, b = node_record(al, ap), node_record(bl, bp)
             nodes.setdefault(a["id"], a)
@@ -149,10 +148,10 @@ class Browser:
             q = QueryFile.parse(path.read_text("utf-8"), name, path)
             queries.append({"name": name, "title": q.title, "params": json_safe(q.params),
                             "descriptions": q.descriptions, "example": q.example})
-        labels = [{"label": l, "color": c, "size": schema.LABEL[l].size, "count": nodes.get(l, 0)}
-                  for l, c in LABELS.items()]
-        labels += [{"label": l, "color": schema.DEFAULT_COLOUR, "size": None, "count": n}
-                   for l, n in nodes.items() if l not in LABELS]
+        labels = [{"label": name, "color": c, "size": schema.LABEL[name].size, "count": nodes.get(name, 0)}
+                  for name, c in LABELS.items()]
+        labels += [{"label": name, "color": schema.DEFAULT_COLOUR, "size": None, "count": n}
+                   for name, n in nodes.items() if name not in LABELS]
         types = [{"type": t, "count": rels.get(t, 0)} for t in REL_TYPES]
         types += [{"type": t, "count": n} for t, n in rels.items() if t not in REL_TYPES]
         return {"where": self.where, "generation": self.generation, "labels": labels, "types": types, "queries": queries,
@@ -179,7 +178,7 @@ class Browser:
             groups.setdefault(n["label"], []).append(n)
         order = list(LABELS)
         out = []
-        for label in sorted(groups, key=lambda l: order.index(l) if l in order else len(order)):
+        for label in sorted(groups, key=lambda name: order.index(name) if name in order else len(order)):
             items = sorted(groups[label], key=lambda n: (not n["name"].startswith(text), len(n["name"]), n["name"]))
             out.append({"label": label, "color": schema.colour(label), "total": len(items),
                         "items": items[:SEARCH_PER_LABEL]})

@@ -41,9 +41,9 @@ import signal
 import sys
 import threading
 import webbrowser
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kg.browse.app import Browser, Busy, QueryTimeout
@@ -197,14 +197,15 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    follow = None          # called on the serving thread between requests (kg browse: new builds)
+    follow: Any = None     # called on the serving thread between requests (kg browse: new builds)
+    token = ""             # the run's API token (written into the page)
 
     def service_actions(self):
         if self.follow is not None:
             self.follow()
 
 
-def make_server(browser: Browser, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
+def make_server(browser: Browser, host: str = "127.0.0.1", port: int = 8765) -> _Server:
     """An HTTP server for `browser` (not started: call serve_forever); port 0 picks a free one.
     `server.token` is the token the API requires (the page gets it)."""
     allowed = set()
@@ -220,7 +221,7 @@ def make_server(browser: Browser, host: str = "127.0.0.1", port: int = 8765) -> 
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     if host in ("0.0.0.0", "", "::"):
         import socket
 

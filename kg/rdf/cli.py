@@ -136,7 +136,7 @@ def _has_graph(db) -> bool:
     from kg.rdf.source import ExportGraph
 
     if isinstance(db, ExportGraph):
-        return bool(db.documents() or next(db.nodes(), None))
+        return bool(db.documents()) or any(True for _ in db.nodes())
     _, rows = db.query("MATCH (n) RETURN n.id LIMIT 1")
     return bool(rows)
 

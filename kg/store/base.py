@@ -151,7 +151,7 @@ class Store(ABC):
         """Nodes per label (a Region:City counts under both) and relationships per type."""
         _, nrows = self.query(statements.COUNT_NODES)
         _, rrows = self.query(statements.COUNT_RELATIONSHIPS)
-        return {"nodes": {l: n for l, n in sorted(nrows)}, "relationships": {t: n for t, n in sorted(rrows)}}
+        return {"nodes": {label: n for label, n in sorted(nrows)}, "relationships": {t: n for t, n in sorted(rrows)}}
 
 
 def _snake(label: str) -> str:

@@ -117,7 +117,8 @@ class _Launcher:
             _die_with_parent(signal.SIGTERM)       # redis-server shuts down cleanly on SIGTERM
             if os.getppid() != parent:             # kg died before the signal was armed
                 os._exit(1)
-        return self._pool.submit(subprocess.Popen, args, preexec_fn=preexec, **kwargs).result()
+        popen: Any = subprocess.Popen
+        return self._pool.submit(popen, args, preexec_fn=preexec, **kwargs).result()
 
 
 _LAUNCHER = _Launcher()
@@ -779,7 +780,7 @@ _LOAD_FAILURES = ("Bad file format", "Short read", "Unexpected EOF", "Unrecovera
                   "Unexpected end of file", "Fatal error loading", "appendonly", "Bad AOF", "manifest")
 
 
-def _log_lines(tail: str) -> list[str]:
+def _log_lines(tail: str) -> list[tuple[str, str]]:
     """The messages of redis log lines (`pid:X 01 Jan 2025 00:00:00.000 # message`)."""
     out = []
     for line in tail.splitlines():
@@ -807,7 +808,7 @@ def _last_warning(tail: str) -> str:
     warnings = [msg for level, msg in _log_lines(tail) if level == "#"]
     if warnings:
         return warnings[-1]
-    lines = [l.strip() for l in tail.splitlines() if l.strip()]
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
     return lines[-1] if lines else ""
 
 

@@ -55,7 +55,7 @@ class Neo4jStore(Store):
             self.batch_size = batch_size
         self.connection_timeout = connection_timeout
         self.retry_time = retry_time
-        self._driver = None
+        self._driver: Any = None
         self._batches_written = 0
 
     def __repr__(self) -> str:

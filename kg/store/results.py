@@ -26,9 +26,9 @@ def json_safe(v: Any) -> Any:
 def main_label(labels) -> str:
     """A node's label for colours and legends: Region for Region:City, the first otherwise."""
     labels = list(labels or [])
-    for l in labels:
-        if l not in REGION_LEVELS:
-            return l
+    for label in labels:
+        if label not in REGION_LEVELS:
+            return label
     return labels[0] if labels else ""
 
 

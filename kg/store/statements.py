@@ -162,7 +162,7 @@ def _key_ok(k) -> bool:
 
 def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
     """Flatten a record's properties for `SET x += props`, dropping `None` and reserved keys."""
-    out = {}
+    out: dict[str, Any] = {}
     if not d:
         return out
     key_ok, prim = _KEY_OK.get, _PRIM_TYPES   # locals: this runs once per record of a load
