@@ -207,3 +207,16 @@ def neo4j_server():
         yield Neo4jServer(server.uri, server.user, server.password)
     finally:
         server.stop()
+
+
+# The fast tier (`pytest -m "not slow"`, under a minute) leaves out what starts a server or a
+# browser, kills builds, or runs Node: those tests are marked slow here, by what they use, so a
+# new test that uses them is slow without anyone marking it. The full suite runs them all.
+_SLOW_FIXTURES = {"neo4j_server", "chromium", "served", "seeds_server", "browser"}
+_SLOW_MODULES = {"test_faults", "test_incremental", "test_cypher_lint", "test_browse_hostile", "test_learned"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

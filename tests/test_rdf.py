@@ -235,6 +235,7 @@ def test_a_bad_base_is_refused(base):
 
 # ---- SHACL -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow      # pySHACL over the whole export
 def test_the_seeds_export_conforms(export):
     assert validate(export.graph) == []
     assert validate(export.parse("trig")) == []
@@ -407,6 +408,7 @@ def test_every_format_has_a_suffix_and_parser():
 
 # ---- the Cypher that reads the store is Cypher Neo4j accepts --------------------------------------
 
+@pytest.mark.slow      # Node: Neo4j's Cypher language support
 def test_the_exports_cypher_passes_neo4js_linter(built):
     import shutil
 

@@ -218,6 +218,7 @@ def test_statements_are_neo4j_compatible():
         statements.merge_nodes("Bad`Label")
 
 
+@pytest.mark.slow
 def test_bulk_load_20k_nodes_60k_relationships(tmp_path):
     rng = random.Random(7)
     n = 20_000
