@@ -1,4 +1,4 @@
-"""China's administrative divisions (kg/data/regions.tsv) and the Region recogniser built on them.
+"""The Region recogniser: names of China's administrative divisions (the table is `kg.divisions`) in text.
 
 Names are found with one Aho-Corasick automaton over every full name, short form and derived
 form (short form + the full name's suffix: 彭水县 for 彭水苗族土家族自治县). Whether a hit counts
@@ -29,15 +29,11 @@ from typing import Iterable, Sequence
 
 import ahocorasick
 
+from kg.divisions import DATA, LEVEL_RANK, Division, Divisions
 from kg.model import Mention
-from kg.schema import REGION_LEVELS
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
-DATA = Path(__file__).resolve().parent / "data" / "regions.tsv"
-
-LEVELS = (*REGION_LEVELS, "Park")            # the gazetteer also lists some parks
-LEVEL_RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 SUFFIXES = ("地区", "省", "市", "州", "盟", "县", "旗", "区")
 
 # Prefecture/province short forms that are everyday words in jieba's dictionary or in news text;
@@ -64,22 +60,6 @@ _ADCODE = re.compile(r"^\d{6}$")
 
 
 @dataclass(frozen=True)
-class Division:
-    """One administrative division (or development zone) of the gazetteer."""
-
-    adcode: str
-    name: str                 # official full name
-    level: str                # Province, City, County or Park
-    parent: str               # parent's adcode; "" for a province
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """The schema label a mention of this division gets."""
-        return "IndustrialPark" if self.level == "Park" else "Region"
-
-
-@dataclass(frozen=True)
 class _Entry:
     """One way a division can be named: the surface key and what kind of name it is."""
 
@@ -88,10 +68,12 @@ class _Entry:
 
 
 class Gazetteer:
-    """Lookup by adcode and name, and recognition of division names in text."""
+    """Recognition of division names in text, over the division table (`kg.divisions`), and
+    lookup by name (the recogniser's index)."""
 
     def __init__(self, divisions: Iterable[Division]):
-        self.divisions: dict[str, Division] = {d.adcode: d for d in divisions}
+        self.table = divisions if isinstance(divisions, Divisions) else Divisions(divisions)
+        self.divisions: dict[str, Division] = self.table.by_code
         self._names: dict[str, list[_Entry]] = {}
         for d in self.divisions.values():
             self._add(d.name, d, "full")
@@ -133,21 +115,14 @@ class Gazetteer:
     # ---- loading -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path = DATA) -> "Gazetteer":
-        """Read the TSV that scripts/build_gazetteer.py writes."""
-        divisions = []
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("#") or not line.strip():
-                    continue
-                code, name, level, parent, aliases = line.rstrip("\n").split("\t")
-                divisions.append(Division(code, name, level, parent, tuple(a for a in aliases.split("|") if a)))
-        return cls(divisions)
+        """The recogniser over the table in `path` (kg.divisions.Divisions.load)."""
+        return cls(Divisions.load(path))
 
     @staticmethod
     @lru_cache(maxsize=1)
     def default() -> "Gazetteer":
-        """The packaged gazetteer, loaded once per process."""
-        return Gazetteer.load(DATA)
+        """The recogniser over the packaged table, made once per process."""
+        return Gazetteer(Divisions.default())
 
     def _add(self, key: str, d: Division, kind: str) -> None:
         entries = self._names.setdefault(key, [])
@@ -172,19 +147,12 @@ class Gazetteer:
         return [form] if suffix and form != d.name else []
 
     # ---- lookup ----------------------------------------------------------------------------
-    def get(self, adcode: str) -> Division | None:
-        return self.divisions.get(adcode)
+    def get(self, adcode: str) -> Division | None:          # the table's, for the recognisers' use
+        return self.table.get(adcode)
 
     def parent_chain(self, adcode: str) -> list[Division]:
         """The division's ancestors, nearest first (county → [city, province])."""
-        chain: list[Division] = []
-        d = self.divisions.get(adcode)
-        while d is not None and d.parent and d.parent != d.adcode:
-            d = self.divisions.get(d.parent)
-            if d is None:
-                break
-            chain.append(d)
-        return chain
+        return self.table.parent_chain(adcode)
 
     def by_name(self, name: str) -> list[Division]:
         """Every division with this full name, short form or derived form; full names first."""
@@ -194,7 +162,7 @@ class Gazetteer:
 
     def park_entries(self) -> list[Division]:
         """The development zones (adcode's 5th digit 7); `parent` is their city."""
-        return [d for d in sorted(self.divisions.values(), key=lambda d: d.adcode) if d.level == "Park"]
+        return self.table.parks()
 
     # ---- recognition -----------------------------------------------------------------------
     def find(self, text: str, tokens: Sequence[tuple[str, int, int]] | None = None) -> list[Mention]:

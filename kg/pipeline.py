@@ -26,8 +26,8 @@ from kg import generation, passes
 from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
 from kg.collector import paused_collector
 from kg.extract.shortnames import ShortNames
-from kg.gazetteer import Gazetteer
 from kg.graph import build_graph
+from kg.enrich import enrich
 from kg.resolve import Resolver
 
 STORE_DIR = generation.STORE_DIR
@@ -157,7 +157,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
     jobs = [(i.key, "trust" if unchanged else "check") for i in read]
-    resolver = Resolver(Gazetteer.default())
+    resolver = Resolver()
     duplicates, in_order = ingest.Duplicates(), iter(read)
 
     def fold(r: passes.FileSecond) -> None:
@@ -178,7 +178,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
                progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
     clock = time.perf_counter()
     generation.fault("merge")
-    g = build_graph(*resolver.resolve())
+    g = build_graph(*enrich(*resolver.resolve()))
     _add_seconds(summary, {"resolve": time.perf_counter() - clock})
     g.graph["documents"] = [i.document for i in read]
     summary.nodes = dict(Counter(d["label"] for _, d in g.nodes(data=True)))

@@ -14,21 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.gazetteer import Gazetteer
 from kg.model import ArticleExtraction, Fact, Mention
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
 
 log = logging.getLogger(__name__)
-
-CATEGORIES = (
-    (("大学", "学院", "分校", "中学", "小学", "幼儿园", "学校", "一中"), "school"),
-    (("医院",), "hospital"),
-    (("研究院", "研究所", "科学院", "实验室", "研究中心", "创新中心", "分中心", "工程中心"), "research"),
-    (("人民政府", "政府", "局", "厅", "委员会", "常委会", "海关", "党委", "新闻办", "管委会", "部", "委", "所"), "government"),
-    (("协会", "学会", "商会", "联合会", "促进会"), "association"),
-    (("报社", "电视台", "日报"), "media"),
-)
-
 
 @lru_cache(maxsize=1 << 16)
 def normalise(name: str) -> str:
@@ -197,8 +186,7 @@ class Resolver:
     whatever the order) and their parts merged into nodes and relationships. Ids are slugs of
     keys, and order-dependent choices go by position: the same input gives the same graph."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None):
-        self.gazetteer = gazetteer or Gazetteer.default()
+    def __init__(self):
         self._uf = _UnionFind()
         self._full_names: set[str] = set()
         self._short_unions: set[tuple[str, str]] = set()
@@ -268,7 +256,6 @@ class Resolver:
                 rel.props["title"] = fp.title[1]
         if dropped:
             log.debug("dropped %d facts whose resolved ends do not fit the schema", dropped)
-        self._gazetteer_facts(entities, relations)
         return entities, relations
 
     def _chosen_key(self, token) -> str:
@@ -286,29 +273,6 @@ class Resolver:
     def _entity_id(self, token) -> str:
         key = self._uf.find(self._chosen_key(token))
         return slug(key.split(":", 1)[0], key)
-
-    def _gazetteer_facts(self, entities: dict[str, Entity], relations: dict[tuple, Relation]) -> None:
-        """Each region's chain of parents, and each code-listed park's city, from the gazetteer."""
-        for e in list(entities.values()):
-            if e.label == "Institution" and not e.names:
-                continue
-            if e.label == "Institution":
-                e.props.setdefault("category", _category(e.name))
-            if "adcode" not in e.props:
-                continue
-            child = e
-            for parent in self.gazetteer.parent_chain(e.props["adcode"]):
-                key = f"Region:{parent.adcode}"
-                pid = slug("Region", key)
-                p = entities.get(pid)
-                if p is None:
-                    p = entities[pid] = Entity(pid, "Region", {parent.name: 0}, {"adcode": parent.adcode, "level": parent.level},
-                                               canonical=parent.name)
-                pred = "PART_OF" if child.label == "Region" else "LOCATED_IN"
-                k = (child.id, pred, p.id)
-                if k not in relations:
-                    relations[k] = Relation(child.id, pred, p.id, 1.0, "gazetteer-parent", source="gazetteer")
-                child = p
 
 
 def _token(m: Mention, choices: dict[int, tuple]):
@@ -409,10 +373,3 @@ class _FactPart:
         if other.title is not None and (self.title is None or other.title[0] < self.title[0]):
             self.title = other.title
         self.evidence.update(other.evidence)
-
-
-def _category(name: str) -> str:
-    for suffixes, category in CATEGORIES:
-        if name.endswith(suffixes):
-            return category
-    return "organisation"

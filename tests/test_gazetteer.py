@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.gazetteer import DATA, Division, Gazetteer
+from kg.divisions import DATA, Division
+from kg.gazetteer import Gazetteer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

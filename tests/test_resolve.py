@@ -161,18 +161,19 @@ def test_resolution_is_the_same_whatever_order_the_articles_come_in(seed_article
     from kg import ingest
     from kg.extract.article import extract
     from kg.graph import build_graph
+    from kg.enrich import enrich
     from kg.resolve import Folded, Resolver
 
     extractions = [extract(fp, ingest.split_sentences(fp.article), corpus_short_names) for fp in first_passes]
 
     def graph(batches):
-        r = Resolver(gazetteer)
+        r = Resolver()
         for batch in batches:
             folded = Folded()
             for ex in batch:
                 folded.add(ex)
             r.add(folded)
-        return build_graph(*r.resolve())
+        return build_graph(*enrich(*r.resolve()))
 
     def data(g):
         return (sorted((n, repr(sorted(d.items()))) for n, d in g.nodes(data=True)),
