@@ -1,14 +1,14 @@
-"""The main job: ingest → extract → resolve → graph → store and export, into one output folder.
+"""The main job: ingest → extract → resolve → enrich → graph → export and store, into one output folder.
 
-Nothing half-written is left behind: the export and the store are built in a fresh folder inside
-the output folder and swapped into place only when everything has succeeded; a failed run leaves
-the previous graph as it was.
+`build` reads as that sequence: the output folder (`kg.buildfolder`: lock, staging, manifest,
+swap), the two passes over the files (`kg.passes`) folded into resolution, enrichment, the
+validated graph, then the export (written by a forked copy) beside the store step
+(`kg.storesync`), and the commit that swaps the staging folder in. Nothing half-written is left
+behind: a failed run leaves the previous graph as it was.
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -20,22 +20,19 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import ingest
-from kg.export import entity_rows, relation_rows, write_jsonl
-from kg import generation, passes
-from kg.cache import CACHE_DIR, BuildCache, FileState, Manifest, entry_key, file_state
+from kg import generation, ingest, passes
+from kg.buildfolder import BuildError, BuildFolder
+from kg.cache import BuildCache, FileState, Manifest, entry_key, file_state
 from kg.collector import paused_collector
+from kg.enrich import enrich
+from kg.export import write_jsonl
 from kg.extract.shortnames import ShortNames
 from kg.graph import build_graph
-from kg.enrich import enrich
 from kg.resolve import Resolver
+from kg.storesync import sync_store
 
 STORE_DIR = generation.STORE_DIR
 EXPORT_FILES = generation.EXPORT_FILES
-
-
-class BuildError(Exception):
-    """The build cannot go on (no article to read, output folder not writable); nothing was changed."""
 
 
 @dataclass
@@ -102,8 +99,9 @@ def build_graph_from(paths, summary: Summary | None = None, workers: int = 1,
     return _extract_corpus(paths, summary or Summary(), workers, cache)[0]
 
 
-def _extract_corpus(paths, summary: Summary, workers: int, cache: BuildCache | None):
-    """(graph, the manifest to save once the build has succeeded)."""
+def _extract_corpus(paths, summary: Summary, workers: int, cache: BuildCache | None,
+                    previous: Manifest | None = None):
+    """(graph, the manifest to save once the build has succeeded); `previous`: the last build's."""
     summary.inputs = [str(Path(p).absolute()) for p in paths]
     notes: list[str] = []
     files = ingest.iter_source_files(paths, notes)
@@ -112,12 +110,13 @@ def _extract_corpus(paths, summary: Summary, workers: int, cache: BuildCache | N
     names = ingest.doc_names(files)
     if cache is None:
         with tempfile.TemporaryDirectory(prefix="kg-cache-") as tmp:
-            return _extract_corpus_cached(files, names, summary, workers, BuildCache(tmp), paths)
-    return _extract_corpus_cached(files, names, summary, workers, cache, paths)
+            return _extract_corpus_cached(files, names, summary, workers, BuildCache(tmp), paths, Manifest())
+    return _extract_corpus_cached(files, names, summary, workers, cache, paths,
+                                  cache.manifest() if previous is None else previous)
 
 
-def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: BuildCache, paths):
-    previous = cache.manifest()
+def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: BuildCache, paths,
+                           previous: Manifest):
     files = sorted(files, key=lambda f: names[f])      # (doc, index) order, as resolution reads it
     states: dict[str, FileState | None] = {}
     for f in files:
@@ -213,84 +212,32 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     the graph a full rebuild gives. `full`: ignore what earlier builds kept. `workers`: processes
     for extraction (default: the machine's cores)."""
     started = time.monotonic()
-    out = Path(out)
     summary = Summary(workers=workers or passes.default_workers())
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"the output folder {out} is a file, not a folder (name a folder; it is made if missing)")
+    folder = BuildFolder(out, full=full)
     missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing and len(missing) == len(paths):
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        lock = open(out / ".kg-build.lock", "a")
-    except OSError as e:
-        raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
     limit = ingest.MAX_FILE_BYTES
     if max_file_mb is not None:       # workers are forked from here: they see it too
         ingest.MAX_FILE_BYTES = int(max_file_mb * 2**20)
     try:
-        with lock, paused_collector():
-            _wait_for(lock, out)
-            return _build_locked(paths, out, store, summary, started, full)
+        with folder, paused_collector():
+            summary.generation = generation.new_id()
+            g, manifest = _extract_corpus(paths, summary, summary.workers, folder.cache, folder.previous)
+            with _Export(g, folder.staging) as export:      # written beside the store's load
+                if store:
+                    clock = time.perf_counter()
+                    summary.store_update = sync_store(g, folder.out, folder.staging / STORE_DIR, folder.previous,
+                                                      incremental=not full, generation_id=summary.generation)
+                    summary.stored = True
+                    _add_seconds(summary, {"store": time.perf_counter() - clock})
+            generation.fault("export")
+            _add_seconds(summary, {"export": export.seconds})
+            summary.seconds = time.monotonic() - started
+            folder.commit(summary.to_json(), manifest, store)
+            return summary
     finally:
         ingest.MAX_FILE_BYTES = limit
-
-
-def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
-    """Two builds into one folder take turns: the second waits for the first, then replaces its graph."""
-    if not generation.wait_for_lock(lock, timeout, f"kg build: another kg build is writing {out}; waiting for it "
-                                                   f"to finish (at most {timeout:g} s)…"):
-        raise BuildError(f"another kg build is still writing {out}; try again when it has finished")
-
-
-def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool) -> Summary:
-    try:
-        generation.complete_swap(out)           # a build stopped while swapping in: finish that first
-        generation.clean_leftovers(out)         # what builds killed earlier left (staging, old stores)
-        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
-        if full:
-            shutil.rmtree(out / CACHE_DIR, ignore_errors=True)
-    except OSError as e:
-        raise BuildError(f"cannot write the output folder {out}: {e.strerror or e}") from e
-    try:
-        cache = BuildCache(out / CACHE_DIR)
-        cache.check_writable()
-    except OSError as e:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise BuildError(f"cannot write the build cache {out / CACHE_DIR}: {e.strerror or e} "
-                         f"(make it writable, or delete it: the next build makes it again)") from e
-    summary.generation = generation.new_id()
-    try:
-        previous = cache.manifest()
-        g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
-        with _Export(g, staging) as export:      # written beside the store's load
-            if store:
-                clock = time.perf_counter()
-                summary.store_update = _store(g, out, staging / STORE_DIR, previous, incremental=not full,
-                                              generation_id=summary.generation)
-                summary.stored = True
-                _add_seconds(summary, {"store": time.perf_counter() - clock})
-        generation.fault("export")
-        _add_seconds(summary, {"export": export.seconds})
-        summary.seconds = time.monotonic() - started
-        (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
-        cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
-        _fsync_tree(staging)
-        generation.write_journal(out, staging, store, CACHE_DIR)   # from here on, the swap completes
-        generation.fault("journal")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    generation.complete_swap(out)
-    cache.prune({entry_key(st.sha, doc) for doc, st in manifest.files.items()})
-    return summary
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush the staging folder's files to disk before the journal says they are whole."""
-    for root, _, files in os.walk(folder):
-        for name in files:
-            generation.fsync_path(os.path.join(root, name))
 
 
 class _Export:
@@ -363,54 +310,3 @@ class _Export:
                 (self.folder / name).unlink(missing_ok=True)
         if self._error and exc_type is None:
             raise BuildError(f"cannot write the export into {self.folder}: {self._error}")
-
-
-def _store(g: nx.MultiDiGraph, out: Path, folder: Path, previous: Manifest, incremental: bool,
-           generation_id: str = "") -> str:
-    """Fill the store in `folder`: a copy of the previous build's store updated with the
-    difference between the previous export and this one when there is one (and the copy holds
-    what that build stored), else a full load. The store is stamped with its counts and
-    `generation_id` (`EmbeddedStore.verify`)."""
-    from kg.store import EmbeddedStore, StoreError
-    from kg.store.base import read_export
-    from kg.store.embedded import read_stamp
-
-    documents = g.graph.get("documents", [])
-    old_store = out / STORE_DIR
-    note = ""
-    if incremental and previous.files and old_store.is_dir() and (out / "entities.jsonl").is_file():
-        try:
-            old_entities, old_relations, old_documents = read_export(out)
-        except Exception:
-            old_entities = None
-        if old_entities is not None:
-            shutil.copytree(old_store, folder, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock"))
-            try:
-                with EmbeddedStore(folder) as db:
-                    stamp = read_stamp(folder)
-                    if stamp is None or stamp.get("generation") != generation.summary_generation(out):
-                        raise StoreError("it does not belong to the export beside it")
-                    db.verify(stamp)
-                    sent = db.update((old_entities, old_relations, old_documents),
-                                     (_as_json(list(entity_rows(g))), _as_json(list(relation_rows(g))),
-                                      _as_json(documents)))
-                    generation.fault("store")
-                    db.stamp(generation=generation_id)
-                return "incremental: " + ", ".join(f"{v} {k}" for k, v in sent.items())
-            except Exception as e:        # the previous store cannot be trusted: load afresh
-                reason = " ".join(str(e).split("; rebuild")[0].split()) if isinstance(e, StoreError) \
-                    else f"{type(e).__name__}: {' '.join(str(e).split())}"
-                note = f" (the previous store was not used: {reason})"
-                shutil.rmtree(folder, ignore_errors=True)
-    with EmbeddedStore(folder) as db:      # rows made as the loader reads them: no copy of the graph
-        db.load(entity_rows(g, mentions_as_tuples=True), relation_rows(g), documents)
-        generation.fault("store")
-        db.stamp(generation=generation_id)
-    return "full load" + note
-
-
-def _as_json(rows: list[dict]) -> list[dict]:
-    """Rows as they read back from the export (lists, not tuples), so old and new compare equal."""
-    return json.loads(json.dumps(rows, ensure_ascii=False))
-
-
