@@ -22,7 +22,6 @@ class Article:
     byline: str = ""
     place: str = ""               # from a dateline such as 本报鄂尔多斯12月27日电
     date: str = ""                # as the dateline gives it, e.g. "12月27日"
-    duplicate_of: tuple[str, int] | None = None  # (doc, index) of the first print of the same article
 
     def file_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of `text` to offsets in the file's text."""

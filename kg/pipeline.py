@@ -217,9 +217,9 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing and len(missing) == len(paths):
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
-    limit = ingest.MAX_FILE_BYTES
+    limit = ingest.read.MAX_FILE_BYTES
     if max_file_mb is not None:       # workers are forked from here: they see it too
-        ingest.MAX_FILE_BYTES = int(max_file_mb * 2**20)
+        ingest.read.MAX_FILE_BYTES = int(max_file_mb * 2**20)
     try:
         with folder, paused_collector():
             summary.generation = generation.new_id()
@@ -237,7 +237,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
             folder.commit(summary.to_json(), manifest, store)
             return summary
     finally:
-        ingest.MAX_FILE_BYTES = limit
+        ingest.read.MAX_FILE_BYTES = limit
 
 
 class _Export:
