@@ -31,7 +31,7 @@ def _cmd_build(args) -> int:
     print(f"graph written to {args.out}" + ("" if summary.stored else " (JSON Lines only, no store)"))
     status = EXIT_SKIPPED if summary.files_skipped else 0
     if getattr(args, "neo4j_uri", None):  # kg build … --neo4j-uri: load it into Neo4j as well
-        from kg.commands import load_after_build
+        from kg.store_commands import load_after_build
 
         status = load_after_build(args) or status
     return status
@@ -88,8 +88,8 @@ def _cmd_stats(args) -> int:
         print(f"files read: {s['files_read']}" + (f" ({skipped} more skipped: unreadable or too large; "
                                                    f"listed in {summary})" if skipped else ""))
         print(f"articles found: {s['articles']} (a file can hold several: newspaper pages)")
-        print(f"duplicate articles merged: {s['duplicates_merged']} (the same article printed again; its facts "
-              "joined the first print's)")
+        print(f"reprinted articles: {s['reprints']} (the same article printed again; only counted: their "
+              "facts resolve into the same nodes as the first print's)")
         print(f"build time: {s['seconds']} s")
     print("\n".join(stats_lines(nodes, rels, source)))
     return 0
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     from kg.rdf.cli import register as register_rdf_export
 
     register_rdf_export(sub)
-    from kg.commands import register as register_store_commands
+    from kg.store_commands import register as register_store_commands
 
     register_store_commands(sub, b)
     from kg.browse.server import register as register_browse

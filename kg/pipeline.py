@@ -25,7 +25,7 @@ from kg.buildfolder import BuildError, BuildFolder
 from kg.cache import BuildCache, FileState, Manifest, entry_key, file_state
 from kg.collector import paused_collector
 from kg.enrich import enrich
-from kg.export import write_jsonl
+from kg.jsonl import write_jsonl
 from kg.extract.shortnames import ShortNames
 from kg.graph import build_graph
 from kg.resolve import Resolver
@@ -40,7 +40,7 @@ class Summary:
     files_read: int = 0
     files_skipped: list[tuple[str, str]] = field(default_factory=list)
     articles: int = 0
-    duplicates_merged: int = 0
+    reprints: int = 0
     nodes: dict[str, int] = field(default_factory=dict)
     relationships: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -59,7 +59,7 @@ class Summary:
                + (f" ({len(self.files_skipped)} skipped)" if self.files_skipped else "")
                + (f" ({reused} unchanged since the last build, taken from its cache;"
                   f" {self.files_reextracted} extracted again)" if reused else ""),
-               f"articles found: {self.articles}", f"duplicate articles merged: {self.duplicates_merged}",
+               f"articles found: {self.articles}", f"reprinted articles: {self.reprints}",
                f"nodes: {sum(self.nodes.values())}"]
         out += [f"  {k:<16} {v}" for k, v in sorted(self.nodes.items())]
         out.append(f"relationships: {sum(self.relationships.values())}")
@@ -73,7 +73,7 @@ class Summary:
         return {"generation": self.generation, "stored": self.stored, "inputs": self.inputs, "files_read": self.files_read, "files_extracted": self.files_extracted,
                 "files_reextracted": self.files_reextracted, "workers": self.workers,
                 "store_update": self.store_update, "files_skipped": [list(x) for x in self.files_skipped],
-                "articles": self.articles, "duplicates_merged": self.duplicates_merged, "nodes": self.nodes,
+                "articles": self.articles, "reprints": self.reprints, "nodes": self.nodes,
                 "relationships": self.relationships, "seconds": round(self.seconds, 2)}
 
 
@@ -166,7 +166,7 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
         info = next(in_order)
         if info.key != r.key:           # results come in the order of the jobs (passes.run)
             raise RuntimeError(f"pass 2 result {r.key} came in place of {info.key}")
-        summary.duplicates_merged += sum(1 for a in info.articles if duplicates.add((info.doc, a.index), a.sketch))
+        summary.reprints += sum(1 for a in info.articles if duplicates.add((info.doc, a.index), a.sketch))
         clock = time.perf_counter()
         summary.files_reextracted += not r.reused
         _add_seconds(summary, r.seconds)

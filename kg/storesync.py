@@ -15,7 +15,7 @@ import networkx as nx
 
 from kg import generation
 from kg.cache import Manifest
-from kg.export import entity_rows, relation_rows
+from kg.jsonl import entity_rows, relation_rows
 
 STORE_DIR = generation.STORE_DIR
 

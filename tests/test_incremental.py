@@ -50,7 +50,7 @@ def test_the_same_graph_whatever_the_number_of_workers(corpus, tmp_path):
     two = pipeline.build([corpus], tmp_path / "two", store=False, workers=2)
     three = pipeline.build([corpus], tmp_path / "three", store=False, workers=3)
     assert export_of(tmp_path / "one") == export_of(tmp_path / "two") == export_of(tmp_path / "three")
-    assert one.nodes == two.nodes == three.nodes and one.duplicates_merged == two.duplicates_merged == 1
+    assert one.nodes == two.nodes == three.nodes and one.reprints == two.reprints == 1
 
 
 def test_a_grown_folder_reads_only_the_new_file_and_equals_a_full_build(corpus, tmp_path):

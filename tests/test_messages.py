@@ -97,7 +97,7 @@ def test_symlinked_folders_are_followed_once(tmp_path, capsys):
     (src / "again").symlink_to(real, target_is_directory=True)        # the same folder a second way
     code, out, err = run(capsys, "build", src, "--out", tmp_path / "o", "--no-store", "--workers", 1)
     assert code == 0, err
-    assert "files read: 2" in out and "duplicate articles merged: 0" in out
+    assert "files read: 2" in out and "reprinted articles: 0" in out
     notes = err.splitlines()
     assert notes == [f"kg build: {src / 'linked'} is {src / 'again'} again (a symbolic link), a folder already read; not read twice",
                      f"kg build: {src / 'sub' / 'loop'} is {src} again (a symbolic link), a folder already read; not read twice"]
@@ -264,7 +264,7 @@ def test_stats_says_what_it_counts(graph, capsys):
     assert doc_line.split()[1] == str(len(docs)) and "one node per file read" in doc_line
     [mention_line] = [l for l in lines if l.split()[:1] == ["MENTIONED_IN"]]
     assert "one per entity and file" in mention_line
-    assert f"duplicate articles merged: {summary['duplicates_merged']} (the same article printed again" in out
+    assert f"reprinted articles: {summary['reprints']} (the same article printed again" in out
 
 
 def test_rdf_files_get_the_mode_any_new_file_gets(graph, tmp_path, capsys):

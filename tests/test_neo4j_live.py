@@ -28,7 +28,7 @@ def neo(built, neo4j_server):
 
 
 def _load(db, built):
-    from kg.commands import load_graph
+    from kg.store_commands import load_graph
 
     return load_graph(built.out, db, verbose=False)
 

@@ -45,7 +45,7 @@ def sources():
 def test_summary_counts_match_the_export(built):
     s = built.summary
     assert s.files_read == len(SEED_FILES) and s.files_skipped == []
-    assert s.duplicates_merged >= 1            # seeds 000 and 001 print one article twice
+    assert s.reprints >= 1            # seeds 000 and 001 print one article twice
     assert s.stored
     assert s.nodes == dict(Counter(e["type"] for e in built.entities))
     assert s.relationships == dict(Counter(r["predicate"] for r in built.relations))

@@ -63,7 +63,7 @@ def wipe(db) -> None:
 @pytest.fixture(scope="module")
 def neo_seeds(built, neo4j_server):
     """The seeds' graph (`built`) loaded into an emptied Neo4j database with `kg load`'s code."""
-    from kg.commands import load_graph
+    from kg.store_commands import load_graph
 
     with neo4j_server.store() as db:
         wipe(db)
