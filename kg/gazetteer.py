@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import ahocorasick
 
 from kg.divisions import DATA, LEVEL_RANK, Division, Divisions
 from kg.model import Mention
+
+if TYPE_CHECKING:
+    from kg.extract.tokens import Tokens
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
@@ -165,7 +168,7 @@ class Gazetteer:
         return self.table.parks()
 
     # ---- recognition -----------------------------------------------------------------------
-    def find(self, text: str, tokens: Sequence[tuple[str, int, int]] | None = None) -> list[Mention]:
+    def find(self, text: str, tokens: "Tokens | Sequence[tuple[str, int, int]] | None" = None) -> list[Mention]:
         """Region (and IndustrialPark) mentions in `text`, longest match first, never overlapping.
 
         `tokens` are jieba's (word, start, end) for `text`; they are computed if not given.
