@@ -21,8 +21,11 @@ def _cmd_build(args) -> int:
     from kg.store import StoreError
 
     try:
+        if args.scheduler and args.workers:
+            raise BuildError("--workers counts the local pool's processes; with --scheduler the cluster's "
+                             "workers do the work (local:N starts N)")
         summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full,
-                        max_file_mb=args.max_file_mb)
+                        max_file_mb=args.max_file_mb, scheduler=args.scheduler)
     except (BuildError, StoreError) as e:
         print(f"kg build: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -119,11 +122,15 @@ def main(argv=None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="read articles and build the graph")
-    b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them")
+    b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them; with --scheduler, "
+                                            "also fsspec URLs the workers can read (s3://…, hdfs://…, file://…)")
     b.add_argument("--out", default="out", help="output folder (default: out/)")
     b.add_argument("--no-store", action="store_true", help="write the JSON Lines export only")
     b.add_argument("--workers", type=_positive, default=None, metavar="N",
                    help="processes for extraction (default: the machine's cores); the graph is the same for any N")
+    b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N",
+                   help="extract on a Dask cluster: a running `dask scheduler`, or N local worker processes "
+                        "(pip install 'kg[cluster]'); the graph is the same")
     b.add_argument("--full", action="store_true",
                    help="rebuild from scratch, ignoring what earlier builds into --out kept "
                         "(by default only new or changed files are read and the store is updated)")

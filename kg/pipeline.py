@@ -139,19 +139,8 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
         infos[r.doc] = r
         _add_seconds(summary, r.seconds)
     generation.fault("extract")
-    ordered = [infos[names[f]] for f in files]
-    read = [i for i in ordered if not i.error]
-    summary.files_read = len(read)
-    summary.files_skipped = [(i.path, i.error) for i in ordered if i.error]
+    read = _files_read([infos[names[f]] for f in files], summary, paths)
     summary.files_extracted = len(todo) - len(summary.files_skipped)
-    summary.articles = sum(len(i.articles) for i in read)
-    if not summary.articles:
-        where = ", ".join(str(p) for p in paths)
-        why = "; ".join(f"{p}: {reason}" for p, reason in summary.files_skipped[:3])
-        if len(summary.files_skipped) > 3:
-            why += f"; and {len(summary.files_skipped) - 3} more files that cannot be read"
-        raise BuildError(f"no article found in {where} "
-                         + (f"({why})" if why else "(looked for .txt and .md files)"))
     short = corpus_short_names(read)
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
@@ -175,6 +164,29 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
 
     passes.run(passes._second_task, jobs, workers, cache=cache, short=short, consume=fold,
                progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
+    return _graph_of(resolver, read, states, owners, summary)
+
+
+def _files_read(ordered: list[passes.FileFirst], summary: Summary, paths) -> list[passes.FileFirst]:
+    """Pass 1's summaries of every file (in corpus order) → those of the files read; the summary
+    counts them. BuildError when there is no article at all."""
+    read = [i for i in ordered if not i.error]
+    summary.files_read = len(read)
+    summary.files_skipped = [(i.path, i.error) for i in ordered if i.error]
+    summary.articles = sum(len(i.articles) for i in read)
+    if not summary.articles:
+        where = ", ".join(str(p) for p in paths)
+        why = "; ".join(f"{p}: {reason}" for p, reason in summary.files_skipped[:3])
+        if len(summary.files_skipped) > 3:
+            why += f"; and {len(summary.files_skipped) - 3} more files that cannot be read"
+        raise BuildError(f"no article found in {where} "
+                         + (f"({why})" if why else "(looked for .txt and .md files)"))
+    return read
+
+
+def _graph_of(resolver: Resolver, read, states: dict, owners: dict, summary: Summary):
+    """Every file's pass 2 folded into `resolver` → (the graph, the manifest to save once the build
+    has succeeded)."""
     clock = time.perf_counter()
     generation.fault("merge")
     g = build_graph(*resolver.resolve())
@@ -214,19 +226,24 @@ def _documents(infos) -> list[dict]:
 
 
 def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
-          full: bool = False, max_file_mb: float | None = None) -> Summary:
+          full: bool = False, max_file_mb: float | None = None, scheduler: str | None = None) -> Summary:
     """Build the graph of the articles under `paths` into `out` (export files and embedded store).
 
     Incremental: files already read by an earlier build into `out` (same content) are not read
     again, and the store is updated with what changed instead of being reloaded; the result is
     the graph a full rebuild gives. `full`: ignore what earlier builds kept. `workers`: processes
-    for extraction (default: the machine's cores)."""
+    for extraction (default: the machine's cores). `scheduler`: extract on a Dask cluster instead
+    (tcp://HOST:PORT or local:N, `kg.cluster`); `paths` may then be URLs too."""
     started = time.monotonic()
     out = Path(out)
     summary = Summary(workers=workers or passes.default_workers())
     if out.exists() and not out.is_dir():
         raise BuildError(f"the output folder {out} is a file, not a folder (name a folder; it is made if missing)")
-    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    urls = [str(p) for p in paths if ingest.is_url(p)]
+    if urls and not scheduler:
+        raise BuildError(f"{urls[0]} is a URL: URLs are read by a Dask cluster's workers; add --scheduler local:N "
+                         "or --scheduler tcp://HOST:PORT")
+    missing = [str(p) for p in paths if not os.path.lexists(p) and not ingest.is_url(p)]
     if missing and len(missing) == len(paths):
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
     try:
@@ -240,7 +257,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     try:
         with lock, paused_collector():
             _wait_for(lock, out)
-            return _build_locked(paths, out, store, summary, started, full)
+            return _build_locked(paths, out, store, summary, started, full, scheduler)
     finally:
         ingest.MAX_FILE_BYTES = limit
 
@@ -252,7 +269,8 @@ def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
         raise BuildError(f"another kg build is still writing {out}; try again when it has finished")
 
 
-def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool) -> Summary:
+def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool,
+                  scheduler: str | None = None) -> Summary:
     try:
         generation.complete_swap(out)           # a build stopped while swapping in: finish that first
         generation.clean_leftovers(out)         # what builds killed earlier left (staging, old stores)
@@ -271,7 +289,12 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
     summary.generation = generation.new_id()
     try:
         previous = cache.manifest()
-        g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
+        if scheduler:
+            from kg import cluster
+
+            g, manifest = cluster.extract_corpus(scheduler, paths, summary, cache)
+        else:
+            g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
         with _Export(g, staging) as export:      # written beside the store's load
             if store:
                 clock = time.perf_counter()
