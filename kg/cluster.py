@@ -33,11 +33,13 @@ import socket
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from kg import generation, ingest, passes
-from kg.cache import BuildCache, FileState, Manifest, code_fingerprint, entry_key
+from kg.collector import paused_collector
+from kg.cache import BuildCache, FileState, code_fingerprint, entry_key
 from kg.passes import FileFirst, FileSecond
 from kg.pipeline import BuildError
 
@@ -233,6 +235,29 @@ class Cluster:
 
         self.client.run(_die_with_parent, signal.SIGKILL)
 
+    def as_completed(self, futures):
+        from distributed import as_completed
+
+        return as_completed(futures)
+
+    def result(self, future):
+        """A task's result; losing the scheduler, or a task that killed worker after worker, is a
+        ClusterError saying so (a task's own exception is raised as it is)."""
+        from distributed import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker as e:
+            raise ClusterError(f"a task of this build ended {_why(e)}: every worker that ran it died "
+                               "(out of memory?); see the workers' logs") from None
+        except (OSError, TimeoutError) as e:
+            raise ClusterError(f"lost the Dask scheduler at {self.spec} ({_why(e)})") from None
+        except Exception as e:       # noqa: BLE001
+            if type(e).__name__ in ("CancelledError", "FutureCancelledError"):
+                raise ClusterError(f"the Dask scheduler at {self.spec} cancelled this build's tasks "
+                                   f"({_why(e)}): was it stopped or restarted?") from None
+            raise
+
     @property
     def workers(self) -> int:
         """The threads of the cluster's workers: how many tasks run at once."""
@@ -304,8 +329,14 @@ class Pass2:
     seconds: dict | None = None
 
 
-def pass1_task(src: Source, known_sha: str, limit: int) -> Pass1:
-    """Read, hash and (unless the content is the one the cache holds, `known_sha`) run pass 1."""
+def pass1_task(batch: list[tuple[Source, str]], limit: int) -> list[Pass1]:
+    """Pass 1 of a batch of files: each read, hashed and, unless its content is the one the cache
+    holds (the sha given with it), extracted."""
+    with _bulk():
+        return [_pass1(src, known, limit) for src, known in batch]
+
+
+def _pass1(src: Source, known_sha: str, limit: int) -> Pass1:
     clock = time.perf_counter()
     try:
         data = ingest.read_bytes(src.read, src.fs, limit, name=src.name)
@@ -321,29 +352,72 @@ def pass1_task(src: Source, known_sha: str, limit: int) -> Pass1:
     return Pass1(info, len(data), held.summary, held.first)
 
 
-def pass2_task(key: str, first, short, relevant: dict | None) -> Pass2:
-    """Pass 2 of one file, from its pass 1 (a `Pass1` kept here, or the cache's bytes sent over).
-    `relevant`: the short names the cached pass 2 was made with; when the file's text finds the
-    same ones in this build's table, the cached result stands and nothing is sent back."""
-    blob = first.first if isinstance(first, Pass1) else first
-    held = _Held(blob)
-    if relevant is not None:
-        firsts = held.load_first(key)
-        if passes.relevant_short_names(firsts, short) == relevant:
-            return Pass2(key)
-    result, data = passes.second_pass(key, held, short, "")
-    return Pass2(key, data, result.seconds)
+def pass2_task(short, firsts: list, relevant: list | None = None) -> list[Pass2]:
+    """Pass 2 of a batch of files, from their pass 1: a pass-1 batch kept here (`Pass1`s; the
+    files it did not extract are left out), or (key, the cache's bytes) sent over. `relevant[i]`:
+    the short names the cached pass 2 of file i was made with; when its text finds the same ones
+    in this build's table, the cached result stands and nothing is sent back."""
+    out = []
+    with _bulk():
+        for i, f in enumerate(firsts):
+            key, blob = (f.info.key, f.first) if isinstance(f, Pass1) else f
+            if not blob:
+                continue
+            held = _Held(blob)
+            if relevant and relevant[i] is not None \
+                    and passes.relevant_short_names(held.load_first(key), short) == relevant[i]:
+                out.append(Pass2(key))
+                continue
+            result, data = passes.second_pass(key, held, short, "")
+            out.append(Pass2(key, data, result.seconds))
+    return out
+
+
+@contextmanager
+def _bulk():
+    """A task runs with Python's cyclic collector paused, as the local pool's workers do
+    (`kg.collector`): its older generations would walk the worker's whole heap (dictionaries,
+    gazetteer, model) again and again; measured, pass 1 took 1.6x as long on a Dask worker with
+    it running. What the task left in cycles is freed after it."""
+    with paused_collector():
+        yield
+    gc.collect(0)
+
+
+def batches(items: list, sizes: list[int], workers: int) -> list[list]:
+    """`items` cut, in order, into batches of about `BATCH_BYTES` of input, smaller for a small
+    corpus so every worker gets several: a task per file would cost the scheduler more than the
+    file's work (a few milliseconds of its time per task, tens of a worker's per small file)."""
+    total = sum(max(s, 0) or UNKNOWN_SIZE for s in sizes)
+    target = max(1, min(BATCH_BYTES, total // max(1, BATCHES_PER_WORKER * workers)))
+    out, batch, held = [], [], 0
+    for item, size in zip(items, sizes):
+        batch.append(item)
+        held += max(size, 0) or UNKNOWN_SIZE
+        if held >= target:
+            out.append(batch)
+            batch, held = [], 0
+    if batch:
+        out.append(batch)
+    return out
+
+
+BATCH_BYTES = 1 << 20        # input per task at most (~3 s of a worker's time for Chinese text)
+BATCHES_PER_WORKER = 8       # at least this many tasks per worker, so they finish together
+UNKNOWN_SIZE = 64 << 10      # a file the listing gave no size for counts as this much
 
 
 # ---- the build ----------------------------------------------------------------------------------
 
-def extract_corpus(spec: str, paths, summary, cache: BuildCache, on_graph=None):
+def extract_corpus(spec: str, paths, summary, cache: BuildCache):
     """`kg.pipeline._extract_corpus` on a Dask cluster: (graph, the manifest to save once the build
     has succeeded). The summary is filled as a local build fills it."""
     from kg import pipeline
+    from kg.gazetteer import Gazetteer
+    from kg.resolve import Resolver
 
-    notes: list[str] = []
     summary.inputs = [str(p) if ingest.is_url(p) else str(Path(p).absolute()) for p in paths]
+    notes: list[str] = []
     sources = list_sources(paths, notes)
     for note in notes:
         print(f"kg build: {note}", file=sys.stderr, flush=True)
@@ -353,115 +427,158 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, on_graph=None):
     todo: list[tuple[Source, str]] = []
     for s in sources:
         before = previous.files.get(s.doc)
-        key = entry_key(before.sha, s.doc) if before else ""
-        info = cache.load_info(key) if before else None
+        info = cache.load_info(entry_key(before.sha, s.doc)) if before else None
         if not isinstance(info, FileFirst):
             todo.append((s, ""))
-        elif s.version is not None and before.path == s.name and before.size == s.size \
-                and before.mtime_ns == s.version:
+        elif s.version is not None and (before.path, before.size, before.mtime_ns) == (s.name, s.size, s.version):
             infos[s.doc], states[s.doc] = info, before       # unchanged: not even read
         else:
             todo.append((s, before.sha))                     # read and hashed; extracted if it changed
+    total, done = len(todo) + len(sources), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        pipeline._progress(done, total, "extracting")
+
     with Cluster(spec) as cluster:
         client = cluster.client
         summary.workers = cluster.workers
-        build = uuid.uuid4().hex[:8]
-        total = len(todo) + len(sources)
-        done = 0
-        limit = ingest.MAX_FILE_BYTES
-        firsts = client.map(pass1_task, [s for s, _ in todo], [sha for _, sha in todo], [limit] * len(todo),
-                            key=[f"kg-pass1-{build}-{i}" for i in range(len(todo))], retries=0)
-        kept: dict[str, object] = {}                        # doc → its pass 1 on a worker, for pass 2
-        by_future = {f.key: s for f, (s, _) in zip(firsts, todo)}
-        extracted = 0
-        from distributed import as_completed
+        tag = uuid.uuid4().hex[:8]
+        source = {s.doc: s for s in sources}
 
-        for fut in as_completed(firsts):
-            s, r = by_future[fut.key], fut.result()
-            if r.unchanged:
-                info = cache.load_info(entry_key(r.info.sha, s.doc))
-                fut.release()
-            elif r.info.error:
+        # pass 1: each batch read and extracted on a worker, which keeps the result for pass 2
+        work = batches(todo, [s.size for s, _ in todo], summary.workers)
+        futures = client.map(pass1_task, work, limit=ingest.MAX_FILE_BYTES,
+                             key=[f"kg-pass1-{tag}-{i}" for i in range(len(work))])
+        kept, fresh = [], set()                  # the batches that extracted files, and those files
+        for fut in cluster.as_completed(futures):
+            extracted = False
+            for r in cluster.result(fut):
+                s = source[r.info.doc]
                 info = r.info
-                fut.release()
-            else:
-                info = r.info
-                cache.save_first_bytes(info.key, r.summary, r.first)
-                kept[s.doc] = fut
-                extracted += 1
-            infos[s.doc] = info
-            if r.info.sha:
-                states[s.doc] = FileState(s.name, r.size if s.fs is not None else s.size,
-                                          s.version if s.version is not None else -1, r.info.sha)
-            pipeline._add_seconds(summary, info.seconds if not r.unchanged else {})
-            done += 1
-            pipeline._progress(done, total, "extracting")
+                if r.unchanged:
+                    info = cache.load_info(entry_key(r.info.sha, s.doc))
+                    if not isinstance(info, FileFirst):
+                        raise BuildError(f"build cache entry {cache.path(entry_key(r.info.sha, s.doc))} became "
+                                         "unreadable during the build; build again")
+                else:
+                    pipeline._add_seconds(summary, info.seconds)
+                    if not info.error:
+                        cache.save_first_bytes(info.key, r.summary, r.first)
+                        fresh.add(s.doc)
+                        extracted = True
+                infos[s.doc] = info
+                if info.sha:
+                    states[s.doc] = FileState(s.name, r.size if s.fs is not None else s.size,
+                                              -1 if s.version is None else s.version, info.sha)
+                tick()
+            if extracted:
+                kept.append(fut)
             passes._collect_young()
-        del firsts
+        del futures
         generation.fault("extract")
-        ordered = [infos[s.doc] for s in sources]
-        read = pipeline._files_read(ordered, summary, paths)
-        summary.files_extracted = extracted
+
+        # between the passes: the corpus's short-name table, made once and sent to each worker once
+        read = pipeline._files_read([infos[s.doc] for s in sources], summary, paths)
+        summary.files_extracted = len(fresh)
         short = pipeline.corpus_short_names(read)
         owners = {form: frozenset(full) for form, full in short.owners.items()}
         unchanged = owners == previous.short_names
         duplicates = ingest.Duplicates()
-        summary.duplicates_merged = sum(1 for i in read for a in i.articles if duplicates.add((i.doc, a.index), a.sketch))
-
-        from kg.resolve import Resolver
-        from kg.gazetteer import Gazetteer
-
+        summary.duplicates_merged = sum(1 for i in read for a in i.articles
+                                        if duplicates.add((i.doc, a.index), a.sketch))
         resolver = Resolver(Gazetteer.default())
 
         def fold(r: FileSecond) -> None:
-            nonlocal done
             clock = time.perf_counter()
             summary.files_reextracted += not r.reused
             pipeline._add_seconds(summary, r.seconds)
             resolver.add(r.folded)
             pipeline._add_seconds(summary, {"resolve": time.perf_counter() - clock})
-            done += 1
-            pipeline._progress(done, len(todo) + len(read), "extracting")
+            tick()
             passes._collect_young()
 
-        done = len(todo)
-        shared = None
-        pending = []
-        for i in read:                                # what needs no worker is folded at once
-            if i.doc not in kept and unchanged:
-                cached = _cached_second(cache, i.key)
-                if cached is not None:
-                    fold(cached)
-                    continue
-            if shared is None:
-                shared = client.scatter(short, broadcast=True, hash=False)    # the table, once per worker
-            if i.doc in kept:
-                pending.append(client.submit(pass2_task, i.key, kept.pop(i.doc), shared, None,
-                                             key=f"kg-pass2-{build}-{len(pending)}", retries=0))
-                continue
-            cached = _cached_second(cache, i.key)
-            blob = cache.load_first_bytes(i.key)
-            if not blob:
-                raise pipeline.BuildError(f"build cache entry {cache.path(i.key)} is missing or unreadable; "
-                                          "build again with --full")
-            pending.append(client.submit(pass2_task, i.key, client.scatter(blob, hash=False), shared,
-                                         cached.relevant if cached is not None else None,
-                                         key=f"kg-pass2-{build}-{len(pending)}", retries=0))
-        for fut in as_completed(pending):
-            r = fut.result()
+        # pass 2: where pass 1 ran, for the files extracted now; from the cache's bytes, for the
+        # others when the table changed (their short names may have); here, from the cache, for
+        # the others when it did not
+        table = _Once(lambda: client.scatter(short, broadcast=True, hash=False))   # once to each worker
+        pending = [client.submit(pass2_task, table(), fut, key=f"kg-pass2-{tag}-{n}") for n, fut in enumerate(kept)]
+        del kept
+        others = [i for i in read if i.doc not in fresh]
+        resend = _Resend(client, cache, table, tag, summary.workers)
+        if not unchanged:
+            pending += resend.start(batches(others, [source[i.doc].size for i in others], summary.workers))
+        else:
+            for i in others:
+                second = _cached_second(cache, i.key)
+                if second is None:               # no usable pass 2 kept: made again
+                    pending += resend.start([[i]])
+                else:
+                    fold(second)
+        waiting = cluster.as_completed(pending)
+        del pending
+        for fut in waiting:
+            for r in cluster.result(fut):
+                if r.data:
+                    cache.save_second_bytes(r.key, r.data)
+                    second = pickle.loads(r.data)
+                    second.reused, second.seconds = False, r.seconds or {}
+                else:
+                    second = _cached_second(cache, r.key)
+                    if second is None:
+                        raise BuildError(f"build cache entry {cache.path(r.key)} became unreadable during the "
+                                         "build; build again")
+                fold(second)
             fut.release()
-            if r.data:
-                cache.save_second_bytes(r.key, r.data)
-                second = pickle.loads(r.data)
-                second.seconds = r.seconds or {}
-            else:
-                second = _cached_second(cache, r.key)
-                if second is None:
-                    raise pipeline.BuildError(f"build cache entry {cache.path(r.key)} became unreadable during "
-                                              "the build; build again with --full")
-            fold(second)
-        del pending, kept, shared
+            for more in resend.next():
+                waiting.add(more)
+        del waiting, table
     return pipeline._graph_of(resolver, read, states, owners, summary)
+
+
+class _Once:
+    """A value made on first use (the table is scattered only if a task needs it)."""
+
+    def __init__(self, make):
+        self.make, self.value, self.made = make, None, False
+
+    def __call__(self):
+        if not self.made:
+            self.value, self.made = self.make(), True
+        return self.value
+
+
+class _Resend:
+    """Pass 2 of files extracted by an earlier build, from their pass 1 in the client's cache: the
+    bytes go with the task (the scheduler keeps them, so a worker's death costs a resend, not the
+    build), a few batches at a time, so that neither the client nor the scheduler holds them all."""
+
+    def __init__(self, client, cache: BuildCache, table: _Once, tag: str, workers: int):
+        self.client, self.cache, self.table, self.tag = client, cache, table, tag
+        self.window, self.todo, self.sent = 2 * workers, [], 0
+
+    def start(self, work: list[list]) -> list:
+        """Queue these batches (of `FileFirst`s); the tasks of the first few."""
+        self.todo.extend(work)
+        return [f for _ in range(self.window) for f in self.next()]
+
+    def next(self) -> list:
+        """The next queued batch's task (one finished: one more), if any is left."""
+        if not self.todo:
+            return []
+        items, relevant = [], []
+        for i in self.todo.pop(0):
+            blob = self.cache.load_first_bytes(i.key)
+            if not blob:
+                raise BuildError(f"build cache entry {self.cache.path(i.key)} is missing or unreadable; "
+                                 "build again with --full")
+            second = _cached_second(self.cache, i.key)
+            items.append((i.key, blob))
+            relevant.append(second.relevant if second is not None else None)
+        self.sent += 1
+        return [self.client.submit(pass2_task, self.table(), items, relevant,
+                                   key=f"kg-pass2-{self.tag}-cached-{self.sent}")]
 
 
 def _cached_second(cache: BuildCache, key: str) -> FileSecond | None:
