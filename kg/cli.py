@@ -25,7 +25,8 @@ def _cmd_build(args) -> int:
             raise BuildError("--workers counts the local pool's processes; with --scheduler the cluster's "
                              "workers do the work (local:N starts N)")
         summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full,
-                        max_file_mb=args.max_file_mb, scheduler=args.scheduler)
+                        max_file_mb=args.max_file_mb, scheduler=args.scheduler, neo4j_import=args.neo4j_import,
+                        database=args.database or "neo4j")
     except (BuildError, StoreError) as e:
         print(f"kg build: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -33,6 +34,9 @@ def _cmd_build(args) -> int:
         print(f"kg build: skipped {path}: {reason}", file=sys.stderr)
     print("\n".join(summary.lines()))
     print(f"graph written to {args.out}" + ("" if summary.stored else " (JSON Lines only, no store)"))
+    if args.neo4j_import:
+        print(f"Neo4j bulk import files written to {args.neo4j_import}: run {Path(args.neo4j_import) / 'import.sh'} "
+              f"with Neo4j stopped, then {Path(args.neo4j_import) / 'after-import.cypher'} once it is up")
     status = EXIT_SKIPPED if summary.files_skipped else 0
     if getattr(args, "neo4j_uri", None):  # kg build … --neo4j-uri: load it into Neo4j as well
         from kg.commands import load_after_build
@@ -131,6 +135,9 @@ def main(argv=None) -> int:
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N",
                    help="extract on a Dask cluster: a running `dask scheduler`, or N local worker processes "
                         "(pip install 'kg[cluster]'); the graph is the same")
+    b.add_argument("--neo4j-import", default=None, metavar="DIR",
+                   help="also write the graph as the files of Neo4j's bulk importer into DIR, a new folder "
+                        "(as `kg export neo4j-import DIR` does; --database names the database import.sh fills)")
     b.add_argument("--full", action="store_true",
                    help="rebuild from scratch, ignoring what earlier builds into --out kept "
                         "(by default only new or changed files are read and the store is updated)")

@@ -373,6 +373,22 @@ def pass2_task(short, firsts: list, relevant: list | None = None) -> list[Pass2]
     return out
 
 
+def sentences_task(batch: list[Source], limit: int) -> dict[str, list]:
+    """The sentences of a batch of files (`kg.commands.sentences_of`), read again for the Neo4j
+    import files' documents: here, where the files are, rather than by the client."""
+    from kg.commands import sentences_of
+
+    found: dict[str, list] = {}
+    with _bulk():
+        for src in batch:
+            try:
+                text = ingest.decode_source(ingest.read_bytes(src.read, src.fs, limit, name=src.name), src.name)
+            except ingest.SourceError:
+                continue                         # (pass 1 said why)
+            found.update(sentences_of(ingest.split_articles(text, src.doc)))
+    return found
+
+
 @contextmanager
 def _bulk():
     """A task runs with Python's cyclic collector paused, as the local pool's workers do
@@ -409,9 +425,10 @@ UNKNOWN_SIZE = 64 << 10      # a file the listing gave no size for counts as thi
 
 # ---- the build ----------------------------------------------------------------------------------
 
-def extract_corpus(spec: str, paths, summary, cache: BuildCache):
+def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool = False):
     """`kg.pipeline._extract_corpus` on a Dask cluster: (graph, the manifest to save once the build
-    has succeeded). The summary is filled as a local build fills it."""
+    has succeeded). The summary is filled as a local build fills it. `sentences`: the workers
+    also read every document's sentences, for the Neo4j import files (`g.graph["sentences"]`)."""
     from kg import pipeline
     from kg.gazetteer import Gazetteer
     from kg.resolve import Resolver
@@ -516,6 +533,11 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache):
                     pending += resend.start([[i]])
                 else:
                     fold(second)
+        if sentences:                            # queued behind pass 2
+            docs = [source[i.doc] for i in read]
+            work = batches(docs, [s.size for s in docs], summary.workers)
+            reading = client.map(sentences_task, work, limit=ingest.MAX_FILE_BYTES,
+                                 key=[f"kg-sentences-{tag}-{i}" for i in range(len(work))])
         waiting = cluster.as_completed(pending)
         del pending
         for fut in waiting:
@@ -534,7 +556,16 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache):
             for more in resend.next():
                 waiting.add(more)
         del waiting, table
-    return pipeline._graph_of(resolver, read, states, owners, summary)
+        if sentences:
+            found: dict[str, list] = {}
+            for fut in cluster.as_completed(reading):
+                found.update(cluster.result(fut))
+                fut.release()
+            del reading
+    g, manifest = pipeline._graph_of(resolver, read, states, owners, summary)
+    if sentences:
+        g.graph["sentences"] = found
+    return g, manifest
 
 
 class _Once:

@@ -93,17 +93,31 @@ def with_sentences(graph: Path, documents: list[dict]) -> list[dict]:
         return documents
     from kg import ingest
 
-    found: dict[str, list[tuple[int, int, str, str]]] = {}
     try:
-        for a in ingest.iter_articles(paths):
-            if a.doc not in wanted:
-                continue
-            for sent in ingest.split_sentences(a):
-                fs, fe = a.file_span(sent.start, sent.end)
-                found.setdefault(a.doc, []).append((fs, fe, sent.text, a.title or ""))
+        found = sentences_of(ingest.iter_articles(paths), wanted)
     except Exception as e:  # sources that cannot be read again: the graph loads without sentences
         print(f"kg load: sentences not read from the sources ({e})", file=sys.stderr)
         return documents
+    return attach_sentences(documents, found)
+
+
+def sentences_of(articles, wanted: set[str] | None = None) -> dict[str, list[tuple[int, int, str, str]]]:
+    """Each document's sentences, (file start, file end, text, article title), from its articles
+    (only the documents `wanted`, if given)."""
+    from kg import ingest
+
+    found: dict[str, list[tuple[int, int, str, str]]] = {}
+    for a in articles:
+        if wanted is not None and a.doc not in wanted:
+            continue
+        for sent in ingest.split_sentences(a):
+            fs, fe = a.file_span(sent.start, sent.end)
+            found.setdefault(a.doc, []).append((fs, fe, sent.text, a.title or ""))
+    return found
+
+
+def attach_sentences(documents: list[dict], found: dict[str, list]) -> list[dict]:
+    """The documents with their sentences (`sentences_of`) as the parallel lists `with_sentences` says."""
     out = []
     for d in documents:
         sents = sorted(found.get(str(d.get("name", d.get("id"))), ()))

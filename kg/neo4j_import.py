@@ -217,6 +217,31 @@ def files_of(folder: str | os.PathLike) -> tuple[list[tuple[str, str]], list[tup
     return pairs("nodes"), pairs("rels")
 
 
+def write_build(g, folder: str | os.PathLike, database: str = "neo4j", paths=()) -> dict[str, int]:
+    """`kg build … --neo4j-import DIR`: the import files of a graph just built, from the rows its
+    embedded store is loaded from (`kg.export`'s records of the graph and its documents), with
+    the documents' sentences as `kg load` and `kg export neo4j-import` give them: the same files
+    `kg export neo4j-import` writes afterwards. The sentences are those a cluster's workers read
+    (`g.graph["sentences"]`, `kg.cluster`), else read here from `paths`."""
+    from kg import ingest
+    from kg.commands import attach_sentences, sentences_of
+    from kg.export import entity_rows, relation_rows
+
+    sentences = g.graph.get("sentences")
+    if sentences is None:
+        sentences = sentences_of(ingest.iter_articles(paths))
+    documents = attach_sentences(g.graph.get("documents", []), sentences)
+    return export(entity_rows(g, mentions_as_tuples=True), relation_rows(g), documents, folder, database)
+
+
+def check_new_folder(folder: str | os.PathLike) -> None:
+    """Raise StoreError unless `folder` can take the files: missing or an empty folder."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise StoreError(f"{folder} is not empty: give a new folder" if folder.is_dir()
+                         else f"{folder} is a file: give a new folder")
+
+
 def run(args) -> int:
     from kg.commands import _documents_of, with_sentences
 
@@ -225,8 +250,7 @@ def run(args) -> int:
         entities, relations, documents = read_export(graph)
         documents = with_sentences(graph, documents or _documents_of(graph))
         out = Path(args.dir)
-        if out.exists() and any(out.iterdir()):
-            raise StoreError(f"{out} is not empty: give a new folder")
+        check_new_folder(out)
         written = export(entities, relations, documents, out, args.database)
     except (StoreError, OSError) as e:
         print(f"kg export neo4j-import: {e}", file=sys.stderr)

@@ -226,14 +226,16 @@ def _documents(infos) -> list[dict]:
 
 
 def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
-          full: bool = False, max_file_mb: float | None = None, scheduler: str | None = None) -> Summary:
+          full: bool = False, max_file_mb: float | None = None, scheduler: str | None = None,
+          neo4j_import: str | os.PathLike | None = None, database: str = "neo4j") -> Summary:
     """Build the graph of the articles under `paths` into `out` (export files and embedded store).
 
     Incremental: files already read by an earlier build into `out` (same content) are not read
     again, and the store is updated with what changed instead of being reloaded; the result is
     the graph a full rebuild gives. `full`: ignore what earlier builds kept. `workers`: processes
     for extraction (default: the machine's cores). `scheduler`: extract on a Dask cluster instead
-    (tcp://HOST:PORT or local:N, `kg.cluster`); `paths` may then be URLs too."""
+    (tcp://HOST:PORT or local:N, `kg.cluster`); `paths` may then be URLs too. `neo4j_import`: a
+    new folder for the files of Neo4j's bulk importer too (`kg.neo4j_import`, for `database`)."""
     started = time.monotonic()
     out = Path(out)
     summary = Summary(workers=workers or passes.default_workers())
@@ -244,6 +246,10 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
         raise BuildError(f"{urls[0]} is a URL: URLs are read by a Dask cluster's workers; add --scheduler local:N "
                          "or --scheduler tcp://HOST:PORT")
     missing = [str(p) for p in paths if not os.path.lexists(p) and not ingest.is_url(p)]
+    if neo4j_import:
+        from kg.neo4j_import import check_new_folder
+
+        check_new_folder(neo4j_import)
     if missing and len(missing) == len(paths):
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
     try:
@@ -257,7 +263,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     try:
         with lock, paused_collector():
             _wait_for(lock, out)
-            return _build_locked(paths, out, store, summary, started, full, scheduler)
+            return _build_locked(paths, out, store, summary, started, full, scheduler, (neo4j_import, database))
     finally:
         ingest.MAX_FILE_BYTES = limit
 
@@ -270,7 +276,7 @@ def _wait_for(lock, out: Path, timeout: float = 60.0) -> None:
 
 
 def _build_locked(paths, out: Path, store: bool, summary: Summary, started: float, full: bool,
-                  scheduler: str | None = None) -> Summary:
+                  scheduler: str | None = None, bulk: tuple = (None, "neo4j")) -> Summary:
     try:
         generation.complete_swap(out)           # a build stopped while swapping in: finish that first
         generation.clean_leftovers(out)         # what builds killed earlier left (staging, old stores)
@@ -292,7 +298,7 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
         if scheduler:
             from kg import cluster
 
-            g, manifest = cluster.extract_corpus(scheduler, paths, summary, cache)
+            g, manifest = cluster.extract_corpus(scheduler, paths, summary, cache, sentences=bool(bulk[0]))
         else:
             g, manifest = _extract_corpus(paths, summary, summary.workers, cache)
         with _Export(g, staging) as export:      # written beside the store's load
@@ -304,10 +310,18 @@ def _build_locked(paths, out: Path, store: bool, summary: Summary, started: floa
                 _add_seconds(summary, {"store": time.perf_counter() - clock})
         generation.fault("export")
         _add_seconds(summary, {"export": export.seconds})
+        if bulk[0]:                              # the same rows, as files for neo4j-admin
+            from kg import neo4j_import
+
+            clock = time.perf_counter()
+            neo4j_import.write_build(g, staging / "neo4j-import", bulk[1], paths)
+            _add_seconds(summary, {"neo4j-import": time.perf_counter() - clock})
         summary.seconds = time.monotonic() - started
         (staging / "summary.json").write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1), "utf-8")
         cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
         _fsync_tree(staging)
+        if bulk[0]:
+            shutil.move(staging / "neo4j-import", bulk[0])
         generation.write_journal(out, staging, store, CACHE_DIR)   # from here on, the swap completes
         generation.fault("journal")
     except BaseException:

@@ -236,6 +236,49 @@ def test_a_new_full_name_reaches_unchanged_files_on_the_cluster(dask_cluster, tm
     assert company and {m["doc"] for m in company[0]["mentions"]} == {"a.txt", "b.txt"}
 
 
+# ---- the bulk path into Neo4j -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_build_writes_import_files_that_fill_a_new_neo4j_with_kg_loads_graph(dask_cluster, neo4j_server,
+                                                                                 tmp_path):
+    """`kg build … --neo4j-import DIR` on the cluster: the files `kg export neo4j-import` writes of
+    that build, byte for byte; imported by Neo4j's own bulk importer (neo4j-admin database import
+    full) into a new database, then after-import.cypher: the graph `kg load` makes of the build."""
+    sys.path.insert(0, str(ROOT / "tools" / "neo4j-test-server"))
+    from neo4j_test_server import Neo4jTestServer, admin
+
+    from kg.commands import load_graph
+    from kg.neo4j_import import after_import_statements, files_of, import_arguments
+    from test_store_parity import dump, neo4j_server_store, wipe
+
+    out, files, exported = tmp_path / "out", tmp_path / "import", tmp_path / "exported"
+    r = kg("build", SEEDS, "--out", out, "--neo4j-import", files, "--scheduler", dask_cluster.address)
+    assert r.returncode == 0, r.stderr + dask_cluster.logs()
+    assert f"Neo4j bulk import files written to {files}" in r.stdout
+    r = kg("export", "neo4j-import", exported, "--graph", out)
+    assert r.returncode == 0, r.stderr
+    assert {p.name: p.read_bytes() for p in files.iterdir()} == {p.name: p.read_bytes() for p in exported.iterdir()}
+    home = tmp_path / "neo4j-home"
+    assert "IMPORT DONE" in admin(import_arguments(*files_of(files), "neo4j", folder=files), home).stdout
+    with neo4j_server.store() as db:
+        wipe(db)
+        load_graph(out, db, verbose=False)
+        want = dump(db)
+    with Neo4jTestServer(home=home) as server, neo4j_server_store(server) as db:
+        for stmt in after_import_statements():
+            db.write(stmt) if not stmt.startswith("CREATE") else db.ensure_schema()
+        assert dump(db) == want
+
+
+def test_import_files_go_into_a_new_folder_only(tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "x.csv").write_text("x")
+    r = kg("build", SEEDS, "--out", tmp_path / "out", "--neo4j-import", taken)
+    assert r.returncode == 2 and r.stderr.strip() == f"kg build: {taken} is not empty: give a new folder", r.stderr
+    assert not (tmp_path / "out").exists()
+
+
 # ---- faults -------------------------------------------------------------------------------------
 
 def _cache_entries(out: Path) -> int:
