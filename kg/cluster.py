@@ -458,11 +458,15 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
         done += 1
         pipeline._progress(done, total, "extracting")
 
+    clock = time.perf_counter()
     with Cluster(spec) as cluster:
         client = cluster.client
         summary.workers = cluster.workers
         tag = uuid.uuid4().hex[:8]
         source = {s.doc: s for s in sources}
+        started = time.perf_counter()
+        busy = 0.0                               # the client's own work on the results (benchmarks)
+        pipeline._add_seconds(summary, {"cluster: start": started - clock})
 
         # pass 1: each batch read and extracted on a worker, which keeps the result for pass 2
         work = batches(todo, [s.size for s, _ in todo], summary.workers)
@@ -471,7 +475,9 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
         kept, fresh = [], set()                  # the batches that extracted files, and those files
         for fut in cluster.as_completed(futures):
             extracted = False
-            for r in cluster.result(fut):
+            batch = cluster.result(fut)
+            clock = time.perf_counter()
+            for r in batch:
                 s = source[r.info.doc]
                 info = r.info
                 if r.unchanged:
@@ -493,10 +499,12 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
             if extracted:
                 kept.append(fut)
             passes._collect_young()
-        del futures
+            busy += time.perf_counter() - clock
+        futures = batch = None
         generation.fault("extract")
 
         # between the passes: the corpus's short-name table, made once and sent to each worker once
+        clock = time.perf_counter()
         read = pipeline._files_read([infos[s.doc] for s in sources], summary, paths)
         summary.files_extracted = len(fresh)
         short = pipeline.corpus_short_names(read)
@@ -506,6 +514,7 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
         summary.duplicates_merged = sum(1 for i in read for a in i.articles
                                         if duplicates.add((i.doc, a.index), a.sketch))
         resolver = Resolver(Gazetteer.default())
+        busy += time.perf_counter() - clock
 
         def fold(r: FileSecond) -> None:
             clock = time.perf_counter()
@@ -521,27 +530,31 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
         # the others when it did not
         table = _Once(lambda: client.scatter(short, broadcast=True, hash=False))   # once to each worker
         pending = [client.submit(pass2_task, table(), fut, key=f"kg-pass2-{tag}-{n}") for n, fut in enumerate(kept)]
-        del kept
+        kept = None
         others = [i for i in read if i.doc not in fresh]
         resend = _Resend(client, cache, table, tag, summary.workers)
         if not unchanged:
             pending += resend.start(batches(others, [source[i.doc].size for i in others], summary.workers))
         else:
+            clock = time.perf_counter()
             for i in others:
                 second = _cached_second(cache, i.key)
                 if second is None:               # no usable pass 2 kept: made again
                     pending += resend.start([[i]])
                 else:
                     fold(second)
+            busy += time.perf_counter() - clock
         if sentences:                            # queued behind pass 2
             docs = [source[i.doc] for i in read]
             work = batches(docs, [s.size for s in docs], summary.workers)
             reading = client.map(sentences_task, work, limit=ingest.MAX_FILE_BYTES,
                                  key=[f"kg-sentences-{tag}-{i}" for i in range(len(work))])
         waiting = cluster.as_completed(pending)
-        del pending
+        pending = None
         for fut in waiting:
-            for r in cluster.result(fut):
+            batch = cluster.result(fut)
+            clock = time.perf_counter()
+            for r in batch:
                 if r.data:
                     cache.save_second_bytes(r.key, r.data)
                     second = pickle.loads(r.data)
@@ -555,13 +568,15 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
             fut.release()
             for more in resend.next():
                 waiting.add(more)
-        del waiting, table
+            busy += time.perf_counter() - clock
+        waiting = table = batch = None
+        pipeline._add_seconds(summary, {"cluster: extraction": time.perf_counter() - started, "cluster: client": busy})
         if sentences:
             found: dict[str, list] = {}
             for fut in cluster.as_completed(reading):
                 found.update(cluster.result(fut))
                 fut.release()
-            del reading
+            reading = None
     g, manifest = pipeline._graph_of(resolver, read, states, owners, summary)
     if sentences:
         g.graph["sentences"] = found

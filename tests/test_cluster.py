@@ -211,6 +211,7 @@ def test_incremental_builds_on_the_cluster_equal_full_local_builds(dask_cluster,
     assert store_contents(out) == store_contents(tmp_path / "full-changed")
     os.utime(sorted(folder.iterdir())[0])                        # touched, not changed: read, hashed, reused
     assert cluster_build()["files_extracted"] == 0
+    assert cluster_build()["files_extracted"] == 0               # nothing changed: nothing read
     before = export_of(out)
     again = pipeline.build([folder], out, workers=1)            # the same cache serves a local build
     assert again.files_extracted == 0 and export_of(out) == before
