@@ -227,6 +227,11 @@ class Cluster:
             raise ClusterError(f"worker {other[0]} of {self.spec} runs another version of kg (code "
                                f"{codes[other[0]]}, here {code_fingerprint()}); install this one there")
 
+    def warm_up(self) -> None:
+        """Every worker loads what the passes use (dictionaries, gazetteer, tagger) now, at once,
+        rather than in its first task."""
+        self.client.run(_warm_up)
+
     def _local_worker_setup(self) -> None:
         """The local cluster's workers die with this process, kill -9 included (as the pool's do)."""
         import signal
@@ -283,6 +288,14 @@ def _why(e: BaseException) -> str:
 
 
 # ---- what runs on a worker ----------------------------------------------------------------------
+
+def _warm_up() -> None:
+    from kg.model import Article
+
+    passes.warm_up()
+    text = "本报讯 包头市稀土高新区的青川智能科技有限公司启动二期项目。"
+    passes.recognise(Article("warm-up.txt", 0, text, list(range(len(text) + 1))), passes.Gazetteer.default())
+
 
 class _Held:
     """The build cache as a worker's pass sees it: the cache lives with the client, so a pass's
@@ -462,6 +475,7 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache, sentences: bool
     with Cluster(spec) as cluster:
         client = cluster.client
         summary.workers = cluster.workers
+        cluster.warm_up()
         tag = uuid.uuid4().hex[:8]
         source = {s.doc: s for s in sources}
         started = time.perf_counter()
