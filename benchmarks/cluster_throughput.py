@@ -119,11 +119,13 @@ def main() -> None:
     client = med(lambda r: stage(r[1], "cluster: client"))
     rest = med(lambda r: r[1]["seconds"] - stage(r[1], "cluster: start") - stage(r[1], "cluster: extraction"))
     print(f"  Dask build's parts: cluster start {start:.2f} s; extraction {extraction:.2f} s "
-          f"({chars / extraction / n:,.0f} chars/s per worker); the client's work on the results meanwhile "
-          f"{client:.2f} s ({chars / client:,.0f} chars/s); the rest (listing, final resolve, export, "
+          f"({chars / extraction / n:,.0f} chars/s per worker); the client's own work on the results meanwhile "
+          f"{client:.2f} s of its CPU ({chars / client:,.0f} chars/s); the rest (listing, final resolve, export, "
           f"cluster stop) {rest:.2f} s")
-    work = {k: med(lambda r: stage(r[1], k)) for k in ("ingest", "tokenise", "recognise", "relate", "cache")}
-    print("  time in the workers' tasks (summed): " + ", ".join(f"{k} {v:.2f} s" for k, v in work.items()))
+    for name, i in (("pool's workers", 0), ("Dask's tasks", 1)):
+        work = {k: med(lambda r: stage(r[i], k)) for k in ("ingest", "tokenise", "recognise", "relate", "cache")}
+        print(f"  time in the {name} (summed): {sum(work.values()):.2f} s = "
+              + ", ".join(f"{k} {v:.2f}" for k, v in work.items()))
     rows = full["nodes"] + full["relationships"]
     s = full["stages"]
     print(f"\nserial parts, measured on the {len(texts())} distinct texts ({dchars:,} characters, {dbytes / 1e6:.2f} MB; "
