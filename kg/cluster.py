@@ -172,7 +172,20 @@ class Cluster:
         self.spec = spec
         self.client = self._local = None
         distributed = _distributed()
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        self._levels = {}
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):    # (kg -v shows Dask's own log)
+            for name in _QUIET:                  # what goes wrong, kg says in one line
+                self._levels[name] = logging.getLogger(name).level
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            self._connect(distributed)
+            self._check_workers()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, distributed) -> None:
+        spec = self.spec
         if spec.startswith("local:"):
             n = spec[len("local:"):]
             if not n.isdigit() or int(n) < 1:
@@ -192,11 +205,6 @@ class Cluster:
         else:
             raise ClusterError(f"--scheduler takes tcp://HOST:PORT (a running `dask scheduler`) or local:N, "
                                f"not {spec!r}")
-        try:
-            self._check_workers()
-        except BaseException:
-            self.close()
-            raise
 
     @staticmethod
     def _reach(spec: str) -> None:
@@ -275,12 +283,19 @@ class Cluster:
                     thing.close()
                 except Exception:        # noqa: BLE001 (closing: nothing more to do)
                     pass
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
     def __enter__(self) -> "Cluster":
         return self
 
     def __exit__(self, *_) -> None:
         self.close()
+
+
+# Dask's loggers, and asyncio's, which Dask's client logs a lost connection's traceback with
+_QUIET = ("distributed", "distributed.client", "distributed.worker", "distributed.nanny", "distributed.scheduler",
+          "asyncio")
 
 
 def _why(e: BaseException) -> str:

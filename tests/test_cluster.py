@@ -293,7 +293,8 @@ def _cache_entries(out: Path) -> int:
 def test_a_worker_killed_mid_build_costs_a_retry_not_the_build(many, tmp_path):
     """kill -9 of one of two worker processes once the build is under way: the scheduler gives its
     tasks to the other and recomputes what it held; the export is the local build's. (First, the
-    scheduler alone: a build is refused, naming it, rather than left waiting for workers.)"""
+    scheduler alone: a build is refused, naming it, rather than left waiting for workers; last,
+    the scheduler killed in a build: one line, the previous graph untouched.)"""
     folder, local = many
     cluster = DaskProcesses(tmp_path)
     try:
@@ -317,6 +318,21 @@ def test_a_worker_killed_mid_build_costs_a_retry_not_the_build(many, tmp_path):
         assert export_of(out) == export_of(local)
         assert summary_of(out) == summary_of(local)
         assert cluster.workers[1].poll() is None
+        # then the scheduler itself dies in the middle of a build: one line, the graph untouched
+        again = tmp_path / "again"                     # the graph without its cache: everything is read again
+        shutil.copytree(out, again, ignore=shutil.ignore_patterns(".kg-cache"))
+        build = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(folder), "--out", str(again),
+                                  "--no-store", "--scheduler", cluster.address], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        while _cache_entries(again) < 10:
+            assert build.poll() is None and time.monotonic() < deadline + 300, build.communicate()
+            time.sleep(0.02)
+        cluster.scheduler.kill()
+        _, stderr = build.communicate(timeout=300)
+        lines = [l for l in stderr.splitlines() if not l.startswith("extracting")]
+        assert build.returncode == 2 and len(lines) == 1, stderr
+        assert lines[0].startswith(f"kg build: the Dask scheduler at {cluster.address} ") and "Traceback" not in stderr
+        assert export_of(again) == export_of(local)
     finally:
         cluster.stop()
 
