@@ -191,7 +191,8 @@ class Cluster:
             if not n.isdigit() or int(n) < 1:
                 raise ClusterError(f"--scheduler local:N takes a number of workers of at least 1, not {spec!r}")
             self._local = distributed.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                                   dashboard_address="127.0.0.1:0",   # any free port, loopback
+                                                   silence_logs=logging.ERROR,
                                                    worker_class=distributed.Nanny)
             self.client = distributed.Client(self._local)
             self._local_worker_setup()
