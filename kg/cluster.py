@@ -75,24 +75,25 @@ def list_sources(paths, notes: list[str]) -> list[Source]:
     for p in paths:
         if ingest.is_url(p):
             protocol = str(p).split("://", 1)[0]
-            if protocol in _LOCAL_PROTOCOLS:
+            if protocol in _LOCAL_PROTOCOLS and "::" not in str(p):
                 local.append(str(p).split("://", 1)[1])
             else:
-                remote.extend(_list_url(str(p)))
+                remote.extend((fs, path, info, str(p).partition("::")[2]) for fs, path, info in _list_url(str(p)))
         else:
             local.append(p)
     files = ingest.iter_source_files(local, notes) if local else []
     keys: dict[Path, object] = {Path(f): f for f in files}
-    for fs, path, info in remote:         # named as if under /PROTOCOL/…: base names, else paths
+    for fs, path, info, chain in remote:  # named as if under /PROTOCOL/…: base names, else paths
         protocol = fs.protocol[0] if isinstance(fs.protocol, (tuple, list)) else fs.protocol
         keys.setdefault(Path(PurePosixPath("/", f"{protocol}:", str(path).split("://", 1)[-1].lstrip("/"))),
-                        (fs, path, info))
+                        (fs, path, info, chain))
     names = ingest.doc_names(keys)
     out = []
     for key, what in keys.items():
         if isinstance(what, tuple):
-            fs, path, info = what
-            out.append(Source(fs.unstrip_protocol(path), names[key], path, fs,
+            fs, path, info, chain = what
+            url = fs.unstrip_protocol(path) + (f"::{chain}" if chain else "")    # the file's own URL
+            out.append(Source(url, names[key], path, fs,
                               info.get("size") if isinstance(info.get("size"), int) else -1, _version(info)))
         else:
             try:
@@ -104,8 +105,9 @@ def list_sources(paths, notes: list[str]) -> list[Source]:
     return sorted(out, key=lambda s: s.doc)
 
 
+# what listings say of a file's version: times, tags, checksums (local, S3, GCS, Azure, HDFS, zip)
 _VERSION_FIELDS = ("mtime", "LastModified", "last_modified", "modified", "updated", "ETag", "etag",
-                   "md5Hash", "crc32c", "generation", "last_mod", "checksum")
+                   "md5Hash", "crc32c", "generation", "last_mod", "checksum", "CRC", "date_time")
 
 
 def _version(info: dict) -> int | None:
@@ -126,12 +128,13 @@ def _list_url(url: str) -> list[tuple]:
         raise ClusterError(f"{url} is a URL, and reading URLs needs fsspec: {EXTRA}") from None
     try:
         fs, root = fsspec.core.url_to_fs(url)
-        if fsspec.core.has_magic(root) if hasattr(fsspec.core, "has_magic") else any(c in root for c in "*?["):
-            found = fs.glob(root, detail=True)
+        magic = min((root.index(c) for c in "*?[" if c in root), default=-1)
+        if magic >= 0:
+            found, base = fs.glob(root, detail=True), root[:magic].rpartition("/")[0]
         elif fs.isdir(root):
-            found = fs.find(root, detail=True)
+            found, base = fs.find(root, detail=True), root
         else:
-            found = {root: fs.info(root)}
+            found, base = {root: fs.info(root)}, root
     except ImportError as e:
         raise ClusterError(f"cannot read {url}: {e} (the client and the workers need the package "
                            f"fsspec uses for this kind of URL)") from None
@@ -143,12 +146,13 @@ def _list_url(url: str) -> list[tuple]:
     for path, info in sorted(found.items()):
         if info.get("type", "file") != "file":
             continue
-        name = str(path).rstrip("/").rsplit("/", 1)[-1]
-        hidden = any(part.startswith(".") for part in str(path)[len(str(root)):].split("/") if part)
-        if path == root or (not hidden and name.lower().endswith(ingest.SOURCE_SUFFIXES)):
+        if path == root:                      # a file named by the URL itself: read whatever its name
             out.append((fs, path, info))
-    if not out:
-        raise ClusterError(f"no .txt or .md file found at {url}")
+            continue
+        below = [part for part in str(path)[len(base):].split("/") if part]     # as a folder's walk skips
+        if below and not any(part.startswith(".") for part in below) \
+                and below[-1].lower().endswith(ingest.SOURCE_SUFFIXES):
+            out.append((fs, path, info))
     return out
 
 

@@ -169,11 +169,18 @@ def test_file_and_archive_urls_give_the_folders_graph(dask_cluster, tmp_path):
     with zipfile.ZipFile(archive, "w") as z:
         for f in sorted(folder.iterdir()):
             z.write(f, f"news/{f.name}")
+        z.writestr("news/empty.txt", "")                    # reported by its own URL, and skipped
+        z.writestr("news/.drafts/draft.txt", "本报讯 草稿")    # hidden, as in a folder: not read
     url = f"zip://news::{archive.as_uri()}"
     r = kg("build", url, "--out", tmp_path / "zip", "--no-store", "--scheduler", dask_cluster.address)
-    assert r.returncode == 0, r.stderr + dask_cluster.logs()
+    assert r.returncode == 1, r.stderr + dask_cluster.logs()
+    assert f"kg build: skipped zip://news/empty.txt::{archive.as_uri()}: empty file" in r.stderr
     assert export_of(tmp_path / "zip") == export_of(local)
-    assert json.loads((tmp_path / "zip" / "summary.json").read_text("utf-8"))["inputs"] == [url]
+    summary = json.loads((tmp_path / "zip" / "summary.json").read_text("utf-8"))
+    assert summary["inputs"] == [url] and summary["files_read"] == 5
+    r = kg("build", url, "--out", tmp_path / "zip", "--no-store", "--scheduler", dask_cluster.address)
+    assert "(5 unchanged since the last build" in r.stdout, r.stdout       # the listing's CRC and time say so
+    assert export_of(tmp_path / "zip") == export_of(local)
 
 
 # ---- incremental builds -------------------------------------------------------------------------
