@@ -196,8 +196,7 @@ class Cluster:
                 raise ClusterError(f"--scheduler local:N takes a number of workers of at least 1, not {spec!r}")
             self._local = distributed.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
                                                    dashboard_address="127.0.0.1:0",   # any free port, loopback
-                                                   silence_logs=logging.ERROR,
-                                                   worker_class=distributed.Nanny)
+                                                   silence_logs=logging.ERROR)
             self.client = distributed.Client(self._local)
             self._local_worker_setup()
         elif "://" in spec:
@@ -266,8 +265,8 @@ class Cluster:
         try:
             return future.result()
         except KilledWorker as e:
-            raise ClusterError(f"a task of this build ended {_why(e)}: every worker that ran it died "
-                               "(out of memory?); see the workers' logs") from None
+            raise ClusterError(f"a task of this build killed every worker that ran it ({_why(e)}); out of "
+                               "memory? see the workers' logs") from None
         except (OSError, TimeoutError) as e:
             raise ClusterError(f"lost the Dask scheduler at {self.spec} ({_why(e)})") from None
         except Exception as e:       # noqa: BLE001
