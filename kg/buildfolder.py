@@ -80,15 +80,19 @@ class BuildFolder:
                              f"(make it writable, or delete it: the next build makes it again)") from e
         self.previous = self.cache.manifest()
 
-    def commit(self, summary: dict, manifest: Manifest, store: bool) -> None:
-        """Write the summary and the manifest into the staging folder, flush it, write the journal
-        (from there on the swap completes, whoever finishes it), swap, and prune the cache."""
+    def commit(self, summary: dict, manifest: Manifest, store: bool,
+               move_out: tuple[Path, Path] | None = None) -> None:
+        """Write the summary and the manifest into the staging folder, flush it, move `move_out`'s
+        staged folder to where it goes (the bulk-import files), write the journal (from there on
+        the swap completes, whoever finishes it), swap, and prune the cache."""
         staging = self.staging
         (staging / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
         self.cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
         for root, _, files in os.walk(staging):     # on disk before the journal says they are whole
             for name in files:
                 generation.fsync_path(os.path.join(root, name))
+        if move_out is not None:
+            shutil.move(move_out[0], move_out[1])
         generation.write_journal(self.out, staging, store, CACHE_DIR)
         self._committed = True
         generation.fault("journal")

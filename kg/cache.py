@@ -104,15 +104,21 @@ class BuildCache:
 
     def save_first(self, key: str, info, firsts) -> None:
         """Start the entry of one file with pass 1's summary and result (replacing any entry)."""
-        a = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
-        b = pickle.dumps(firsts, protocol=pickle.HIGHEST_PROTOCOL)
+        self.save_first_bytes(key, pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL),
+                              pickle.dumps(firsts, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def save_first_bytes(self, key: str, a: bytes, b: bytes) -> None:
+        """`save_first` of parts pickled elsewhere (by a cluster's worker, `kg.cluster`)."""
         with open(self.path(key), "wb") as fh:     # cut short, its lengths do not match: redone
             fh.write(self._HEADER.pack(self._MAGIC, len(a), len(b), _digest(a), _digest(b)) + a + b)
 
     def save_second(self, key: str, second) -> bytes:
         """Put pass 2's result after pass 1's in the file's entry (replacing an earlier one); the
         bytes written (the result pickled)."""
-        data = pickle.dumps(second, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.save_second_bytes(key, pickle.dumps(second, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def save_second_bytes(self, key: str, data: bytes) -> bytes:
+        """`save_second` of a result pickled elsewhere; `data` again."""
         with open(self.path(key), "r+b") as fh:
             head = self._read_header(fh)
             if head is None:
@@ -128,6 +134,10 @@ class BuildCache:
 
     def load_first(self, key: str):
         return self._load_part(key, 1)
+
+    def load_first_bytes(self, key: str) -> bytes:
+        """Pass 1's part as stored (b"" when there is none or it is damaged), to send elsewhere."""
+        return self._load_part(key, 1, raw=True) or b""
 
     def load_second_bytes(self, key: str) -> bytes:
         """Pass 2's part as stored (b"" when there is none or it is damaged), for `unpickle`."""

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections import Counter
+from pathlib import Path
 
 EXIT_SKIPPED = 1
 EXIT_FAILED = 2
@@ -20,8 +21,12 @@ def _cmd_build(args) -> int:
     from kg.store import StoreError
 
     try:
+        if args.scheduler and args.workers:
+            raise BuildError("--workers counts the local pool's processes; with --scheduler the cluster's "
+                             "workers do the work (local:N starts N)")
         summary = build(args.paths, args.out, store=not args.no_store, workers=args.workers, full=args.full,
-                        max_file_mb=args.max_file_mb)
+                        max_file_mb=args.max_file_mb, scheduler=args.scheduler, neo4j_import=args.neo4j_import,
+                        database=args.database or "neo4j")
     except (BuildError, StoreError) as e:
         print(f"kg build: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -29,6 +34,9 @@ def _cmd_build(args) -> int:
         print(f"kg build: skipped {path}: {reason}", file=sys.stderr)
     print("\n".join(summary.lines()))
     print(f"graph written to {args.out}" + ("" if summary.stored else " (JSON Lines only, no store)"))
+    if args.neo4j_import:
+        print(f"Neo4j bulk import files written to {args.neo4j_import}: run {Path(args.neo4j_import) / 'import.sh'} "
+              f"with Neo4j stopped, then {Path(args.neo4j_import) / 'after-import.cypher'} once it is up")
     status = EXIT_SKIPPED if summary.files_skipped else 0
     if getattr(args, "neo4j_uri", None):  # kg build … --neo4j-uri: load it into Neo4j as well
         from kg.store_commands import load_after_build
@@ -128,11 +136,18 @@ def main(argv=None) -> int:
     from kg.store.options import add_store_options
 
     b = sub.add_parser("build", help="read articles and build the graph")
-    b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them")
+    b.add_argument("paths", nargs="+", help="article files (.txt, .md) or folders holding them; with --scheduler, "
+                                            "also fsspec URLs the workers can read (s3://…, hdfs://…, file://…)")
     b.add_argument("--out", default="out", help="output folder (default: out/)")
     b.add_argument("--no-store", action="store_true", help="write the JSON Lines export only")
     b.add_argument("--workers", type=_positive, default=None, metavar="N",
                    help="processes for extraction (default: the machine's cores); the graph is the same for any N")
+    b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N",
+                   help="extract on a Dask cluster: a running `dask scheduler`, or N local worker processes "
+                        "(pip install 'kg[cluster]'); the graph is the same")
+    b.add_argument("--neo4j-import", default=None, metavar="DIR",
+                   help="also write the graph as the files of Neo4j's bulk importer into DIR, a new folder "
+                        "(as `kg export neo4j-import DIR` does; --database names the database import.sh fills)")
     b.add_argument("--full", action="store_true",
                    help="rebuild from scratch, ignoring what earlier builds into --out kept "
                         "(by default only new or changed files are read and the store is updated)")

@@ -220,13 +220,30 @@ def files_of(folder: str | os.PathLike) -> tuple[list[tuple[str, str]], list[tup
     return pairs("nodes"), pairs("rels")
 
 
+def write_build(g, folder: str | os.PathLike, database: str = "neo4j") -> dict[str, int]:
+    """`kg build … --neo4j-import DIR`: the import files of a graph just built, from the rows its
+    embedded store is loaded from (`kg.jsonl`'s records of the graph, and its documents with their
+    sentences, made in pass 1): the same files `kg export neo4j-import` writes afterwards."""
+    from kg.jsonl import entity_rows, relation_rows
+
+    return export(entity_rows(g, mentions_as_tuples=True), relation_rows(g), g.graph.get("documents", []),
+                  folder, database)
+
+
+def check_new_folder(folder: str | os.PathLike) -> None:
+    """Raise StoreError unless `folder` can take the files: missing or an empty folder."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise StoreError(f"{folder} is not empty: give a new folder" if folder.is_dir()
+                         else f"{folder} is a file: give a new folder")
+
+
 def run(args) -> int:
     graph = Path(args.graph)
     try:
         entities, relations, documents = read_export(graph)
         out = Path(args.dir)
-        if out.exists() and any(out.iterdir()):
-            raise StoreError(f"{out} is not empty: give a new folder")
+        check_new_folder(out)
         written = export(entities, relations, documents, out, args.database)
     except (StoreError, OSError) as e:
         print(f"kg export neo4j-import: {e}", file=sys.stderr)

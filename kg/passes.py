@@ -66,12 +66,13 @@ class FileFirst:
         return self.bare_names
 
 
-def first_pass(path: str, doc: str, sha: str, cache: BuildCache) -> FileFirst:
-    """Pass 1 over one file; its result is stored in `cache` under (sha, doc)."""
+def first_pass(path: str, doc: str, sha: str, cache: BuildCache, data: bytes | None = None) -> FileFirst:
+    """Pass 1 over one file; its result is stored in `cache` under (sha, doc). `data`: the file's
+    bytes, when the caller read them (a cluster's worker, `kg.cluster`)."""
     out = FileFirst(doc, path, sha)
     clock = time.perf_counter()
     try:
-        text = ingest.read_source(path)
+        text = ingest.read_source(path) if data is None else ingest.decode_source(data, path)
     except ingest.SourceError as e:
         out.error = e.reason
         return out

@@ -139,19 +139,8 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
         infos[r.doc] = r
         _add_seconds(summary, r.seconds)
     generation.fault("extract")
-    ordered = [infos[names[f]] for f in files]
-    read = [i for i in ordered if not i.error]
-    summary.files_read = len(read)
-    summary.files_skipped = [(i.path, i.error) for i in ordered if i.error]
+    read = _files_read([infos[names[f]] for f in files], summary, paths)
     summary.files_extracted = len(todo) - len(summary.files_skipped)
-    summary.articles = sum(len(i.articles) for i in read)
-    if not summary.articles:
-        where = ", ".join(str(p) for p in paths)
-        why = "; ".join(f"{p}: {reason}" for p, reason in summary.files_skipped[:3])
-        if len(summary.files_skipped) > 3:
-            why += f"; and {len(summary.files_skipped) - 3} more files that cannot be read"
-        raise BuildError(f"no article found in {where} "
-                         + (f"({why})" if why else "(looked for .txt and .md files)"))
     short = corpus_short_names(read)
     owners = {form: frozenset(full) for form, full in short.owners.items()}
     unchanged = owners == previous.short_names
@@ -175,6 +164,29 @@ def _extract_corpus_cached(files, names, summary: Summary, workers: int, cache: 
 
     passes.run(passes._second_task, jobs, workers, cache=cache, short=short, consume=fold,
                progress=lambda n: _progress(len(todo) + n, len(todo) + len(read), "extracting"))
+    return _graph_of(resolver, read, states, owners, summary)
+
+
+def _files_read(ordered: list[passes.FileFirst], summary: Summary, paths) -> list[passes.FileFirst]:
+    """Pass 1's summaries of every file (in corpus order) → those of the files read; the summary
+    counts them. BuildError when there is no article at all."""
+    read = [i for i in ordered if not i.error]
+    summary.files_read = len(read)
+    summary.files_skipped = [(i.path, i.error) for i in ordered if i.error]
+    summary.articles = sum(len(i.articles) for i in read)
+    if not summary.articles:
+        where = ", ".join(str(p) for p in paths)
+        why = "; ".join(f"{p}: {reason}" for p, reason in summary.files_skipped[:3])
+        if len(summary.files_skipped) > 3:
+            why += f"; and {len(summary.files_skipped) - 3} more files that cannot be read"
+        raise BuildError(f"no article found in {where} "
+                         + (f"({why})" if why else "(looked for .txt and .md files)"))
+    return read
+
+
+def _graph_of(resolver: Resolver, read, states: dict, owners: dict, summary: Summary):
+    """Every file's pass 2 folded into `resolver` → (the graph, the manifest to save once the build
+    has succeeded)."""
     clock = time.perf_counter()
     generation.fault("merge")
     g = build_graph(*enrich(*resolver.resolve()))
@@ -204,17 +216,28 @@ def corpus_short_names(firsts) -> ShortNames:
 
 
 def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: int | None = None,
-          full: bool = False, max_file_mb: float | None = None) -> Summary:
+          full: bool = False, max_file_mb: float | None = None, scheduler: str | None = None,
+          neo4j_import: str | os.PathLike | None = None, database: str = "neo4j") -> Summary:
     """Build the graph of the articles under `paths` into `out` (export files and embedded store).
 
     Incremental: files already read by an earlier build into `out` (same content) are not read
     again, and the store is updated with what changed instead of being reloaded; the result is
     the graph a full rebuild gives. `full`: ignore what earlier builds kept. `workers`: processes
-    for extraction (default: the machine's cores)."""
+    for extraction (default: the machine's cores). `scheduler`: extract on a Dask cluster instead
+    (tcp://HOST:PORT or local:N, `kg.cluster`); `paths` may then be URLs too. `neo4j_import`: a
+    new folder for the files of Neo4j's bulk importer too (`kg.neo4j_import`, for `database`)."""
     started = time.monotonic()
     summary = Summary(workers=workers or passes.default_workers())
     folder = BuildFolder(out, full=full)
-    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    urls = [str(p) for p in paths if ingest.is_url(p)]
+    if urls and not scheduler:
+        raise BuildError(f"{urls[0]} is a URL: URLs are read by a Dask cluster's workers; add --scheduler local:N "
+                         "or --scheduler tcp://HOST:PORT")
+    missing = [str(p) for p in paths if not os.path.lexists(p) and not ingest.is_url(p)]
+    if neo4j_import:
+        from kg.neo4j_import import check_new_folder
+
+        check_new_folder(neo4j_import)
     if missing and len(missing) == len(paths):
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
     limit = ingest.read.MAX_FILE_BYTES
@@ -223,7 +246,12 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
     try:
         with folder, paused_collector():
             summary.generation = generation.new_id()
-            g, manifest = _extract_corpus(paths, summary, summary.workers, folder.cache, folder.previous)
+            if scheduler:
+                from kg import cluster
+
+                g, manifest = cluster.extract_corpus(scheduler, paths, summary, folder.cache)
+            else:
+                g, manifest = _extract_corpus(paths, summary, summary.workers, folder.cache, folder.previous)
             with _Export(g, folder.staging) as export:      # written beside the store's load
                 if store:
                     clock = time.perf_counter()
@@ -233,8 +261,16 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
                     _add_seconds(summary, {"store": time.perf_counter() - clock})
             generation.fault("export")
             _add_seconds(summary, {"export": export.seconds})
+            move_out = None
+            if neo4j_import:                         # the same rows, as files for neo4j-admin
+                from kg import neo4j_import as bulk
+
+                clock = time.perf_counter()
+                bulk.write_build(g, folder.staging / "neo4j-import", database)
+                _add_seconds(summary, {"neo4j-import": time.perf_counter() - clock})
+                move_out = (folder.staging / "neo4j-import", Path(neo4j_import))
             summary.seconds = time.monotonic() - started
-            folder.commit(summary.to_json(), manifest, store)
+            folder.commit(summary.to_json(), manifest, store, move_out)
             return summary
     finally:
         ingest.read.MAX_FILE_BYTES = limit

@@ -14,11 +14,12 @@ character for one character (so `text[i]` is the file's character, or its full-w
 """
 from kg.ingest import read
 from kg.ingest.layout import MAX_ARTICLE, MAX_LINE, split_articles
-from kg.ingest.read import SOURCE_SUFFIXES, SourceError, doc_names, iter_source_files, read_source
+from kg.ingest.read import (SOURCE_SUFFIXES, SourceError, decode_source, doc_names, is_url, iter_source_files,
+                            read_bytes, read_source)
 from kg.ingest.reprints import (DUPLICATE_THRESHOLD, INDEXED, SHINGLE, SKETCH, Duplicates, Sketch,
                                 estimated_similarity, shingles, similarity, sketch)
 from kg.ingest.sentences import split_sentences
 
 __all__ = ["DUPLICATE_THRESHOLD", "INDEXED", "MAX_ARTICLE", "MAX_LINE", "SHINGLE", "SKETCH", "SOURCE_SUFFIXES",
-           "Duplicates", "Sketch", "SourceError", "doc_names", "estimated_similarity", "iter_source_files", "read",
+           "Duplicates", "Sketch", "SourceError", "decode_source", "doc_names", "is_url", "read_bytes", "estimated_similarity", "iter_source_files", "read",
            "read_source", "shingles", "similarity", "sketch", "split_articles", "split_sentences"]

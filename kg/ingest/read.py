@@ -63,6 +63,13 @@ def iter_source_files(paths: Iterable[str | os.PathLike], notes: list[str] | Non
     return sorted(found.values(), key=lambda f: Path(os.path.normpath(os.path.abspath(f))).as_posix())
 
 
+def is_url(path: str | os.PathLike) -> bool:
+    """A path with a protocol (`s3://…`, `file://…`, `zip://…::file://…`): an fsspec URL, read by a
+    cluster's workers (`kg.cluster`), not a local path."""
+    scheme, sep, _ = str(path).partition("://")
+    return bool(sep) and scheme.replace("+", "").replace("-", "").isalnum()
+
+
 def doc_names(files: Iterable[str | os.PathLike]) -> dict[Path, str]:
     """The schema's `doc` for each file: its base name, or, when several inputs share a base name,
     its path relative to the common root of all inputs (POSIX separators), so names stay unique
@@ -87,21 +94,41 @@ def read_source(path: str | os.PathLike) -> str:
     (a superset of GBK/GB2312), then charset-normalizer as a last resort. Text that decodes but
     is mostly garbage (control or private-use characters, rare ideographs) is rejected.
     """
+    return decode_source(read_bytes(path), path)
+
+
+def read_bytes(path: str | os.PathLike, fs=None, limit: int | None = None, name: str | os.PathLike | None = None) -> bytes:
+    """A source file's bytes, at most `limit` of them (default `MAX_FILE_BYTES`; 0: no limit);
+    `fs`: the fsspec filesystem holding `path` (a cluster's worker reading a URL), else the
+    local one. Raises `SourceError` naming the file (`name`, default `path`) when it cannot be read."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    name = path if name is None else name
     try:
-        size = os.stat(path).st_size
-        if MAX_FILE_BYTES and size > MAX_FILE_BYTES:
-            raise SourceError(path, f"{size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES / 2**20:g} MB "
+        size = fs.size(path) if fs is not None else os.stat(path).st_size
+        if limit and size > limit:
+            raise SourceError(name, f"{size / 2**20:.1f} MB, over the limit of {limit / 2**20:g} MB "
                                     "per file (kg build --max-file-mb N raises it)")
-        with open(path, "rb") as fh:
-            data = fh.read()
+        with (fs.open(path, "rb") if fs is not None else open(path, "rb")) as fh:
+            return fh.read()
+    except SourceError:
+        raise
     except FileNotFoundError:
-        raise SourceError(path, "file not found") from None
+        raise SourceError(name, "file not found") from None
     except PermissionError:
-        raise SourceError(path, "permission denied, cannot read") from None
+        raise SourceError(name, "permission denied, cannot read") from None
     except IsADirectoryError:
-        raise SourceError(path, "is a directory, not a file") from None
+        raise SourceError(name, "is a directory, not a file") from None
     except OSError as e:
-        raise SourceError(path, f"cannot read: {e.strerror or e}") from None
+        raise SourceError(name, f"cannot read: {e.strerror or e}") from None
+    except Exception as e:           # noqa: BLE001 (a remote filesystem's own errors: its client library's)
+        if fs is None:
+            raise
+        raise SourceError(name, f"cannot read: {type(e).__name__}: {e}") from None
+
+
+def decode_source(data: bytes, path: str | os.PathLike) -> str:
+    """`read_source`'s decoding of a file's bytes, read by someone else (a cluster's worker
+    reading a URL); raises `SourceError` naming `path` when they are no usable text."""
     if not data.strip():
         raise SourceError(path, "empty file" if not data else "file holds only whitespace")
     unicode = _utf16_or_32(data)       # a UTF-16/32 file says so with its BOM (and holds NUL bytes)
