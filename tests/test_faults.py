@@ -309,14 +309,17 @@ def neo4j_clean(built, neo4j_server):
     """The seeds' graph (`built`) loaded by `kg load` into an emptied database: its dump, and the
     number of node batches the load sends (a fresh load: CREATE, nodes with their mentions first)."""
     from kg.commands import _documents_of, with_sentences
-    from kg.store import statements
     from kg.store.base import read_export
 
     ents, rels, docs = read_export(built.out)
-    kinds = [b.kind for b in statements.plan_load(ents, rels, with_sentences(built.out, docs or _documents_of(built.out)),
-                                                  NEO4J_BATCH, fresh=True)]
+    docs = with_sentences(built.out, docs or _documents_of(built.out))
     with neo4j_server.store() as db:
         db.write("MATCH (n) DETACH DELETE n")
+        kinds = []
+        for b in db.plan_load(ents, rels, docs, NEO4J_BATCH, fresh=True):   # the batches kg load sends
+            kinds.append(b.kind)
+            if b.ids is not None:        # (a plan that reads the nodes' store ids: any stand-in will do)
+                b.ids.update((r["id"], r["id"]) for r in b.rows)
         r = kg("load", "--graph", built.out, "--batch-size", NEO4J_BATCH, env=neo4j_server.env)
         assert r.returncode == 0, r.stderr
         want = neo4j_dump(db)
