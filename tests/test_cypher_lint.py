@@ -18,7 +18,7 @@ import pytest
 
 from kg.schema import LABELS, RELATION_ENDS
 from kg.query import QueryFile
-from kg.store import statements
+from kg.store import neo4j, statements
 from kg.store.neo4j import Neo4jStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +60,8 @@ def loader_statements() -> dict[str, str]:
                 out[f"{rel} {s}->{o}"] = statements.merge_relationships(rel, s, o)
                 out[f"fresh {rel} {s}->{o}"] = statements.create_relationships(rel, s, o)
                 out[f"update delete {rel} {s}->{o}"] = statements.delete_relationships(rel, s, o)
+    out["fresh nodes (Neo4j 5.26+)"] = neo4j.CREATE_NODES
+    out["fresh relationships (Neo4j 5.26+)"] = neo4j.CREATE_RELATIONSHIPS
     out["count nodes"] = statements.COUNT_NODES
     out["any node"] = statements.ANY_NODE
     out["count relationships"] = statements.COUNT_RELATIONSHIPS
@@ -144,6 +146,12 @@ def test_the_statements_linted_are_the_ones_the_loader_sends(built):
         batches = list(statements.plan_load(built.entities, built.relations, [{"id": "d", "name": "d"}],
                                             fresh=fresh))
         assert {b.statement for b in batches} <= set(loader_statements().values())
+    sent = set()
+    for b in neo4j.plan_fresh(built.entities, built.relations, [{"id": "d", "name": "d"}]):
+        sent.add(b.statement)
+        if b.ids is not None:
+            b.ids.update((r["id"], r["id"]) for r in b.rows)
+    assert sent == {neo4j.CREATE_NODES, neo4j.CREATE_RELATIONSHIPS}
     for stmt in loader_statements().values():
         assert _shape(stmt) in shapes
         assert set(re.findall(r"`(\w+)`", stmt)) <= names

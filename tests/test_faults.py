@@ -308,15 +308,18 @@ NEO4J_BATCH = 200       # `kg load --batch-size`: the seeds' graph in a few doze
 def neo4j_clean(built, neo4j_server):
     """The seeds' graph (`built`) loaded by `kg load` into an emptied database: its dump, and the
     number of node batches the load sends (a fresh load: CREATE, nodes with their mentions first)."""
-    from kg.store import statements
     from kg.documents import node_properties
     from kg.store.base import read_export
 
     ents, rels, docs = read_export(built.out)
-    kinds = [b.kind for b in statements.plan_load(ents, rels, [node_properties(d) for d in docs],
-                                                  NEO4J_BATCH, fresh=True)]
+    docs = [node_properties(d) for d in docs]
     with neo4j_server.store() as db:
         db.write("MATCH (n) DETACH DELETE n")
+        kinds = []
+        for b in db.plan_load(ents, rels, docs, NEO4J_BATCH, fresh=True):   # the batches kg load sends
+            kinds.append(b.kind)
+            if b.ids is not None:        # (a plan that reads the nodes' store ids: any stand-in will do)
+                b.ids.update((r["id"], r["id"]) for r in b.rows)
         r = kg("load", "--graph", built.out, "--batch-size", NEO4J_BATCH, env=neo4j_server.env)
         assert r.returncode == 0, r.stderr
         want = neo4j_dump(db)

@@ -71,8 +71,9 @@ class Store(ABC):
         pass
 
     @abstractmethod
-    def write(self, statement: str, params: dict | None = None) -> None:
-        """Run one write statement (a loader batch) in one transaction."""
+    def write(self, statement: str, params: dict | None = None) -> list[list] | None:
+        """Run one write statement (a loader batch) in one transaction; the statement's rows,
+        where the store gives them (the Neo4j loader reads back the ids it created)."""
 
     @abstractmethod
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
@@ -108,14 +109,20 @@ class Store(ABC):
         fresh = self.is_empty()
         documents = (node_properties(d) for d in documents)
         with paused_collector():
-            for batch in statements.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
-                self.write_batch(batch.statement, {"rows": batch.rows})
+            for batch in self.plan_load(entities, relations, documents, batch_size or self.batch_size, fresh):
+                found = self.write_batch(batch.statement, {"rows": batch.rows, **(batch.params or {})})
+                if batch.ids is not None:
+                    batch.ids.update(found)
                 sent[batch.kind] += len(batch.rows)
                 sent["relationships"] += batch.also
                 if progress:
                     progress(batch.kind, sent[batch.kind])
             self.flush()
         return sent
+
+    def plan_load(self, entities, relations, documents, batch_size: int, fresh: bool):
+        """The batches of a load (`statements.plan_load`); a store may plan a first load its own way."""
+        return statements.plan_load(entities, relations, documents, batch_size, fresh)
 
     def update(self, old: tuple, new: tuple, batch_size: int | None = None) -> dict[str, int]:
         """Turn the graph loaded from the export `old` = (entities, relations, documents) into the
@@ -134,9 +141,10 @@ class Store(ABC):
         """No node at all: a first load may CREATE instead of MERGE."""
         return not self.query(statements.ANY_NODE)[1]
 
-    def write_batch(self, statement: str, params: dict | None = None) -> None:
-        """Run one loader batch; a store may send it in the background (then `flush` waits)."""
-        self.write(statement, params)
+    def write_batch(self, statement: str, params: dict | None = None):
+        """Run one loader batch; a store may send it in the background (then `flush` waits).
+        Returns what `write` returns (the statement's rows, where a store gives them)."""
+        return self.write(statement, params)
 
     def flush(self) -> None:
         """Wait until every batch sent has been applied (stores that write in the background)."""

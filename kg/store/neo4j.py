@@ -18,6 +18,7 @@ import os
 import re
 from typing import Any
 
+from kg.store import statements
 from kg.store.base import Store, StoreError, WriteRefused
 from kg.store.results import Collector, ReadResult, json_safe
 
@@ -57,6 +58,7 @@ class Neo4jStore(Store):
         self.retry_time = retry_time
         self._driver: Any = None
         self._batches_written = 0
+        self.agent = ""                   # the server's name and version, e.g. "Neo4j/5.26.0"
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r}, database={self.database or 'default'!r})"
@@ -93,7 +95,7 @@ class Neo4jStore(Store):
                              "(expected e.g. bolt://localhost:7687)") from None
         try:
             with self._session() as s:
-                s.run("RETURN 1").consume()
+                self.agent = s.run("RETURN 1").consume().server.agent or ""
         except BaseException as e:
             self.close()
             raise self._error(e) from None
@@ -182,21 +184,22 @@ class Neo4jStore(Store):
         except BaseException as e:
             raise self._error(e) from None
 
-    def write(self, statement: str, params: dict | None = None) -> None:
-        """One batch in one managed write transaction, retried on transient errors."""
+    def write(self, statement: str, params: dict | None = None) -> list[list]:
+        """One batch in one managed write transaction, retried on transient errors; returns the
+        statement's rows (as value lists; the loader's statements return none, or ids)."""
         def work(tx):
-            tx.run(statement, params or {}).consume()
+            return tx.run(statement, params or {}).values()
         try:
             with self._session() as s:
-                s.execute_write(work)
+                return s.execute_write(work)
         except BaseException as e:
             raise self._error(e) from None
 
-    def write_batch(self, statement: str, params: dict | None = None) -> None:
+    def write_batch(self, statement: str, params: dict | None = None) -> list[list]:
         """One loader batch, committed before this returns. Fault injection for the tests
         (tests/test_faults.py): `KG_FAULT=neo4j-load` SIGKILLs this process once its third batch
         is committed, `KG_FAULT=neo4j-load:N` once its Nth is (kg.generation.fault's hook)."""
-        self.write(statement, params)
+        found = self.write(statement, params)
         self._batches_written += 1
         phase = os.environ.get("KG_FAULT", "")
         if phase == "neo4j-load" or phase.startswith("neo4j-load:"):
@@ -205,6 +208,14 @@ class Neo4jStore(Store):
             after = int(phase.partition(":")[2] or 3)
             if self._batches_written == after:
                 fault(phase)
+        return found
+
+    def plan_load(self, entities, relations, documents, batch_size: int, fresh: bool):
+        """A first load into an empty database takes `plan_fresh`'s way on a server that has
+        dynamic labels (Neo4j 5.26 and later); otherwise the shared plan."""
+        if fresh and dynamic_labels(self.agent):
+            return plan_fresh(entities, relations, documents, batch_size)
+        return super().plan_load(entities, relations, documents, batch_size, fresh)
 
     def query(self, cypher: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         try:
@@ -271,6 +282,75 @@ class Neo4jStore(Store):
                 raise WriteRefused(f"refused: the query would change the graph ({_one_line(e)})") from None
             raise self._error(e) from None
         return ReadResult(columns, rows, col, more)
+
+
+# ---- a first load into an empty database -------------------------------------------------------
+#
+# Two statement shapes in all, labels and relationship types being parameters (`$(…)`, Neo4j
+# 5.26+): a cold server parses, plans and compiles each shape once (0.15-0.4 s apiece), so the
+# shared plan's one shape per label and per (type, start label, end label) cost a first load of
+# the seeds most of its time. Nodes are created with their MENTIONED_IN (as
+# statements.create_nodes does) and return their element ids; a relationship's ends are then
+# found by element id, a seek that reads no index and takes no index-entry lock (a `{id: …}`
+# lookup under a uniqueness constraint locks the entry it reads). The graph is the shared plan's,
+# property for property (tests/test_store_parity.py, tests/test_neo4j_live.py). Element ids are
+# the database's own and may be reused once a node is deleted: this plan holds for one load into
+# a database nobody else writes to meanwhile, which the uniqueness constraints guard for nodes
+# (a node created by someone else under the same id fails the load, it is not doubled).
+
+CREATE_NODES = (
+    "UNWIND $rows AS row CREATE (n:$($labels) {id: row.id}) SET n += row.props, n.aliases = row.aliases WITH n, row "
+    "CALL (n, row) { UNWIND row.mentions AS m MATCH (d) WHERE elementId(d) = m[0] "
+    f"CREATE (n)-[r:{statements.MENTIONED_IN}]->(d) SET r.starts = m[1], r.ends = m[2] }} "
+    "RETURN row.id AS id, elementId(n) AS e")
+CREATE_RELATIONSHIPS = (
+    "UNWIND $rows AS row MATCH (a) WHERE elementId(a) = row[0] MATCH (b) WHERE elementId(b) = row[1] "
+    "CREATE (a)-[r:$($type)]->(b) SET r = row[2]")
+
+
+def dynamic_labels(agent: str) -> bool:
+    """Whether the server (its Bolt agent string, "Neo4j/5.26.0") takes labels and types as `$(…)`."""
+    m = re.match(r"Neo4j/(\d+)\.(\d+)", agent or "")
+    return bool(m) and (int(m[1]), int(m[2])) >= (5, 26)
+
+
+def plan_fresh(entities, relations=(), documents=(), batch_size: int = 1000):
+    """The batches of a first load into an empty Neo4j 5.26+ database (see above): documents, then
+    nodes of each label with their mentions, then relationships of each type, `[start, end,
+    properties]` rows with the ends' element ids. Node batches return their element ids into
+    `Batch.ids`, which the batches after them read: run each batch before taking the next.
+    Facts whose ends are not among the entities are left out (the shared plan's MATCH skips them)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    ids: dict[str, str] = {}
+    doc_rows, doc_id_by_file = statements._document_rows(documents)
+    node_rows, label_of = statements._entity_rows(entities, doc_id_by_file, doc_rows)
+    for i in range(0, len(doc_rows), batch_size):
+        yield statements.Batch("nodes", CREATE_NODES, doc_rows[i:i + batch_size], params={"labels": ["Document"]},
+                               ids=ids)
+    for (label, extra), rows in node_rows.items():
+        labels = {"labels": [statements.ident(x).strip("`") for x in (label, extra) if x]}
+        for i in range(0, len(rows), batch_size):
+            part = rows[i:i + batch_size]
+            also = 0
+            for r in part:
+                for m in r["mentions"]:
+                    m[0] = ids[m[0]]            # the documents are in by now
+                also += len(r["mentions"])
+            yield statements.Batch("nodes", CREATE_NODES, part, also, labels, ids)
+    by_type: dict[str, list] = {}
+    for (s, p, o), recs in statements._group_relations(relations).items():
+        if s in label_of and o in label_of:
+            by_type.setdefault(p, []).append((s, o, recs))
+    for p, triples in by_type.items():
+        params = {"type": statements.ident(p).strip("`")}
+        for i in range(0, len(triples), batch_size):
+            rows = []
+            for s, o, recs in triples[i:i + batch_size]:
+                props, spans = statements._relation_props(recs)
+                props.update(spans)
+                rows.append([ids[s], ids[o], props])
+            yield statements.Batch("relationships", CREATE_RELATIONSHIPS, rows, params=params)
 
 
 def _plain(v: Any) -> Any:

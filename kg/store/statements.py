@@ -181,13 +181,17 @@ def clean_props(d: dict | None, skip: Iterable[str] = ()) -> dict:
 
 
 class Batch(NamedTuple):
-    """One statement to run with parameters `{"rows": rows}`; kind is "nodes", "relationships" or
-    "deleted"; `also`: relationships the statement creates besides (nodes with their mentions)."""
+    """One statement to run with parameters `{"rows": rows}` (and `params`, if any); kind is "nodes",
+    "relationships" or "deleted"; `also`: relationships the statement creates besides (nodes with
+    their mentions). `ids`: the statement returns (id, store's own id) rows, to be put in this dict
+    before the next batch is planned (a plan that finds nodes by the store's ids reads them there)."""
 
     kind: str
     statement: str
-    rows: list[dict]
+    rows: list
     also: int = 0
+    params: dict | None = None
+    ids: dict | None = None
 
 
 def _batches(kind: str, statement: str, rows: list[dict], size: int) -> Iterator[Batch]:
