@@ -54,6 +54,8 @@ _NATIONAL = ("中国", "中华", "国家", "全国")
 _ALIAS = re.compile(r"[（(](?:以下)?简称")
 _NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
 _CARRIER = re.compile(r"以(?:其|公司)?(?:全资|控股)?(?:子公司)?([^，。；]{2,40}?)(?:[（(][^）)]*[）)])?为(?:项目)?(?:实施|建设|运营)主体")
+# the narrower verbs that introduce a list of fields in a clause of its own
+_FIELDS_LIST = re.compile(r"涵盖|涉及|覆盖|囊括|集中在|分布在")
 _FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
 
@@ -491,4 +493,11 @@ def _industries(ctx, s, ms, add):
                 continue
             # 此次签约项目涵盖X、Y等领域: the fields of the place the article is about
             if ctx.topic is not None and _FIELDS_OF.search(text, s.start, ind.start):
+                add(ctx.topic, "IN_INDUSTRY", ind, "fields-of-topic-place", 0.55)
+        elif ctx.topic is not None:
+            # …签约项目包括A公司X项目等，涵盖X、Y等多个领域: the list's own clause says what it is, and
+            # names no organisation of its own
+            start = _clause_start(text, s.start, ind.start)
+            if _FIELDS_LIST.search(text, start, ind.start) and not any(
+                    start <= m.start < ind.start for m in orgs_here):
                 add(ctx.topic, "IN_INDUSTRY", ind, "fields-of-topic-place", 0.55)
