@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.extract.lexicon import BARE_BODY
 from kg.model import ArticleExtraction, Fact, Mention
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
 
@@ -102,6 +103,27 @@ def _name_key(label: str, name: str) -> str:
     return f"{label}:{name}"
 
 
+def _bare_bodies(here: list[Mention], doc: str, index: int, choices: dict[int, tuple | str]) -> set[int]:
+    """A body named by its level alone (市委, 省政府, 管委会) is its article's: the one fuller name
+    of the article that ends with it (厦门市委; 人民政府 read as 政府), else a node of the
+    article's own under the bare name, never one every article's 市委 would join. The bare word
+    is no alias of the fuller name: the ids of the mentions that join one (their names unsaid)."""
+    bare = [m for m in here if m.label == "Institution" and BARE_BODY.fullmatch(m.name)]
+    if not bare:
+        return set()
+    fuller = {m.name for m in here if m.label == "Institution" and not BARE_BODY.fullmatch(m.name)}
+    joined = set()
+    for m in bare:
+        ending = m.name.replace("人民政府", "政府")
+        owners = {f for f in fuller if f.replace("人民政府", "政府").endswith(ending)}
+        if len(owners) == 1:
+            choices[id(m)] = _name_key("Institution", owners.pop())
+            joined.add(id(m))
+        else:
+            choices[id(m)] = f"{_name_key('Institution', m.name)}@{doc}#{index}"
+    return joined
+
+
 def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
     out = []
     by_start: dict[tuple[str, int], list[Mention]] = {}
@@ -149,7 +171,7 @@ class Folded:
         a = ex.article
         here = [m for m in ex.mentions if not m.coref]
         names_here = {m.name for m in here if m.label == "Company"}
-        choices: dict[int, tuple] = {}       # short-name mention → its token (see _token)
+        choices: dict[int, tuple | str] = {}       # short-name mention → its token (see _token)
         for m in here:
             if m.label == "Company" and m.rule.startswith("suffix"):
                 self.full_names.add(m.name)
@@ -164,6 +186,7 @@ class Folded:
                     # the article decides which of several companies it means, for its own mentions
                     # only, unless the name has one full name (known when the corpus is read)
                     choices[id(m)] = ("?", key, single, local[0])
+        unnamed = _bare_bodies(here, a.doc, a.index, choices)
         self.unions.extend(_text_unions(here, a.text))
         parts, doc, index = self.parts, a.doc, a.index
         for i, m in enumerate(ex.mentions):
@@ -171,7 +194,7 @@ class Folded:
             part = parts.get(token)
             if part is None:
                 part = parts[token] = _Part()
-            part.add(m, doc, a.file_span(m.start, m.end), (doc, index, i))
+            part.add(m, doc, a.file_span(m.start, m.end), (doc, index, i), named=id(m) not in unnamed)
         for i, f in enumerate(ex.facts):
             k = (_token(f.subject, choices), f.predicate, _token(f.object, choices))
             fp = self.facts.get(k)
@@ -275,7 +298,7 @@ class Resolver:
         return slug(key.split(":", 1)[0], key)
 
 
-def _token(m: Mention, choices: dict[int, tuple]):
+def _token(m: Mention, choices: dict[int, tuple | str]):
     """What a mention is folded in under: an anaphor its antecedent's token, a short name that
     its article may decide its own (see `Folded.add`), else its key."""
     if m.coref:
@@ -303,9 +326,9 @@ class _Part:
         self.canonical: tuple | None = None     # (position, official name): the last wins
         self.mentions: set[tuple[str, int, int]] = set()
 
-    def add(self, m: Mention, doc: str, span: tuple[int, int], pos: tuple) -> None:
+    def add(self, m: Mention, doc: str, span: tuple[int, int], pos: tuple, named: bool = True) -> None:
         names = self.names
-        if not m.coref:
+        if not m.coref and named:
             names[m.name] = names.get(m.name, 0) + 1
             if m.text != m.name and m.label != "Region":
                 names.setdefault(normalise(m.text), 0)

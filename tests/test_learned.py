@@ -16,6 +16,7 @@ import pytest
 from conftest import facts_of, seed, text_article
 from kg.extract import tagger
 from kg.extract.article import recognise
+from kg.pipeline import build_graph_from
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "news"
@@ -37,13 +38,22 @@ FANGYUAN = ("11月19日,芳源股份发布公告称,近日,公司全资子公司
 XIANGTAN = "10月8日上午,湘潭经开区2022年四季度重点项目集中开工暨长株潭新能源产业园开工仪式举行。"
 HAERBIN = "在哈尔滨新区健康食品产业园,15栋单体楼主体结构全部封顶,正在进行砌筑工程和内部装修施工。"
 QINGYUAN = "2015年11月27日,清远石角镇广清产业园迎来了第二批集中动工项目奠基仪式,"
+XIAMEN_SIGNING = "厦门举行现代农业招商项目网络签约活动。福建省委常委、厦门市委书记胡昌升,市长庄稼汉见证签约活动,市委副书记陈秋雄主持。"
+XIANGTAN_BODIES = "这次重点项目集中开工既是湘潭经开区贯彻落实市委、市政府决策部署"
+HANGJIN = "据了解,鄂尔多斯市人民政府、杭锦旗人民政府与北京昊华能源股份有限公司签订年产60万吨煤制烯烃项目合作框架协议,总投资约160亿元。"
+TAIHE = "目前园区的四家企业,大华科技、长江金属、安徽陶庄湖、奥能金属分别与理士国际、天能集团、超威集团、中船重工四家上市公司“联姻”,"
+JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
+JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
+                    "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
+                    "集成电路等多个领域,")
 
 
 def test_sentences_are_from_the_dev_articles():
     if not DEV.is_dir():
         pytest.skip("the development articles are not beside this checkout")
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
-    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN):
+    for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
+              XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE):
         assert s in text
 
 
@@ -253,3 +263,43 @@ def test_kg_eval_names_a_bad_gold_file(built, tmp_path):
     empty.mkdir()
     run = _kg("eval", str(empty), "--graph", str(built.out))
     assert run.returncode == 2 and "no gold file" in run.stderr
+
+
+def test_a_bare_body_is_its_articles_fuller_body_or_its_own(tmp_path):
+    """市委 in an article that names 厦门市委 is that body (and no alias of it); a bare 市政府 with no
+    fuller name is a node of its own article, not one every article's 市政府 joins."""
+    (tmp_path / "a.txt").write_text("厦门签约\n\n" + XIAMEN_SIGNING + "\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("湘潭开工\n\n" + XIANGTAN_BODIES + "。\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("又一开工\n\n" + XIANGTAN_BODIES + "。\n", encoding="utf-8")
+    g = build_graph_from([tmp_path])
+    by_name = {}
+    for n, d in g.nodes(data=True):
+        by_name.setdefault(d["name"], []).append((n, d))
+    [(committee, d)] = by_name["厦门市委"]
+    assert d["aliases"] == [] and len(d["mentions"]) == 2
+    [(person, _)] = by_name["陈秋雄"]
+    assert g.has_edge(person, committee, key="HOLDS_POSITION")
+    assert not [n for n, d in by_name.get("市委", []) if any(m[0] == "a.txt" for m in d["mentions"])]
+    governments = by_name["市政府"]
+    assert len(governments) == 2 and {m[0] for _, d in governments for m in d["mentions"]} == {"b.txt", "c.txt"}
+
+
+def test_the_fields_a_list_clause_names_are_the_topic_parks(extract_text):
+    """涵盖X、Y等多个领域 in a clause of its own: the park the article is about, though the sentence
+    names companies before it; and an X类项目 tally is no industry of any company."""
+    facts = facts_of(extract_text(JIANGNING_TITLE + "\n" + JIANGNING_FIELDS), "IN_INDUSTRY")
+    park = "江宁经济技术开发区"
+    assert {(park, "IN_INDUSTRY", f) for f in ("数字经济", "自动驾驶", "工业互联网", "智能电网", "生物医药", "集成电路")} <= facts
+    assert all(s == park for s, _, _ in facts)
+
+
+def test_every_party_listed_before_with_signs_with_the_other_side(extract_text):
+    facts = facts_of(extract_text(HANGJIN), "COOPERATES_WITH")
+    assert {(gov, "COOPERATES_WITH", "北京昊华能源股份有限公司") for gov in ("鄂尔多斯市人民政府", "杭锦旗人民政府")} <= facts
+    assert ("鄂尔多斯市人民政府", "COOPERATES_WITH", "杭锦旗人民政府") not in facts
+
+
+def test_two_equal_lists_joined_by_respectively_pair_in_order(extract_text):
+    facts = facts_of(extract_text(TAIHE), "COOPERATES_WITH")
+    assert facts == {("大华科技", "COOPERATES_WITH", "理士国际"), ("长江金属", "COOPERATES_WITH", "天能集团"),
+                     ("安徽陶庄湖", "COOPERATES_WITH", "超威集团"), ("奥能金属", "COOPERATES_WITH", "中船重工")}

@@ -3,6 +3,7 @@
 Nothing here names a particular company, park or project: these are the building blocks of Chinese
 organisation names and the vocabulary of economic reporting, so the rules work on unseen articles.
 """
+import re
 
 # Suffixes that end a name, longest first within each label; the recogniser picks the longest match.
 COMPANY_SUFFIXES = (
@@ -19,6 +20,10 @@ INSTITUTION_SUFFIXES = (
     "管理局", "分局", "局", "厅", "海关", "协会", "学会", "商会", "联合会", "促进会",
     "科技馆", "博物馆", "图书馆", "报社", "电视台", "工作室", "实验室", "工作站",
 )
+# A body named by its level alone (市委, 县政府, 区人大常委会, 管委会, 党工委): the article's own body of
+# that level, never a name shared across articles; a name only for want of a fuller one.
+BARE_BODY = re.compile(r"(?:[省市县区旗盟州镇乡](?:委|政府|人民政府|人大常委会|人大|政协|纪委)|管委会|党工委)")
+
 PARK_SUFFIXES = (
     "高新技术产业开发区", "经济技术开发区", "经济开发区", "高新技术开发区", "开发区", "高新区",
     "工业园区", "产业园区", "物流园区", "科技园区", "综合保税区", "保税区", "自主创新示范区",

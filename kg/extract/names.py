@@ -15,6 +15,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from kg.extract import lexicon as lx
+from kg.extract.spans import Spans
 from kg.extract.tokens import OPEN_BRACKETS, Tokens, tag_of
 from kg.model import Mention
 
@@ -376,3 +377,26 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
         kept.append(m)
     kept.sort(key=START)
     return kept, inner
+
+
+_BARE_BODY_WORD = re.compile(lx.BARE_BODY.pattern)
+# 市政协委员 (a member, not the body), “管委会+公司”改革 (a model of governing, not a body)
+_NOT_A_BODY = re.compile(r"委员(?!会)|[+＋]")
+
+
+def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[Mention]:
+    """Bodies named by their level alone (市委副书记X, 贯彻落实市委、市政府决策部署): words of their
+    own, outside every name found. The guide makes them Institutions under the bare name;
+    resolution gives each to its article (kg.resolve)."""
+    out: list[Mention] = []
+    spans = None   # made at the first candidate: most articles hold none
+    for m in _BARE_BODY_WORD.finditer(text):
+        start, end = m.span()
+        if not (toks.is_boundary(start) and toks.is_boundary(end)) or _NOT_A_BODY.match(text, end):
+            continue
+        if spans is None:
+            spans = Spans.of(taken)
+        if spans.overlaps(start, end):
+            continue
+        out.append(Mention("Institution", m.group(), start, end, rule="bare-body", confidence=0.7))
+    return out

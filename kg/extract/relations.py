@@ -17,7 +17,7 @@ from kg.model import Fact, Mention, Sentence
 ORGS = ("Company", "Institution")
 PLACES = ("IndustrialPark", "Region")
 CLAUSE_END = "，。；：！？\n"
-COOPERATION = ("合作", "共建", "携手", "签约", "签署", "签订", "联合", "协作", "对接", "共同")
+COOPERATION = ("合作", "共建", "携手", "签约", "签署", "签订", "联合", "协作", "对接", "共同", "联姻", "牵手", "结对")
 OWNER_VERBS = ("投资", "建设", "启动", "实施", "推进", "打造", "开工", "承建", "运营", "投运", "承担", "兴建",
                "新建", "建成", "筹建", "布局", "开发")
 LOCATE_VERBS = ("位于", "落户", "入驻", "坐落于", "坐落在", "扎根", "落地", "选址", "地处", "总部设在")
@@ -36,7 +36,7 @@ _JOINTLY = re.compile(r"联合|携手|牵手|协同")
 _TITLE_WORD = re.compile(r"书记|长|主任|主席|委员|常委|总监|总裁|经理|董事|总师|工程师|秘书")
 _NOT_TITLE = re.compile(r"[的是在与和为将对了]")
 _HEAD_OF_GOVERNMENT = re.compile(r"(?<![\u4e00-\u9fff])副?([省市区县旗])长")
-_WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已|将|还|也|分别|再次|共同|当天)?[与和同]")
+_WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已经|已|将|拟|计划|还|也|分别|再次|共同|当天)?[与和同]")
 # a heading about projects: the articles whose projects are where the article is (签约, 开工…)
 _PROJECT_NEWS = re.compile(r"项目|签约|开工|投产|落地|招商|落户")
 # 由X向Y提供…: X supplies Y
@@ -326,7 +326,8 @@ def _cooperates(ctx, s, ms, add):
         if m.label not in ORGS:
             continue
         joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
-        if joined and _signed_with(ms, text, s, joined.end(), m, add, "with-cooperate", 0.8):
+        if joined and _signed_with(ms, text, s, joined.end(), _orgs_before(ms, text, m) + [m], add,
+                                   "with-cooperate", 0.8, respectively="分别" in joined.group()):
             continue
     for verb in _JOINTLY.finditer(text, s.start, s.end):
         pos = verb.end()
@@ -337,17 +338,39 @@ def _cooperates(ctx, s, ms, add):
                 add(subj[-1], "COOPERATES_WITH", p, "jointly-with", 0.7)
 
 
-def _signed_with(ms, text, s, pos, subj, add, rule, conf) -> bool:
-    """The organisations listed at `pos` and a word of cooperation after them: `subj` with each."""
+def _signed_with(ms, text, s, pos, subjects, add, rule, conf, respectively=False) -> bool:
+    """The organisations listed at `pos` and a word of cooperation after them: every one of
+    `subjects` (the parties listed before 与) with each, or, for 分别与, the two lists paired in
+    order when they are equally long (the guide's signings)."""
     partners = _orgs_after(ms, text, pos)
     if not partners:
         return False
     tail = _SENTENCE_END.split(text[partners[-1].end:min(s.end, partners[-1].end + 30)])[0]
     if not any(w in tail for w in COOPERATION):
         return False
-    for p in partners:
-        add(subj, "COOPERATES_WITH", p, rule, conf)
+    if respectively and len(subjects) > 1:
+        if len(subjects) == len(partners):
+            for a, b in zip(subjects, partners):
+                add(a, "COOPERATES_WITH", b, rule, conf)
+        return True
+    for subj in subjects:
+        for p in partners:
+            add(subj, "COOPERATES_WITH", p, rule, conf)
     return True
+
+
+def _orgs_before(ms, text, m):
+    """The organisations listed right before `m` (A、B和m), in the text's order."""
+    out = []
+    at = m.start
+    for o in reversed(ms):
+        if o.end > at or o.label not in ORGS:
+            continue
+        if not _LIST_GAP.fullmatch(text[o.end:at]):
+            break
+        out.append(o)
+        at = o.start
+    return out[::-1]
 
 
 def _serves(ctx, s, ms, add):
