@@ -188,6 +188,9 @@ class Gazetteer:
             if scored:
                 kind, divisions = scored
                 hits.append((start, end, key, kind, divisions))
+        counties = {d.adcode: d for *_, kind, ds in hits if kind == "full" for d in ds if d.level == "County"}
+        if counties:
+            hits += self._park_heads(text, seg, counties.values())
         hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
         taken = [False] * (len(text) + 1)
         mentions = []
@@ -249,6 +252,23 @@ class Gazetteer:
                            key=lambda d: (LEVEL_RANK[d.level], d.adcode))
         return best, divisions
 
+    def _park_heads(self, text: str, seg: "_Segmentation", counties) -> list:
+        """Two-character county short forms are everyday words (新兴, 合作) and never count alone;
+        one that heads a park's name counts where the same text names that county in full
+        (铜梁高新区 in an article that names 铜梁区): the park is the county's."""
+        out = []
+        for d in counties:
+            for alias in d.aliases:
+                if len(alias) != 2 or alias[0] != d.name[0] or len(self._names.get(alias, ())) != 1:
+                    continue
+                start = text.find(alias)
+                while start >= 0:
+                    end = start + 2
+                    if _PARK_HEAD.match(text, end) and seg.tokens.is_boundary(start):
+                        out.append((start, end, alias, "county-short", [d]))
+                    start = text.find(alias, end)
+        return out
+
     def _after_parent(self, text: str, start: int, d: Division) -> bool:
         """Whether `text` names d's parent right before `start` (阳泉市城区)."""
         parent = self.divisions.get(d.parent)
@@ -308,6 +328,10 @@ class Gazetteer:
         chain = [a.adcode for a in self.parent_chain(adcode)]
         distance = next((i for i, a in enumerate(chain) if a in anchors), len(chain) + 9)
         return (before not in chain, distance, LEVEL_RANK[d.level], adcode)
+
+
+# what follows a county's short form when it names a park of the county
+_PARK_HEAD = re.compile(r"经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|高新园区|开发区|工业园|产业园|综合保税区")
 
 
 class _Segmentation:
