@@ -42,6 +42,9 @@ XIAMEN_SIGNING = "厦门举行现代农业招商项目网络签约活动。福�
 XIANGTAN_BODIES = "这次重点项目集中开工既是湘潭经开区贯彻落实市委、市政府决策部署"
 HANGJIN = "据了解,鄂尔多斯市人民政府、杭锦旗人民政府与北京昊华能源股份有限公司签订年产60万吨煤制烯烃项目合作框架协议,总投资约160亿元。"
 TAIHE = "目前园区的四家企业,大华科技、长江金属、安徽陶庄湖、奥能金属分别与理士国际、天能集团、超威集团、中船重工四家上市公司“联姻”,"
+QUJING = ("近日,在云南曲靖经济开发区,德方纳米年产11万吨磷酸锰铁锂正极材料项目正式投产,亿纬锂能动力储能电池项目一期顺利开工。"
+          "”曲靖亿纬锂能有限公司总经理彭爱成说。")
+MINGSHUI = "中粮可口可乐饮料(济南)有限公司位于明水经济技术开发区,2005年底签约成立,2007年加入中粮可口可乐饮料有限公司。"
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -53,7 +56,8 @@ def test_sentences_are_from_the_dev_articles():
         pytest.skip("the development articles are not beside this checkout")
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
-              XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE):
+              XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
+              QUJING.split("”")[1], MINGSHUI.split(",")[0]):
         assert s in text
 
 
@@ -303,3 +307,14 @@ def test_two_equal_lists_joined_by_respectively_pair_in_order(extract_text):
     facts = facts_of(extract_text(TAIHE), "COOPERATES_WITH")
     assert facts == {("大华科技", "COOPERATES_WITH", "理士国际"), ("长江金属", "COOPERATES_WITH", "天能集团"),
                      ("安徽陶庄湖", "COOPERATES_WITH", "超威集团"), ("奥能金属", "COOPERATES_WITH", "中船重工")}
+
+
+def test_a_company_named_by_another_and_a_place_is_its_subsidiary(extract_text):
+    """The guide: a company named parent + unit is the parent's. 曲靖亿纬锂能有限公司 beside 亿纬锂能,
+    中粮可口可乐饮料（济南）有限公司 beside 中粮可口可乐饮料有限公司; but a company written with and
+    without its place (X有限公司) is one company, and no listed company is its own subsidiary."""
+    facts = facts_of(extract_text(QUJING), "SUBSIDIARY_OF")
+    assert ("曲靖亿纬锂能有限公司", "SUBSIDIARY_OF", "亿纬锂能") in facts
+    facts = facts_of(extract_text(MINGSHUI), "SUBSIDIARY_OF")
+    assert ("中粮可口可乐饮料(济南)有限公司", "SUBSIDIARY_OF", "中粮可口可乐饮料有限公司") in facts
+    assert not facts_of(extract_text("内蒙古诚润能源科技有限公司成立于2019年,诚润能源科技有限公司将在当地投资。"), "SUBSIDIARY_OF")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.extract.lexicon import INDUSTRY_TERMS
-from kg.extract.shortnames import DESCRIPTORS, brand
+from kg.extract.shortnames import DESCRIPTORS, LEGAL, brand, name_core
 from kg.model import Fact, Mention, Sentence
 
 ORGS = ("Company", "Institution")
@@ -45,6 +45,8 @@ _WORKS_FOR = re.compile(r"(?:将|已|还|也|正|均|主要|专门|积极|持续
 _SERVICE = re.compile(r"(等[^，。；]{0,4}?(企业|公司|单位|机构))?(量身|专门|定制化?)?(" + "|".join(SERVE_VERBS) + ")")
 _HELPS = re.compile(r"助力|服务于|服务")
 _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司")
+# what a parent's regional unit is called after the place (榆林化工公司, 苏州总部, 沧州分公司)
+_UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:分公司|公司|总部|分厂|工厂|厂|基地)")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -427,12 +429,40 @@ def _subsidiary(ctx, s, ms, add):
                     and not _ALIAS.match(text, a.end):
                 add(a, "SUBSIDIARY_OF", b, "parent-brand-and-unit", 0.65)
                 break
+    # 曲靖亿纬锂能有限公司 beside 亿纬锂能, 国家能源集团榆林化工公司 beside 国家能源集团: a company named
+    # by another of the article and a place (and unit) of its own is that company's
+    for a in comps:
+        for b in ctx.all_companies():
+            if b.name != a.name and _regional_unit(a.name, b.name, ctx):
+                add(a, "SUBSIDIARY_OF", b, "named-after-parent", 0.7)
+                break
     for a in comps:
         m = _SUBSIDIARY_OF.match(text, a.end, s.end) if a.end <= s.end else None
         if m:
             parents = [b for b in comps if m.start(2) <= b.start < m.end(2)]
             if parents:
                 add(a, "SUBSIDIARY_OF", parents[0], "subsidiary-phrase", 0.8)
+
+
+def _regional_unit(a: str, b: str, ctx) -> bool:
+    """Whether company name `a` is `b`'s name with a place of its own: `b` whole, then a place
+    and/or a unit (国家能源集团 + 榆林化工公司, 中建集团 + 苏州总部), or `b`'s core with a place
+    around it (曲靖 + 亿纬锂能 + 有限公司, 中粮可口可乐饮料 + （济南） + 有限公司)."""
+    places = ctx.region_names()
+    if len(b) >= 4 and a.startswith(b):
+        rest = a[len(b):]
+        place = next((f for f in sorted(places, key=len, reverse=True) if rest.startswith(f) and len(f) >= 2), "")
+        return bool(place) and _UNIT.fullmatch(rest[len(place):]) is not None
+    regions = sorted(places, key=len, reverse=True)
+    core_a, extra_a = name_core(a, regions)
+    core_b, extra_b = name_core(b, regions)
+    if len(core_b) < 3 or core_a != core_b or extra_a or extra_b or a.endswith("股份有限公司"):
+        return False   # (广东高展光电股份有限公司 is the listed company 高展光电 itself)
+    # 内蒙古X有限公司 beside X有限公司 is one company named with and without its place; the place
+    # makes a unit of a parent known by its short name (亿纬锂能), or written in brackets
+    if b.endswith(LEGAL) and not any(f"（{f}）" in a or f"({f})" in a for f in places):
+        return False
+    return any(f in a and f not in b for f in places if len(f) >= 2)
 
 
 def _positions(ctx, s, ms, add):

@@ -35,7 +35,7 @@ _ENUM_END = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?�
 def brand(name: str, region_forms: list[str]) -> str:
     """The brand at the head of a company name: 天津华远生物科技有限公司 → 华远, 青川智能 → 青川智能
     (place, bracket, legal suffix and business descriptor taken off)."""
-    return _without_descriptor(_core(name, region_forms)[0])
+    return _without_descriptor(name_core(name, region_forms)[0])
 
 
 def _without_descriptor(core: str) -> str:
@@ -46,7 +46,7 @@ def _without_descriptor(core: str) -> str:
     return core
 
 
-def _core(name: str, region_forms: list[str]) -> tuple[str, str]:
+def name_core(name: str, region_forms: list[str]) -> tuple[str, str]:
     """(the name without place, bracket and legal suffix, the bracket's text if it is no place)."""
     core = name
     bracket = re.search(r"[（(]([^）)]*)[）)]", core)
@@ -76,7 +76,7 @@ def _core(name: str, region_forms: list[str]) -> tuple[str, str]:
 
 def short_forms(name: str, region_forms: list[str]) -> set[str]:
     """Brand names a company may go by: 天津华远生物科技有限公司 → {华远生物}, 青川智能（内蒙古）科技有限公司 → {青川智能}."""
-    core, extra = _core(name, region_forms)
+    core, extra = name_core(name, region_forms)
     forms = set()
     brand = _without_descriptor(core)
     if len(brand) >= 3 and brand not in lx.INDUSTRY_TERMS:
