@@ -45,6 +45,8 @@ TAIHE = "目前园区的四家企业,大华科技、长江金属、安徽陶庄�
 QUJING = ("近日,在云南曲靖经济开发区,德方纳米年产11万吨磷酸锰铁锂正极材料项目正式投产,亿纬锂能动力储能电池项目一期顺利开工。"
           "”曲靖亿纬锂能有限公司总经理彭爱成说。")
 MINGSHUI = "中粮可口可乐饮料(济南)有限公司位于明水经济技术开发区,2005年底签约成立,2007年加入中粮可口可乐饮料有限公司。"
+WUZHONG = "浙江湖州帕罗300万件羊绒衫深加工建设项目正在进行土地征收工作"
+WUZHONG_BUILDING = "苏沪新材料年产9.8万吨醋酸衍生产品项目、江苏润泽年产2000吨二甲氧基甲磺酰基嘧啶项目、中集安瑞科6万立方米液化天然气应急储气调峰站及气化项目正在进行土建施工"
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -57,7 +59,7 @@ def test_sentences_are_from_the_dev_articles():
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
-              QUJING.split("”")[1], MINGSHUI.split(",")[0]):
+              QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING):
         assert s in text
 
 
@@ -318,3 +320,19 @@ def test_a_company_named_by_another_and_a_place_is_its_subsidiary(extract_text):
     facts = facts_of(extract_text(MINGSHUI), "SUBSIDIARY_OF")
     assert ("中粮可口可乐饮料(济南)有限公司", "SUBSIDIARY_OF", "中粮可口可乐饮料有限公司") in facts
     assert not facts_of(extract_text("内蒙古诚润能源科技有限公司成立于2019年,诚润能源科技有限公司将在当地投资。"), "SUBSIDIARY_OF")
+
+
+def test_a_project_named_by_its_owner_and_its_output_is_the_owners(gazetteer):
+    """江苏鸿业年产5万吨…项目: a place and a brand before the output are the owner; the output alone
+    (一期年产…) or a brand the article names nowhere else makes no company."""
+    from kg.extract.shortnames import owner_before_output
+    from kg.model import Mention
+    for text, owner, project in ((WUZHONG, "浙江湖州帕罗", "300万件羊绒衫深加工建设项目"),
+                                 (WUZHONG_BUILDING, "江苏润泽", "年产2000吨二甲氧基甲磺酰基嘧啶项目")):
+        start = text.index(owner)
+        m = Mention("Project", owner + project, start, start + len(owner + project), rule="tagger")
+        company, rest = owner_before_output(m, text, gazetteer.find(text))
+        assert (company.label, company.text, rest.text) == ("Company", owner, project)
+    for text in ("一期年产5万吨锂电池负极材料项目", "鸿业新材年产5万吨锂电池负极材料项目"):
+        m = Mention("Project", text, 0, len(text), rule="tagger")
+        assert owner_before_output(m, text, gazetteer.find(text)) is None

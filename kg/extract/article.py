@@ -18,7 +18,7 @@ from kg.extract.names import find_bare_bodies, find_names
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
-from kg.extract.shortnames import ShortNames, find_listed_companies
+from kg.extract.shortnames import owner_before_output, ShortNames, find_listed_companies
 from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.extract.tokens import Tokens
@@ -225,6 +225,11 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
 def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames | None = None) -> ArticleExtraction:
     article, text, toks = first.article, first.article.text, first.tokens
     names = list(first.names)
+    for i, m in enumerate(names):
+        split = owner_before_output(m, text, first.regions) if m.label == "Project" else None
+        if split:
+            names[i] = split[1]
+            names.append(split[0])
     if short_names is not None:
         for i, m in enumerate(names):
             split = short_names.split_owner(m) if m.label == "Project" else None

@@ -179,3 +179,35 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
                 continue
             found.append(Mention("Company", item, start, end, rule="listed-before-enterprises", confidence=0.65))
     return found
+
+
+# what a project's name says right after its owner: its output (年产5万吨…, 300万件…)
+_OUTPUT = re.compile(r"年产|年处理|年加工|年回收|\d")
+_NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今明]|期|批|项目|工程|[市县区镇乡村园]$")
+
+
+def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> tuple[Mention, Mention] | None:
+    """江苏润泽年产2000吨…项目, 德方纳米年产11万吨…项目: a project named by its owner, then its
+    output, is that owner's; return (company, project without it), or None. The owner is a place
+    and a brand (江苏 + 润泽), or a brand of three or more characters that the article also
+    names outside the project (the output alone does not make a name: 一期年产…, 全市年产…)."""
+    name = project.text
+    out = _OUTPUT.search(name)
+    if out is None or not 2 <= out.start() <= 8 or len(name) - out.start() < 6:
+        return None
+    q = out.start()
+    head = name[:q]
+    if not all("\u4e00" <= ch <= "\u9fff" for ch in head):
+        return None
+    lead = [r for r in regions if r.start == project.start and r.end - project.start < q]
+    brand = head[lead[0].end - project.start:] if lead else head
+    if not 2 <= len(brand) <= 4 or _NOT_OWNER.search(brand) or brand in lx.GENERIC_MODIFIERS \
+            or brand in lx.INDUSTRY_TERMS \
+            or any(r.start == project.start + q - len(brand) and r.end == project.start + q for r in regions):
+        return None
+    if not lead and (len(brand) < 3 or text.count(brand) < 2):
+        return None
+    company = Mention("Company", head, project.start, project.start + q, rule="owner-before-output", confidence=0.7)
+    rest = Mention("Project", name[q:], project.start + q, project.end, rule=project.rule,
+                   confidence=project.confidence, props=project.props, attrs=project.attrs)
+    return company, rest
