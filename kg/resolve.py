@@ -330,7 +330,8 @@ class _Part:
         names = self.names
         if not m.coref and named:
             names[m.name] = names.get(m.name, 0) + 1
-            if m.text != m.name and m.label != "Region":
+            if m.text != m.name and m.label not in ("Region", "Industry"):
+                # (an industry is named as the guide names it: 大数据 for 大数据产业, not the surface)
                 names.setdefault(normalise(m.text), 0)
             elif m.label == "Region" and m.text != m.name:
                 names.setdefault(m.text, 0)
