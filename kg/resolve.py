@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.divisions import Divisions
 from kg.extract.lexicon import BARE_BODY
 from kg.model import ArticleExtraction, Fact, Mention
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
@@ -100,7 +101,23 @@ def _name_key(label: str, name: str) -> str:
     if label in ("IndustrialPark", "Company", "Institution", "Project"):
         # 赤峰市经济技术开发区 and 赤峰经济技术开发区 are one park
         name = _LEADING_PLACE.sub(r"\1", name)
+    if label == "IndustrialPark":
+        # 安徽肥西经济开发区, 肥西经开区: one park, named with and without its province, in full and
+        # by the abbreviation every report uses
+        name = _PARK_KIND.sub(lambda m: _PARK_ABBREVIATION[m.group()], _leading_province().sub("", name))
     return f"{label}:{name}"
+
+
+_PARK_ABBREVIATION = {"经济技术开发区": "经开区", "经济开发区": "经开区", "高新技术产业开发区": "高新区",
+                      "高新技术开发区": "高新区"}
+_PARK_KIND = re.compile("|".join(sorted(_PARK_ABBREVIATION, key=len, reverse=True)) + "$")
+
+
+@lru_cache(maxsize=1)
+def _leading_province() -> re.Pattern:
+    """A province's name or short form opening a longer name (安徽 of 安徽肥西经济开发区)."""
+    forms = {f for d in Divisions.default() if d.level == "Province" for f in (d.name, *d.aliases) if len(f) >= 2}
+    return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
 
 
 def _bare_bodies(here: list[Mention], doc: str, index: int, choices: dict[int, tuple | str]) -> set[int]:
