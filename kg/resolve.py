@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.divisions import Divisions
 from kg.extract.lexicon import BARE_BODY
+from kg.extract.names import LEADING_PLACE, park_key
 from kg.model import ArticleExtraction, Fact, Mention
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
 
@@ -91,7 +90,6 @@ def _key(m: Mention) -> str:
     return _name_key(m.label, m.name)
 
 
-_LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -100,24 +98,10 @@ def _name_key(label: str, name: str) -> str:
     name = normalise(name)
     if label in ("IndustrialPark", "Company", "Institution", "Project"):
         # 赤峰市经济技术开发区 and 赤峰经济技术开发区 are one park
-        name = _LEADING_PLACE.sub(r"\1", name)
+        name = LEADING_PLACE.sub(r"\1", name)
     if label == "IndustrialPark":
-        # 安徽肥西经济开发区, 肥西经开区: one park, named with and without its province, in full and
-        # by the abbreviation every report uses
-        name = _PARK_KIND.sub(lambda m: _PARK_ABBREVIATION[m.group()], _leading_province().sub("", name))
+        name = park_key(name)
     return f"{label}:{name}"
-
-
-_PARK_ABBREVIATION = {"经济技术开发区": "经开区", "经济开发区": "经开区", "高新技术产业开发区": "高新区",
-                      "高新技术开发区": "高新区"}
-_PARK_KIND = re.compile("|".join(sorted(_PARK_ABBREVIATION, key=len, reverse=True)) + "$")
-
-
-@lru_cache(maxsize=1)
-def _leading_province() -> re.Pattern:
-    """A province's name or short form opening a longer name (安徽 of 安徽肥西经济开发区)."""
-    forms = {f for d in Divisions.default() if d.level == "Province" for f in (d.name, *d.aliases) if len(f) >= 2}
-    return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
 
 
 def _bare_bodies(here: list[Mention], doc: str, index: int, choices: dict[int, tuple | str]) -> set[int]:
@@ -347,13 +331,16 @@ class _Part:
         names = self.names
         if not m.coref and named:
             names[m.name] = names.get(m.name, 0) + 1
-            if m.text != m.name and m.label not in ("Region", "Industry"):
-                # (an industry is named as the guide names it: 大数据 for 大数据产业, not the surface)
+            if m.text != m.name and m.label != "Region":
                 names.setdefault(normalise(m.text), 0)
             elif m.label == "Region" and m.text != m.name:
                 names.setdefault(m.text, 0)
             if "alias" in m.attrs:
                 names.setdefault(m.attrs["alias"], 0)
+        if m.label == "Industry" and not m.coref:
+            # named as the guide names it (先进装备制造), not by the longest surface form
+            # (先进装备制造业产业集群), which stays an alias
+            self.canonical = (pos, m.name)
         if m.label in ("Region", "IndustrialPark") and "adcode" in m.attrs:
             self.assigned["adcode"] = (pos, m.attrs["adcode"])
             if m.label == "Region":  # a region is named officially; a park by the fullest name seen

@@ -47,6 +47,8 @@ QUJING = ("近日,在云南曲靖经济开发区,德方纳米年产11万吨磷�
 MINGSHUI = "中粮可口可乐饮料(济南)有限公司位于明水经济技术开发区,2005年底签约成立,2007年加入中粮可口可乐饮料有限公司。"
 WUZHONG = "浙江湖州帕罗300万件羊绒衫深加工建设项目正在进行土地征收工作"
 WUZHONG_BUILDING = "苏沪新材料年产9.8万吨醋酸衍生产品项目、江苏润泽年产2000吨二甲氧基甲磺酰基嘧啶项目、中集安瑞科6万立方米液化天然气应急储气调峰站及气化项目正在进行土建施工"
+FEIXI = ("安徽肥西经济开发区走过了一段波澜壮阔的艰苦创业之旅。"
+         "肥西县委常委、肥西经开区党工委第一书记吕戈带队到现场参加活动。")
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -59,7 +61,8 @@ def test_sentences_are_from_the_dev_articles():
     text = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
-              QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING):
+              QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
+              *FEIXI.split("。")[:2]):
         assert s in text
 
 
@@ -336,3 +339,14 @@ def test_a_project_named_by_its_owner_and_its_output_is_the_owners(gazetteer):
     for text in ("一期年产5万吨锂电池负极材料项目", "鸿业新材年产5万吨锂电池负极材料项目"):
         m = Mention("Project", text, 0, len(text), rule="tagger")
         assert owner_before_output(m, text, gazetteer.find(text)) is None
+
+
+def test_a_body_named_after_a_park_is_in_that_park_one_node_whatever_the_form(tmp_path):
+    """肥西经开区党工委 is LOCATED_IN the park the article names in full (安徽肥西经济开发区): the body's
+    most specific place; 肥西经开区 and 安徽肥西经济开发区 are one park node."""
+    (tmp_path / "a.txt").write_text("肥西签约\n\n" + FEIXI + "\n", encoding="utf-8")
+    g = build_graph_from([tmp_path])
+    by_name = {d["name"]: n for n, d in g.nodes(data=True)}
+    park, body = by_name["安徽肥西经济开发区"], by_name["肥西经开区党工委"]
+    assert g.has_edge(body, park, key="LOCATED_IN")
+    assert [d["name"] for _, d in g.nodes(data=True) if d["label"] == "IndustrialPark"] == ["安徽肥西经济开发区"]

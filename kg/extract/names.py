@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
 
+from kg.divisions import Divisions
 from kg.extract import lexicon as lx
 from kg.extract.spans import Spans
 from kg.extract.tokens import OPEN_BRACKETS, Tokens, tag_of
@@ -400,3 +401,27 @@ def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[
             continue
         out.append(Mention("Institution", m.group(), start, end, rule="bare-body", confidence=0.7))
     return out
+
+
+# a place's 市/盟/地区 opening a longer name: 赤峰市经济技术开发区 and 赤峰经济技术开发区 are one park
+LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)")
+
+
+def park_key(name: str) -> str:
+    """What names one park whatever the form (安徽肥西经济开发区, 肥西经开区 → 肥西经开区): without
+    its province, with the abbreviation every report uses (经济技术开发区/经济开发区 → 经开区,
+    高新技术(产业)开发区 → 高新区). Resolution keys parks by it; the rules compare parks by it."""
+    name = LEADING_PLACE.sub(r"\1", _leading_province().sub("", name))
+    return _PARK_KIND.sub(lambda m: _PARK_ABBREVIATION[m.group()], name)
+
+
+_PARK_ABBREVIATION = {"经济技术开发区": "经开区", "经济开发区": "经开区", "高新技术产业开发区": "高新区",
+                      "高新技术开发区": "高新区"}
+_PARK_KIND = re.compile("|".join(sorted(_PARK_ABBREVIATION, key=len, reverse=True)) + "$")
+
+
+@lru_cache(maxsize=1)
+def _leading_province() -> re.Pattern:
+    """A province's name or short form opening a longer name (安徽 of 安徽肥西经济开发区)."""
+    forms = {f for d in Divisions.default() if d.level == "Province" for f in (d.name, *d.aliases) if len(f) >= 2}
+    return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")

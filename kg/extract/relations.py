@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.extract.lexicon import INDUSTRY_TERMS
+from kg.extract.names import park_key
 from kg.extract.shortnames import DESCRIPTORS, LEGAL, brand, name_core
 from kg.model import Fact, Mention, Sentence
 
@@ -47,6 +48,9 @@ _HELPS = re.compile(r"助力|服务于|服务")
 _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司")
 # what a parent's regional unit is called after the place (榆林化工公司, 苏州总部, 沧州分公司)
 _UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:分公司|公司|总部|分厂|工厂|厂|基地)")
+# a park's name opening a body's (肥西经开区|党工委, 榆林经济技术开发区（榆神工业区）|管委会)
+_PARK_HEAD = re.compile(r".{2,14}?(?:经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|开发区|工业园区|"
+                        r"产业园区|园区|新区|综合保税区)(?:[（(][^）)]{2,8}[）)])?")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -76,6 +80,7 @@ class Context:
     # what several sentences' rules ask about, worked out once per article (see __post_init__)
     region_starts: list[int] | None = field(default=None, init=False, repr=False)
     companies: list[Mention] | None = field(default=None, init=False, repr=False)
+    park_names: list[Mention] | None = field(default=None, init=False, repr=False)
     brands: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     region_forms: set[str] | None = field(default=None, init=False, repr=False)
 
@@ -93,6 +98,12 @@ class Context:
         lo = bisect.bisect_left(self.region_starts, m.start)
         hi = bisect.bisect_right(self.region_starts, m.end, lo)
         return [r for r in self.regions[lo:hi] if r.end <= m.end]
+
+    def parks(self) -> list[Mention]:
+        """The article's park names (not anaphors), made when a rule first asks."""
+        if self.park_names is None:
+            self.park_names = [m for m in self.mentions if m.label == "IndustrialPark" and not m.coref]
+        return self.park_names
 
     def all_companies(self) -> list[Mention]:
         """The article's company names (not anaphors), made when a rule first asks."""
@@ -212,7 +223,12 @@ def _names(ctx, s, ms, add):
         if m.coref or m.label not in ("Company", "Institution", "IndustrialPark", "Project"):
             continue
         inside = [r for r in ctx.regions_within(m) if (r.start, r.end) != (m.start, m.end)]
-        if inside:
+        park = _park_of_body(ctx, m) if m.label == "Institution" else None
+        if park is not None:
+            # 肥西经开区党工委, 曲靖市经开区管委会: a body named after a park the article names is the
+            # park's (the most specific place its name gives)
+            add(m, "LOCATED_IN", park, "body-of-park", 0.75)
+        elif inside:
             # the last place named inside is the nearest: 北京一零一中呼和浩特分校 is in 呼和浩特
             add(m, "LOCATED_IN", inside[-1], "name-contains-region", 0.85)
         for p in ctx.inner:
@@ -224,6 +240,15 @@ def _names(ctx, s, ms, add):
                     add(p, "PART_OF", m, "park-within-park", 0.8)
             if "industry" in m.attrs:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
                 add(m, "IN_INDUSTRY", m.attrs["industry"], "park-named-after-industry", 0.7)
+
+
+def _park_of_body(ctx, m: Mention) -> Mention | None:
+    """The park of the article whose name (by `park_key`) opens body m's name, if any."""
+    head = _PARK_HEAD.match(m.text)
+    if head is None or head.end() == len(m.text):
+        return None
+    key = park_key(re.sub(r"[（(][^）)]*[）)]$", "", head.group()))
+    return next((p for p in ctx.parks() if park_key(p.name) == key), None)
 
 
 def _located(ctx, s, ms, add):
