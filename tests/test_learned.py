@@ -49,6 +49,9 @@ WUZHONG = "浙江湖州帕罗300万件羊绒衫深加工建设项目正在进行
 WUZHONG_BUILDING = "苏沪新材料年产9.8万吨醋酸衍生产品项目、江苏润泽年产2000吨二甲氧基甲磺酰基嘧啶项目、中集安瑞科6万立方米液化天然气应急储气调峰站及气化项目正在进行土建施工"
 FEIXI = ("安徽肥西经济开发区走过了一段波澜壮阔的艰苦创业之旅。"
          "肥西县委常委、肥西经开区党工委第一书记吕戈带队到现场参加活动。")
+TAIHE_VISIT = "6月11日下午,阜阳市经济和信息化局党组书记、局长高文军一行,在太和县经济和信息化局局长洪保荣、"
+HONGHU = ("会上,洪湖市委副书记、市长沈先武代表洪湖市政府与武汉拓材科技有限公司、"
+          "广州丰上自动化科技有限公司和苏州晟钜新材料有限公司进行现场签约。")
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -62,7 +65,7 @@ def test_sentences_are_from_the_dev_articles():
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
-              *FEIXI.split("。")[:2]):
+              *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU):
         assert s in text
 
 
@@ -350,3 +353,25 @@ def test_a_body_named_after_a_park_is_in_that_park_one_node_whatever_the_form(tm
     park, body = by_name["安徽肥西经济开发区"], by_name["肥西经开区党工委"]
     assert g.has_edge(body, park, key="LOCATED_IN")
     assert [d["name"] for _, d in g.nodes(data=True) if d["label"] == "IndustrialPark"] == ["安徽肥西经济开发区"]
+
+
+def test_a_departments_name_holds_and_and_a_title_ends_an_organisations(gazetteer):
+    """经济和信息化局 is one name (和 between two fields of a department), and a name does not run
+    left over a title and a person (市长沈先武代表洪湖市政府 is 洪湖市政府)."""
+    from kg.extract.names import find_names
+    from kg.extract.tokens import Tokens
+    for text, expected in ((TAIHE_VISIT, {"阜阳市经济和信息化局", "太和县经济和信息化局"}), (HONGHU, {"洪湖市委", "洪湖市政府"})):
+        toks = Tokens(text)
+        names, _ = find_names(text, toks, gazetteer.find(text, toks))
+        assert expected <= {m.text for m in names if m.label == "Institution"}
+        assert not [m.text for m in names if "市长" in m.text or "局长" in m.text]
+    text = "市政府和发改委联合发文"   # two bodies joined by 和 stay two
+    toks = Tokens(text)
+    assert {m.text for m in find_names(text, toks, gazetteer.find(text, toks))[0]} == {"市政府", "发改委"}
+
+
+def test_parties_on_the_far_side_of_with_do_not_sign_with_each_other(extract_text):
+    facts = facts_of(extract_text(HONGHU), "COOPERATES_WITH")
+    firms = {"武汉拓材科技有限公司", "广州丰上自动化科技有限公司", "苏州晟钜新材料有限公司"}
+    assert {("洪湖市政府", "COOPERATES_WITH", f) for f in firms} <= facts
+    assert not [f for f in facts if f[0] in firms and f[2] in firms]

@@ -145,6 +145,8 @@ def _stops(w: str, label: str, after_number: bool) -> int:
     project = label == "Project"
     if pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
         return _STOPS
+    if label in ("Company", "Institution") and w in lx.TITLES_BEFORE_NAME:
+        return _STOPS  # 市长|沈先武代表洪湖市政府: a title ends the organisation's name it follows
     if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
         return _STOPS  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
     if pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
@@ -212,6 +214,10 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             j -= 1
             joined = True
             continue
+        if label == "Institution" and w == "和" and _joins_departments(words, j):
+            start = t_start   # 经济和信息化局, 劳动和社会保障科学研究院: 和 inside a department's name
+            j -= 1
+            continue
         joined = False
         stops = _stops(w, label, w == "中" and j > 0 and tag_of(words[j - 1]) == "m")
         if stops == _GLUED:
@@ -222,6 +228,16 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
         start = t_start
         j -= 1
     return start
+
+
+def _joins_departments(words: list[str], j: int) -> bool:
+    """Whether 和 at token j joins two fields of one department (经济|和|信息化): nouns on both sides,
+    the left one no organisation of its own (市政府|和|发改委 are two bodies)."""
+    if not 0 < j < len(words) - 1:
+        return False
+    left, right = words[j - 1], words[j + 1]
+    return len(left) >= 2 and tag_of(left) in ("n", "vn") and tag_of(right) in ("n", "vn", "nt") \
+        and not left.endswith(lx.INSTITUTION_SUFFIXES + lx.COMPANY_SUFFIXES)
 
 
 def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:

@@ -349,13 +349,15 @@ def _orgs_after(ms, text, pos):
 
 def _cooperates(ctx, s, ms, add):
     text = ctx.text
+    partners: set[int] = set()   # a party already on the far side of a 与 is no party of its own
     for m in ms:
-        if m.label not in ORGS:
+        if m.label not in ORGS or id(m) in partners:
             continue
         joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
-        if joined and _signed_with(ms, text, s, joined.end(), _orgs_before(ms, text, m) + [m], add,
-                                   "with-cooperate", 0.8, respectively="分别" in joined.group()):
-            continue
+        if joined:
+            far = _signed_with(ms, text, s, joined.end(), _orgs_before(ms, text, m) + [m], add,
+                               "with-cooperate", 0.8, respectively="分别" in joined.group())
+            partners.update(id(p) for p in far)
     for verb in _JOINTLY.finditer(text, s.start, s.end):
         pos = verb.end()
         partners = _orgs_after(ms, text, pos)
@@ -365,25 +367,25 @@ def _cooperates(ctx, s, ms, add):
                 add(subj[-1], "COOPERATES_WITH", p, "jointly-with", 0.7)
 
 
-def _signed_with(ms, text, s, pos, subjects, add, rule, conf, respectively=False) -> bool:
+def _signed_with(ms, text, s, pos, subjects, add, rule, conf, respectively=False) -> list:
     """The organisations listed at `pos` and a word of cooperation after them: every one of
     `subjects` (the parties listed before 与) with each, or, for 分别与, the two lists paired in
-    order when they are equally long (the guide's signings)."""
+    order when they are equally long (the guide's signings). Returns those partners."""
     partners = _orgs_after(ms, text, pos)
     if not partners:
-        return False
+        return []
     tail = _SENTENCE_END.split(text[partners[-1].end:min(s.end, partners[-1].end + 30)])[0]
     if not any(w in tail for w in COOPERATION):
-        return False
+        return []
     if respectively and len(subjects) > 1:
         if len(subjects) == len(partners):
             for a, b in zip(subjects, partners):
                 add(a, "COOPERATES_WITH", b, rule, conf)
-        return True
+        return partners
     for subj in subjects:
         for p in partners:
             add(subj, "COOPERATES_WITH", p, rule, conf)
-    return True
+    return partners
 
 
 def _orgs_before(ms, text, m):

@@ -146,6 +146,21 @@ def tag_of(word: str) -> str:
     return _tags().get(word, "x")
 
 
+# an organisation's one-character head glued to its head's title (经济和信息化局局长 → 局|局长)
+_GLUED_TITLE = re.compile(r"([局厅院所校站社馆行处科部台])\1长")
+
+
+def _unglue_titles(words: list[str]) -> list[str]:
+    """jieba reads 局局长 as one word, hiding the name's head (太和县经济和信息化局|局长): split it."""
+    out = []
+    for w in words:
+        if len(w) == 3 and w[0] == w[1] and w[2] == "长" and _GLUED_TITLE.fullmatch(w):
+            out += [w[0], w[1:]]
+        else:
+            out.append(w)
+    return out
+
+
 class Tokens:
     """The tokens of one text, with lookups by character offset.
 
@@ -158,6 +173,8 @@ class Tokens:
         # jieba-rs's tokenize is cut plus running offsets (its words cover the text end to end):
         # summing the lengths here is cheaper than its list of (word, start, end) tuples
         self.words = SEGMENTER.cut(text)
+        if "长" in text and _GLUED_TITLE.search(text):
+            self.words = _unglue_titles(self.words)
         self.ends = list(accumulate(map(len, self.words)))
         self.starts = [0, *self.ends[:-1]] if self.ends else []
         self._made: dict[int, Token] = {}
