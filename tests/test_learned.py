@@ -52,6 +52,8 @@ FEIXI = ("安徽肥西经济开发区走过了一段波澜壮阔的艰苦创业�
 TAIHE_VISIT = "6月11日下午,阜阳市经济和信息化局党组书记、局长高文军一行,在太和县经济和信息化局局长洪保荣、"
 HONGHU = ("会上,洪湖市委副书记、市长沈先武代表洪湖市政府与武汉拓材科技有限公司、"
           "广州丰上自动化科技有限公司和苏州晟钜新材料有限公司进行现场签约。")
+HUBEI = "省委副书记、省长王晓东出席签约仪式"
+CHANGDIAN = "长电科技CEO郑力先生出席活动并发表讲话"
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -65,7 +67,7 @@ def test_sentences_are_from_the_dev_articles():
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
-              *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU):
+              *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN):
         assert s in text
 
 
@@ -375,3 +377,12 @@ def test_parties_on_the_far_side_of_with_do_not_sign_with_each_other(extract_tex
     firms = {"武汉拓材科技有限公司", "广州丰上自动化科技有限公司", "苏州晟钜新材料有限公司"}
     assert {("洪湖市政府", "COOPERATES_WITH", f) for f in firms} <= facts
     assert not [f for f in facts if f[0] in firms and f[2] in firms]
+
+
+def test_people_after_titles_of_government_and_business():
+    """省长王晓东出席, CEO郑力先生, 局长洪保荣 (a surname beyond the hundred commonest), 镇长徐中秀
+    (中 in a given name)."""
+    from kg.extract.people import find_people
+    found = {(m.text, m.attrs["title"]) for t in (HUBEI, CHANGDIAN, TAIHE_VISIT + "肖口镇党委副书记镇长徐中秀等陪同下")
+             for m in find_people(t)}
+    assert {("王晓东", "省长"), ("郑力", "CEO"), ("洪保荣", "局长"), ("徐中秀", "镇长"), ("高文军", "局长")} <= found

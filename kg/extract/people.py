@@ -21,12 +21,14 @@ _BEFORE = re.compile("|".join(sorted(lx.TITLES_BEFORE_NAME, key=len, reverse=Tru
 _AFTER = re.compile("|".join(sorted(lx.TITLES_AFTER_NAME, key=len, reverse=True)))
 # What may follow a name written after its title (…王建国介绍, …李明说, …张华。)
 _FOLLOW = ("说", "表示", "介绍", "指出", "认为", "称", "告诉", "坦言", "强调", "透露", "谈到", "提到", "带领",
-           "率领", "一行", "等", "在", "和", "与", "及", "的", "也", "就", "对", "向", "为", "同志", "先生", "女士")
+           "率领", "一行", "等", "在", "和", "与", "及", "的", "也", "就", "对", "向", "为", "同志", "先生", "女士",
+           "出席", "主持", "致辞", "讲话", "参加", "见证", "会见", "调研", "代表", "宣布", "陪同", "率队", "带队",
+           "发言", "分别", "一同", "共同", "亲自", "实地", "前往", "赴", "到")
 # What may stand before a name written before its title (该院张俊昌教授, 与夏龙教授)
 _PRECEDE = ("该院", "该校", "该公司", "该中心", "该所", "与", "和", "及", "由", "、", "同", "以及", "院", "校",
             "中心", "公司", "团队", "学院", "大学", "医院", "研究所")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_NOT_NAME_CHARS = set("的了是在和与及等为将对从向把被说我你他她们这那个位名家级市区县旗盟省局厅院所部委会中心")
+_NOT_NAME_CHARS = set("的了是在和与及等为将对从向把被说我你他她们这那个位名家级市区县旗盟省局厅院所部委会心")
 
 
 def _surname_len(name: str) -> int:
