@@ -171,3 +171,17 @@ def test_anaphor_without_a_fitting_antecedent_is_dropped():
     # an institution before is no antecedent for 该公司
     text2 = HOSPITAL + "。" + text
     assert find_anaphora(text2, names(text2)) == []
+
+
+@pytest.mark.parametrize("found, tidied", [
+    ("另有清远高新区管委会", ["清远高新区管委会"]),   # dev news: 另有清远高新区管委会、清远市直相关部门…
+    ("江西省委省政府", ["江西省委", "省政府"]),       # dev news: 感谢江西省委省政府对项目落地建设的大力支持
+    ("福建省委常委", ["福建省委"]),                   # dev news: 福建省委常委、厦门市委书记胡昌升
+    ("和平区政府", ["和平区政府"]),                   # a name that opens with 和 keeps it
+])
+def test_names_are_tidied_whoever_found_them(found, tidied):
+    from kg.extract.names import tidy
+    m = Mention("Institution", found, 10, 10 + len(found), rule="tagger")
+    out = tidy([m], "")
+    assert [x.text for x in out] == tidied
+    assert [(x.start, x.end) for x in out][-1][1] == 10 + len(found) - (2 if found.endswith("常委") else 0)

@@ -14,7 +14,7 @@ from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries, industry_name, named_industry
-from kg.extract.names import find_bare_bodies, find_names
+from kg.extract.names import find_bare_bodies, find_names, tidy
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
@@ -82,6 +82,7 @@ def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
     for a, t, (regions, names, inner), mine in zip(articles, toks, ruled, tagged):
         if mine:
             names = _arbitrate(names, [m for m in mine if m.label in NAME_LABELS])
+        names = tidy(names, a.text)
         bare = find_bare_bodies(a.text, t, names + regions)
         if bare:
             names = sorted(names + bare, key=START)

@@ -441,3 +441,37 @@ def _leading_province() -> re.Pattern:
     """A province's name or short form opening a longer name (安徽 of 安徽肥西经济开发区)."""
     forms = {f for d in Divisions.default() if d.level == "Province" for f in (d.name, *d.aliases) if len(f) >= 2}
     return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
+
+
+# what opens a clause, not a name (另有清远高新区管委会, 一是研发中心, 这是政府)
+_LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八九十]是|这是|也是|就是|包括|以及)")
+# two bodies written as one (县委县政府, 江西省委省政府): the second a level's government
+_TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政府|人民政府))$")
+
+
+def tidy(names: list[Mention], text: str) -> list[Mention]:
+    """Names as a reader bounds them, whoever found them: no clause opener before (另有…), no title
+    after (福建省委|常委), two bodies written as one made two (江西省委|省政府)."""
+    out = []
+    for m in names:
+        if m.label in ("Company", "Institution", "IndustrialPark", "Project"):
+            lead = _LEADING_WORDS.match(m.text)
+            if lead and len(m.text) - lead.end() >= 3:
+                m = _cut(m, lead.end(), len(m.text))
+            if m.label == "Institution":
+                for title in lx.TITLES_BEFORE_NAME:
+                    if m.text.endswith(title) and m.text[:-len(title)].endswith(lx.INSTITUTION_SUFFIXES):
+                        m = _cut(m, 0, len(m.text) - len(title))
+                        break
+                two = _TWO_BODIES.match(m.text)
+                if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
+                    out.append(_cut(m, 0, two.end(1)))
+                    m = _cut(m, two.end(1), len(m.text))
+        out.append(m)
+    return out
+
+
+def _cut(m: Mention, a: int, b: int) -> Mention:
+    """m's name from its a-th to its b-th character (a new mention: the one given may be shared)."""
+    return Mention(m.label, m.text[a:b], m.start + a, m.start + b, rule=m.rule, confidence=m.confidence,
+                   props=dict(m.props), attrs=dict(m.attrs))
