@@ -386,3 +386,9 @@ def test_people_after_titles_of_government_and_business():
     found = {(m.text, m.attrs["title"]) for t in (HUBEI, CHANGDIAN, TAIHE_VISIT + "肖口镇党委副书记镇长徐中秀等陪同下")
              for m in find_people(t)}
     assert {("王晓东", "省长"), ("郑力", "CEO"), ("洪保荣", "局长"), ("徐中秀", "镇长"), ("高文军", "局长")} <= found
+
+
+def test_the_companies_a_park_lists_are_in_the_park(extract_text):
+    """园区内有一些航母级企业,如A、B、C: the listed companies are in the park the article is about."""
+    facts = facts_of(extract_text("新昌高新园区:企业扎根的沃土\n" + XINCHANG), "LOCATED_IN")
+    assert {(c, "LOCATED_IN", "新昌高新园区") for c in ("万丰奥特集团", "三花集团")} <= facts

@@ -51,6 +51,9 @@ _UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:分公司|公司|总部|分厂|工�
 # a park's name opening a body's (肥西经开区|党工委, 榆林经济技术开发区（榆神工业区）|管委会)
 _PARK_HEAD = re.compile(r".{2,14}?(?:经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|开发区|工业园区|"
                         r"产业园区|园区|新区|综合保税区)(?:[（(][^）)]{2,8}[）)])?")
+# the words before a park's companies are listed (园区企业…, 园区内有一些航母级企业,如…, 园区的四家企业,…)
+_PARK_FIRMS = re.compile(r"(?:园区|开发区|经开区|高新区|该区|园内|区内)(?:内|里)?(?:的|有)?(?:一些|一批|多家|众多)?"
+                         r"[\u4e00-\u9fff]{0,4}?企业[，,：:]?(?:如|有|包括|像)?")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -171,6 +174,8 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _names(ctx, s, ms, add)
         if not labels.isdisjoint(PLACES):
             _located(ctx, s, ms, add)
+        if "Company" in labels:
+            _firms_of_park(ctx, s, ms, add)
         if "IndustrialPark" in labels:
             _park_prefix(ms, add)
         if "Project" in labels:
@@ -280,6 +285,22 @@ def _located(ctx, s, ms, add):
                     for m in ms:
                         if m.start > last.end and m.label == "Company":
                             add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
+
+
+def _firms_of_park(ctx, s, ms, add):
+    """园区企业奥能金属、大华科技…, 园区内有一些航母级企业,如A、B…: the companies listed are in the
+    park: the last one the sentence names before the words, else the park the article is about."""
+    text = ctx.text
+    for words in _PARK_FIRMS.finditer(text, s.start, s.end):
+        firms = [m for m in _orgs_after(ms, text, words.end()) if m.label == "Company"]
+        if not firms:
+            continue
+        parks = [m for m in ms if m.label == "IndustrialPark" and m.end <= words.start()]
+        park = parks[-1] if parks else ctx.topic
+        if park is None or park.label != "IndustrialPark":
+            continue
+        for m in firms:
+            add(m, "LOCATED_IN", park, "firms-of-park", 0.7)
 
 
 def _park_prefix(ms, add):
