@@ -185,3 +185,22 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     out = tidy([m], "")
     assert [x.text for x in out] == tidied
     assert [(x.start, x.end) for x in out][-1][1] == 10 + len(found) - (2 if found.endswith("常委") else 0)
+
+
+@pytest.mark.parametrize("label, found, tidied", [
+    # the dev news: 园区企业奥能金属, 新能源龙头企业协鑫集团, 由公司与工业发展集团共同出资设立控股子公司中一科技陕西有限公司
+    ("Company", "企业奥能金属", ["奥能金属"]),
+    ("Company", "新能源龙头企业协鑫集团", ["协鑫集团"]),
+    ("Company", "立控股子公司中一科技陕西有限公司", ["中一科技陕西有限公司"]),
+    ("Company", "公司全资子公司", []),
+    ("IndustrialPark", "暨长株潭新能源产业园", ["长株潭新能源产业园"]),
+    # tallies and generic phrases name no project (…产业项目四大类共16个重点项目, 15个新开工项目已开工7个)
+    ("Project", "产业项目四大类共16个重点项目", []),
+    ("Project", "新开工项目", []),
+    ("Project", "集成电路类项目", []),
+    ("Project", "长株潭新能源产业园项目", ["长株潭新能源产业园项目"]),
+    ("Company", "企业家服务集团", ["企业家服务集团"]),
+])
+def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
+    from kg.extract.names import tidy
+    assert [x.text for x in tidy([Mention(label, found, 0, len(found), rule="tagger")], "")] == tidied

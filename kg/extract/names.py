@@ -443,30 +443,51 @@ def _leading_province() -> re.Pattern:
     return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
 
 
-# what opens a clause, not a name (另有清远高新区管委会, 一是研发中心, 这是政府)
-_LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八九十]是|这是|也是|就是|包括|以及)")
+# what opens a clause, not a name (另有清远高新区管委会, 一是研发中心, 暨长株潭新能源产业园)
+_LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八九十]是|这是|也是|就是|包括|以及|暨|占|储备)")
+# what stands before a company's name without being part of it (企业奥能金属, 龙头企业协鑫集团,
+# 全资子公司上海思特威实业发展有限公司)
+_BEFORE_COMPANY = re.compile(r"^(?:[\u4e00-\u9fff]{0,4}?(?:龙头企业|企业)(?!家)|[\u4e00-\u9fff]{0,2}?(?:全资|控股)?子公司)")
 # two bodies written as one (县委县政府, 江西省委省政府): the second a level's government
 _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政府|人民政府))$")
+# a tally, not a name (产业项目四大类共16个重点项目, 产业项目和6个城建基础设施项目)
+_TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]")
+# what a project's name can hold before 项目 and still name none (新开工项目, 二期项目, 新兴产业项目)
+_GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
+                              r"产业|招商引资|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
+# a company's relation to another standing for its name (公司全资子公司)
+_NO_COMPANY = re.compile(r"(?:公司|其|该公司)?(?:全资|控股)?子公司")
 
 
 def tidy(names: list[Mention], text: str) -> list[Mention]:
-    """Names as a reader bounds them, whoever found them: no clause opener before (另有…), no title
-    after (福建省委|常委), two bodies written as one made two (江西省委|省政府)."""
+    """Names as a reader bounds them, whoever found them: no clause opener before (另有…), nothing
+    before a company's name (企业…, 子公司…), no title after (福建省委|常委), two bodies written as
+    one made two (江西省委|省政府); a tally or a generic phrase (新开工项目) is no name."""
     out = []
     for m in names:
         if m.label in ("Company", "Institution", "IndustrialPark", "Project"):
             lead = _LEADING_WORDS.match(m.text)
             if lead and len(m.text) - lead.end() >= 3:
                 m = _cut(m, lead.end(), len(m.text))
+            if m.label == "Company":
+                lead = _BEFORE_COMPANY.match(m.text)
+                if lead and len(m.text) - lead.end() >= 3:
+                    m = _cut(m, lead.end(), len(m.text))
+            for title in lx.TITLES_BEFORE_NAME:
+                if m.text.endswith(title) and m.text[:-len(title)].endswith(tuple(SUFFIX_LABEL)):
+                    m = _cut(m, 0, len(m.text) - len(title))
+                    m.label = next(SUFFIX_LABEL[x] for x in sorted(SUFFIX_LABEL, key=len, reverse=True)
+                                   if m.text.endswith(x))
+                    break
             if m.label == "Institution":
-                for title in lx.TITLES_BEFORE_NAME:
-                    if m.text.endswith(title) and m.text[:-len(title)].endswith(lx.INSTITUTION_SUFFIXES):
-                        m = _cut(m, 0, len(m.text) - len(title))
-                        break
                 two = _TWO_BODIES.match(m.text)
                 if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
                     out.append(_cut(m, 0, two.end(1)))
                     m = _cut(m, two.end(1), len(m.text))
+            if m.label == "Project" and (_TALLY.search(m.text) or _GENERIC_PROJECT.match(m.text)):
+                continue
+            if m.label == "Company" and _NO_COMPANY.fullmatch(m.text):
+                continue
         out.append(m)
     return out
 
