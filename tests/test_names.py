@@ -200,6 +200,10 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Project", "集成电路类项目", []),
     ("Project", "长株潭新能源产业园项目", ["长株潭新能源产业园项目"]),
     ("Company", "企业家服务集团", ["企业家服务集团"]),
+    # 中国航空工业集团党组书记…, 中船重工四家上市公司“联姻”, a headline 中一科技：拟设控股子公司…
+    ("Company", "中国航空工业集团党组", ["中国航空工业集团"]),
+    ("Company", "中船重工四家上市公司", ["中船重工"]),
+    ("Company", "中一科技：拟设控股子公司", ["中一科技"]),
 ])
 def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
     from kg.extract.names import tidy

@@ -448,6 +448,9 @@ _LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八
 # what stands before a company's name without being part of it (企业奥能金属, 龙头企业协鑫集团,
 # 全资子公司上海思特威实业发展有限公司)
 _BEFORE_COMPANY = re.compile(r"^(?:[\u4e00-\u9fff]{0,4}?(?:龙头企业|企业)(?!家)|[\u4e00-\u9fff]{0,2}?(?:全资|控股)?子公司)")
+# what follows a company's name without being part of it: its party group (中国航空工业集团|党组), a
+# tally (中船重工|四家上市公司), a headline's colon (中一科技|：拟设控股子公司)
+_AFTER_COMPANY = re.compile(r"(?<=[团司])(?:党组|党委|纪委)$|[一二三四五六七八九十两几\d]+家[\u4e00-\u9fff]{0,4}(?:公司|企业)$|[：:].*$")
 # two bodies written as one (县委县政府, 江西省委省政府): the second a level's government
 _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政府|人民政府))$")
 # a tally, not a name (产业项目四大类共16个重点项目, 产业项目和6个城建基础设施项目)
@@ -473,6 +476,9 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
                 lead = _BEFORE_COMPANY.match(m.text)
                 if lead and len(m.text) - lead.end() >= 3:
                     m = _cut(m, lead.end(), len(m.text))
+                tail = _AFTER_COMPANY.search(m.text)
+                if tail and tail.start() >= 2:
+                    m = _cut(m, 0, tail.start())
             for title in lx.TITLES_BEFORE_NAME:
                 if m.text.endswith(title) and m.text[:-len(title)].endswith(tuple(SUFFIX_LABEL)):
                     m = _cut(m, 0, len(m.text) - len(title))
