@@ -54,6 +54,8 @@ HONGHU = ("会上,洪湖市委副书记、市长沈先武代表洪湖市政府�
           "广州丰上自动化科技有限公司和苏州晟钜新材料有限公司进行现场签约。")
 HUBEI = "省委副书记、省长王晓东出席签约仪式"
 CHANGDIAN = "长电科技CEO郑力先生出席活动并发表讲话"
+TAIYUAN = "华为矿山军团全球总部暨山西区域总部项目,总投资15亿元,落地晋源区,建设总部大楼、研发中心、全球矿山维护及运营中心和实验室等。"
+ZHONGYI = "公告显示,中一陕西拟在宝鸡市金台区建设8万吨先进电子材料产业基地项目。"
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -67,7 +69,8 @@ def test_sentences_are_from_the_dev_articles():
     for s in (XINCHANG, XIANGCHENG, XIAMEN, XIANYANG, SITEWEI, SICHUAN, FANGYUAN, XIANGTAN, HAERBIN, QINGYUAN,
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
-              *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN):
+              *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
+              "在宝鸡市金台区建设8万吨先进电子材料产业基地项目"):
         assert s in text
 
 
@@ -392,3 +395,14 @@ def test_the_companies_a_park_lists_are_in_the_park(extract_text):
     """园区内有一些航母级企业,如A、B、C: the listed companies are in the park the article is about."""
     facts = facts_of(extract_text("新昌高新园区:企业扎根的沃土\n" + XINCHANG), "LOCATED_IN")
     assert {(c, "LOCATED_IN", "新昌高新园区") for c in ("万丰奥特集团", "三花集团")} <= facts
+
+
+def test_where_a_project_is_built_or_lands(extract_text):
+    """在宝鸡市金台区建设…项目: built there; …项目,总投资15亿元,落地晋源区: the project the sentence
+    opens with lands there; 于上海市浦东新区北蔡镇投资建设: 上海市浦东新区 is a district, no park."""
+    assert ("8万吨先进电子材料产业基地项目", "LOCATED_IN", "金台区") in facts_of(extract_text(ZHONGYI), "LOCATED_IN")
+    assert [f for f in facts_of(extract_text(TAIYUAN), "LOCATED_IN")
+            if f[0].endswith("矿山军团全球总部暨山西区域总部项目") and f[2] == "晋源区"]
+    ex = extract_text(SITEWEI)
+    assert ("思特威全球总部园区项目", "LOCATED_IN", "浦东新区") in facts_of(ex, "LOCATED_IN")
+    assert not [m for m in ex.mentions if m.label == "IndustrialPark"]

@@ -82,7 +82,7 @@ def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
     for a, t, (regions, names, inner), mine in zip(articles, toks, ruled, tagged):
         if mine:
             names = _arbitrate(names, [m for m in mine if m.label in NAME_LABELS])
-        names = tidy(names, a.text)
+        names = tidy(_districts_are_regions(names, regions), a.text)
         bare = find_bare_bodies(a.text, t, names + regions)
         if bare:
             names = sorted(names + bare, key=START)
@@ -112,6 +112,16 @@ def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[li
             names.append(p)
     names.sort(key=START)
     return regions, names, inner
+
+
+def _districts_are_regions(names: list[Mention], regions: list[Mention]) -> list[Mention]:
+    """上海市浦东新区 is a district, not a park: a 'park' that ends with a region named like one
+    (the guide: 新区 is a Region where it is a county-level district) is no park."""
+    ends = {r.end for r in regions if r.text.endswith("区") and r.attrs.get("level") == "County"}
+    if not ends:
+        return names
+    return [m for m in names if not (m.label == "IndustrialPark" and m.end in ends
+                                     and any(r.end == m.end and r.start >= m.start for r in regions))]
 
 
 def rule_hints(text: str, names: list[Mention]) -> list[Mention]:

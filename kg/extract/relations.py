@@ -54,6 +54,8 @@ _PARK_HEAD = re.compile(r".{2,14}?(?:经济技术开发区|经济开发区|经�
 # the words before a park's companies are listed (园区企业…, 园区内有一些航母级企业,如…, 园区的四家企业,…)
 _PARK_FIRMS = re.compile(r"(?:园区|开发区|经开区|高新区|该区|园内|区内)(?:内|里)?(?:的|有)?(?:一些|一批|多家|众多)?"
                          r"[\u4e00-\u9fff]{0,4}?企业[，,：:]?(?:如|有|包括|像)?")
+# 在X建设, 于X投资建设, 在X新建: where a project is built (X: the places, up to the verb)
+_BUILT_AT = re.compile(r"[在于]([^，。；在于]{2,20}?)(?:投资)?(?:新建|兴建|建设|打造|开工建设|布局)")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -176,6 +178,8 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _located(ctx, s, ms, add)
         if "Company" in labels:
             _firms_of_park(ctx, s, ms, add)
+        if "Project" in labels and not labels.isdisjoint(PLACES):
+            _built_at(ctx, s, ms, add)
         if "IndustrialPark" in labels:
             _park_prefix(ms, add)
         if "Project" in labels:
@@ -267,6 +271,11 @@ def _located(ctx, s, ms, add):
             # the subject: the nearest entity before, in the same clause
             subj = [m for m in ms if m.end <= place.start and m.label in ("Company", "Institution", "Project")
                     and _clause_clear(text, m.end, place.start)]
+            if not subj and verb == "verb":
+                # 华为…项目，总投资15亿元，落地晋源区: the project the sentence opens with
+                projects = [m for m in ms if m.label == "Project" and not m.coref and m.end <= place.start]
+                if len(projects) == 1 and projects[0].start - s.start <= 8:
+                    subj = projects
             if subj and verb == "verb":
                 add(subj[-1], "LOCATED_IN", place, "located-verb", 0.75)
             elif subj and subj[-1].label == "Project":
@@ -285,6 +294,21 @@ def _located(ctx, s, ms, add):
                     for m in ms:
                         if m.start > last.end and m.label == "Company":
                             add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
+
+
+def _built_at(ctx, s, ms, add):
+    """在宝鸡市金台区建设8万吨…项目, 于上海市浦东新区北蔡镇投资建设“…项目”: the project built
+    at a place is there (the most specific place named there)."""
+    text = ctx.text
+    for p in ms:
+        if p.label != "Project" or p.coref:
+            continue
+        verb = _BUILT_AT.search(text, max(s.start, p.start - 24), p.start)
+        if verb is None or text[verb.end():p.start] not in ("", "“", "\"", "了"):
+            continue
+        places = [m for m in ms if m.label in PLACES and verb.start(1) <= m.start and m.end <= verb.end(1)]
+        if places:
+            add(p, "LOCATED_IN", places[-1], "built-at", 0.7)
 
 
 def _firms_of_park(ctx, s, ms, add):
