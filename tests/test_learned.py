@@ -56,6 +56,10 @@ HUBEI = "省委副书记、省长王晓东出席签约仪式"
 CHANGDIAN = "长电科技CEO郑力先生出席活动并发表讲话"
 TAIYUAN = "华为矿山军团全球总部暨山西区域总部项目,总投资15亿元,落地晋源区,建设总部大楼、研发中心、全球矿山维护及运营中心和实验室等。"
 ZHONGYI = "公告显示,中一陕西拟在宝鸡市金台区建设8万吨先进电子材料产业基地项目。"
+XIANYANG_FIELDS = "签约项目深度契合咸阳高新区“四大优势产业”,电子显示、高端装备制造、生物医药、新材料等核心支柱产业领域项目占比达70%。"
+HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
+HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
+                "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -70,7 +74,7 @@ def test_sentences_are_from_the_dev_articles():
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
-              "在宝鸡市金台区建设8万吨先进电子材料产业基地项目"):
+              "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS):
         assert s in text
 
 
@@ -406,3 +410,13 @@ def test_where_a_project_is_built_or_lands(extract_text):
     ex = extract_text(SITEWEI)
     assert ("思特威全球总部园区项目", "LOCATED_IN", "浦东新区") in facts_of(ex, "LOCATED_IN")
     assert not [m for m in ex.mentions if m.label == "IndustrialPark"]
+
+
+def test_the_industries_a_place_leads_in_and_the_fields_of_a_heading_names_place(extract_text):
+    """咸阳高新区“四大优势产业”,电子显示、…: the park's; 涉及…等领域 in an article whose heading names
+    湖北省 only inside 湖北省政府: the province's (能源保障, 基础设施 are no industries)."""
+    facts = facts_of(extract_text(XIANYANG_FIELDS), "IN_INDUSTRY")
+    assert {("咸阳高新区", "IN_INDUSTRY", i) for i in ("电子显示", "高端装备制造", "生物医药", "新材料")} <= facts
+    facts = facts_of(extract_text(HUBEI_TITLE + "\n" + HUBEI_FIELDS), "IN_INDUSTRY")
+    assert {("湖北省", "IN_INDUSTRY", i) for i in ("航空", "高端制造", "现代农业", "节能环保")} <= facts
+    assert not [f for f in facts if f[2] in ("能源保障", "重大基础设施", "基础设施")]

@@ -195,17 +195,19 @@ def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
 _LEVEL_ORDER = {"County": 0, "City": 1, "Province": 2}
 
 
-def _topic(text: str, mentions: list[Mention]) -> Mention | None:
+def _topic(text: str, mentions: list[Mention], regions: list[Mention] = ()) -> Mention | None:
     """The place the article is about: the park its heading (first line, else first sentence)
-    names, else the most specific region named there."""
+    names, else the most specific region named there, else the region a name there holds
+    (湖北省政府与9家央企签订战略合作协议: 湖北省)."""
     stop = heading_end(text)
     here = [m for m in mentions if m.end <= stop and not m.coref and m.label in ("IndustrialPark", "Region")
             and not m.attrs.get("implicit")]
     parks = [m for m in here if m.label == "IndustrialPark"]
     if parks:
         return parks[0]
-    regions = [m for m in here if m.attrs.get("level") in _LEVEL_ORDER]
-    return min(regions, key=lambda m: (_LEVEL_ORDER[m.attrs["level"]], m.start)) if regions else None
+    named = [m for m in here if m.attrs.get("level") in _LEVEL_ORDER] \
+        or [m for m in regions if m.end <= stop and m.attrs.get("level") in _LEVEL_ORDER]
+    return min(named, key=lambda m: (_LEVEL_ORDER[m.attrs["level"]], m.start)) if named else None
 
 
 def _implicit(division) -> Mention:
@@ -283,7 +285,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     local = _local_mentions(text, toks, focus, entities + anaphora)
     mentions = sorted(entities + anaphora + local, key=START)
     _attach_quantities(text, mentions, sentences)
-    ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions))
+    ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions, first.regions))
     facts = extract_relations(ctx, sentences)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}

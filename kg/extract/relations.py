@@ -66,6 +66,8 @@ _ALIAS = re.compile(r"[（(](?:以下)?简称")
 _NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
 _CARRIER = re.compile(r"以(?:其|公司)?(?:全资|控股)?(?:子公司)?([^，。；]{2,40}?)(?:[（(][^）)]*[）)])?为(?:项目)?(?:实施|建设|运营)主体")
 # the narrower verbs that introduce a list of fields in a clause of its own
+# what a place's leading industries are called (四大优势产业, 五大主导产业集群, 首位产业)
+_LEADING_INDUSTRIES = re.compile(r"(?:优势|主导|支柱|特色|重点|首位|战略性新兴)产业")
 _FIELDS_LIST = re.compile(r"涵盖|涉及|覆盖|囊括|集中在|分布在")
 _FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
@@ -626,3 +628,12 @@ def _industries(ctx, s, ms, add):
             if _FIELDS_LIST.search(text, start, ind.start) and not any(
                     start <= m.start < ind.start for m in orgs_here):
                 add(ctx.topic, "IN_INDUSTRY", ind, "fields-of-topic-place", 0.55)
+                continue
+        # 咸阳高新区“四大优势产业”，电子显示、…; 肥西经开区已经形成五大主导产业集群:以江淮为龙头的汽车…:
+        # the industries a place's leading industries are said to be
+        places = [m for m in ms if m.label in PLACES and m.end <= ind.start and not m.attrs.get("implicit")]
+        if places:
+            place = places[-1]
+            between = text[place.end:ind.start]
+            if len(between) <= 80 and _LEADING_INDUSTRIES.search(between) and not _SENTENCE_END.search(between):
+                add(place, "IN_INDUSTRY", ind, "industries-of-place", 0.6)
