@@ -7,6 +7,8 @@ industries, anaphora, quantities and the relations between them all.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -195,7 +197,7 @@ def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
 _LEVEL_ORDER = {"County": 0, "City": 1, "Province": 2}
 
 
-def _topic(text: str, mentions: list[Mention], regions: list[Mention] = ()) -> Mention | None:
+def _topic(text: str, mentions: list[Mention], regions: Sequence[Mention] = ()) -> Mention | None:
     """The place the article is about: the park its heading (first line, else first sentence)
     names, else the most specific region named there, else the region a name there holds
     (湖北省政府与9家央企签订战略合作协议: 湖北省)."""
