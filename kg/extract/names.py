@@ -462,6 +462,11 @@ _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开�
 _NO_COMPANY = re.compile(r"(?:公司|其|该公司)?(?:全资|控股)?子公司")
 
 
+_TITLE_END = re.compile("(?:" + "|".join(sorted(map(re.escape, lx.TITLES_BEFORE_NAME), key=len, reverse=True)) + ")$")
+_SUFFIXES_LONGEST_FIRST = sorted(SUFFIX_LABEL, key=len, reverse=True)
+_ALL_SUFFIXES = tuple(_SUFFIXES_LONGEST_FIRST)
+
+
 def tidy(names: list[Mention], text: str) -> list[Mention]:
     """Names as a reader bounds them, whoever found them: no clause opener before (另有…), nothing
     before a company's name (企业…, 子公司…), no title after (福建省委|常委), two bodies written as
@@ -479,12 +484,10 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
                 tail = _AFTER_COMPANY.search(m.text)
                 if tail and tail.start() >= 2:
                     m = _cut(m, 0, tail.start())
-            for title in lx.TITLES_BEFORE_NAME:
-                if m.text.endswith(title) and m.text[:-len(title)].endswith(tuple(SUFFIX_LABEL)):
-                    m = _cut(m, 0, len(m.text) - len(title))
-                    m.label = next(SUFFIX_LABEL[x] for x in sorted(SUFFIX_LABEL, key=len, reverse=True)
-                                   if m.text.endswith(x))
-                    break
+            title = _TITLE_END.search(m.text)
+            if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
+                m = _cut(m, 0, title.start())
+                m.label = next(SUFFIX_LABEL[x] for x in _SUFFIXES_LONGEST_FIRST if m.text.endswith(x))
             if m.label == "Institution":
                 two = _TWO_BODIES.match(m.text)
                 if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):

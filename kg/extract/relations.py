@@ -88,6 +88,8 @@ class Context:
     region_starts: list[int] | None = field(default=None, init=False, repr=False)
     companies: list[Mention] | None = field(default=None, init=False, repr=False)
     park_names: list[Mention] | None = field(default=None, init=False, repr=False)
+    places_sorted: list[str] | None = field(default=None, init=False, repr=False)
+    cores: dict[str, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     brands: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     region_forms: set[str] | None = field(default=None, init=False, repr=False)
 
@@ -124,6 +126,19 @@ class Context:
         if b is None:
             b = self.brands[name] = brand(name, sorted(self.region_names()))
         return b
+
+    def places_longest_first(self) -> list[str]:
+        """The region forms, longest first (made once per article)."""
+        if self.places_sorted is None:
+            self.places_sorted = sorted(self.region_names(), key=len, reverse=True)
+        return self.places_sorted
+
+    def core(self, name: str) -> tuple[str, str]:
+        """A company name's core (shortnames.name_core), once per name and article."""
+        c = self.cores.get(name)
+        if c is None:
+            c = self.cores[name] = name_core(name, self.places_longest_first())
+        return c
 
     def region_names(self) -> set[str]:
         """Every form of the article's regions (written and official), made when first asked."""
@@ -522,18 +537,19 @@ def _regional_unit(a: str, b: str, ctx) -> bool:
     """Whether company name `a` is `b`'s name with a place of its own: `b` whole, then a place
     and/or a unit (国家能源集团 + 榆林化工公司, 中建集团 + 苏州总部), or `b`'s core with a place
     around it (曲靖 + 亿纬锂能 + 有限公司, 中粮可口可乐饮料 + （济南） + 有限公司)."""
-    places = ctx.region_names()
     if len(b) >= 4 and a.startswith(b):
         rest = a[len(b):]
-        place = next((f for f in sorted(places, key=len, reverse=True) if rest.startswith(f) and len(f) >= 2), "")
+        place = next((f for f in ctx.places_longest_first() if rest.startswith(f) and len(f) >= 2), "")
         return bool(place) and _UNIT.fullmatch(rest[len(place):]) is not None
-    regions = sorted(places, key=len, reverse=True)
-    core_a, extra_a = name_core(a, regions)
-    core_b, extra_b = name_core(b, regions)
-    if len(core_b) < 3 or core_a != core_b or extra_a or extra_b or a.endswith("股份有限公司"):
+    core_b, extra_b = ctx.core(b)
+    if len(core_b) < 3 or core_b not in a or a.endswith("股份有限公司"):
         return False   # (广东高展光电股份有限公司 is the listed company 高展光电 itself)
+    core_a, extra_a = ctx.core(a)
+    if core_a != core_b or extra_a or extra_b:
+        return False
     # 内蒙古X有限公司 beside X有限公司 is one company named with and without its place; the place
     # makes a unit of a parent known by its short name (亿纬锂能), or written in brackets
+    places = ctx.region_names()
     if b.endswith(LEGAL) and not any(f"（{f}）" in a or f"({f})" in a for f in places):
         return False
     return any(f in a and f not in b for f in places if len(f) >= 2)
