@@ -207,8 +207,10 @@ def _topic(text: str, mentions: list[Mention], regions: Sequence[Mention] = ()) 
     parks = [m for m in here if m.label == "IndustrialPark"]
     if parks:
         return parks[0]
+    bodies = [m for m in mentions if m.label == "Institution" and m.end <= stop and not m.coref]
     named = [m for m in here if m.attrs.get("level") in _LEVEL_ORDER] \
-        or [m for m in regions if m.end <= stop and m.attrs.get("level") in _LEVEL_ORDER]
+        or [m for m in regions if m.end <= stop and m.attrs.get("level") in _LEVEL_ORDER
+            and any(b.start <= m.start and m.end <= b.end for b in bodies)]
     return min(named, key=lambda m: (_LEVEL_ORDER[m.attrs["level"]], m.start)) if named else None
 
 

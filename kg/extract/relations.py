@@ -300,7 +300,7 @@ def _located(ctx, s, ms, add):
                 # not located there for that)
                 add(subj[-1], "LOCATED_IN", place, "site-of-event", 0.65)
             elif not subj and place.label == "IndustrialPark" and before.endswith("在"):
-                # 在某园区(某园区)，某公司…: the companies of the sentence are in the last park named
+                # 在某园区(某园区)，某项目…: the projects of the sentence are in the last park named (else its companies)
                 last = place
                 for nxt in ms[i + 1:]:
                     if nxt.label == "IndustrialPark" and nxt.start == last.end:
@@ -308,9 +308,12 @@ def _located(ctx, s, ms, add):
                     else:
                         break
                 if text[last.end:last.end + 1] in ("，", ","):
-                    for m in ms:
-                        if m.start > last.end and m.label == "Company":
-                            add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
+                    # the projects there (the companies building them may be from anywhere), else
+                    # the companies
+                    after = [m for m in ms if m.start > last.end and not m.coref]
+                    projects = [m for m in after if m.label == "Project"]
+                    for m in projects or [m for m in after if m.label == "Company"]:
+                        add(m, "LOCATED_IN", last, "in-park-opening", 0.65)
 
 
 def _built_at(ctx, s, ms, add):
