@@ -420,3 +420,11 @@ def test_the_industries_a_place_leads_in_and_the_fields_of_a_heading_names_place
     facts = facts_of(extract_text(HUBEI_TITLE + "\n" + HUBEI_FIELDS), "IN_INDUSTRY")
     assert {("湖北省", "IN_INDUSTRY", i) for i in ("航空", "高端制造", "现代农业", "节能环保")} <= facts
     assert not [f for f in facts if f[2] in ("能源保障", "重大基础设施", "基础设施")]
+
+
+def test_after_in_a_park_the_sentences_projects_are_there_not_their_builders(extract_text):
+    """近日,在云南曲靖经济开发区,德方纳米年产11万吨…项目正式投产: the project is in the park; the
+    company building it may be from anywhere."""
+    facts = facts_of(extract_text(QUJING.split("”")[0]), "LOCATED_IN")
+    assert [f for f in facts if f[0].endswith("磷酸锰铁锂正极材料项目") and f[2] == "云南曲靖经济开发区"]
+    assert not [f for f in facts if f[0] in ("德方纳米", "亿纬锂能")]
