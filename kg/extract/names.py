@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
 
-from kg.extract import lexicon as lx
-from kg.extract.tokens import OPEN_BRACKETS, Tokens, tag_of
+from kg.language import lexicon as lx
+from kg.language.tokens import OPEN_BRACKETS, Tokens, tag_of
 from kg.model import Mention
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)

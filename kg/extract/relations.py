@@ -10,7 +10,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from kg.extract.lexicon import INDUSTRY_TERMS
+from kg.language.lexicon import INDUSTRY_TERMS
 from kg.extract.shortnames import DESCRIPTORS, brand
 from kg.model import Fact, Mention, Sentence
 
