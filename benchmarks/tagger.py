@@ -20,7 +20,7 @@ import numpy as np
 
 from kg import ingest
 from kg.extract import article, tagger
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ from kg.divisions import DATA, LEVEL_RANK, Division, Divisions
 from kg.model import Mention
 
 if TYPE_CHECKING:
-    from kg.extract.tokens import Tokens
+    from kg.language.tokens import Tokens
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
@@ -100,7 +100,7 @@ class Gazetteer:
         only make those lookups short: ordered by text frequency rather than by frequency in
         names, they halve the search. Placeholders carry the value None: a hit of one is skipped.
         """
-        from kg.extract.tokens import char_frequencies
+        from kg.language.tokens import char_frequencies
 
         common = char_frequencies()
         # names that can never count (see _may_count) are left out: their hits were only rejected
@@ -176,7 +176,7 @@ class Gazetteer:
         resolved within `text` by `disambiguate`.
         """
         if tokens is None:
-            from kg.extract.tokens import SEGMENTER
+            from kg.language.tokens import SEGMENTER
             tokens = SEGMENTER.tokenize(text)
         seg = _Segmentation(text, tokens)
         hits = []
@@ -341,7 +341,7 @@ class _Segmentation:
     def __init__(self, text: str, tokens):
         self.text = text
         if not hasattr(tokens, "span_at"):   # (word, start, end) triples: wrap them
-            from kg.extract.tokens import Tokens
+            from kg.language.tokens import Tokens
             wrapped = Tokens.__new__(Tokens)
             wrapped.text, wrapped.words = text, [w for w, _, _ in tokens]
             wrapped.starts, wrapped.ends = [s for _, s, _ in tokens], [e for _, _, e in tokens]
@@ -389,5 +389,5 @@ def _is_word(token: str) -> bool:
     """Whether jieba's dictionary knows `token` as a word other than an office of a division."""
     if len(token) >= 2 and token[0] in "市县区旗盟州" and token[1] in "委长政":
         return False
-    from kg.extract.tokens import is_dictionary_word
+    from kg.language.tokens import is_dictionary_word
     return is_dictionary_word(token)

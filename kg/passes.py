@@ -29,7 +29,7 @@ from kg import documents, ingest
 from kg.cache import BuildCache, entry_key
 from kg.extract.article import FirstPass, extract, recognise_all
 from kg.extract.shortnames import ShortNames
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.resolve import Folded
 
@@ -281,7 +281,7 @@ def warm_up() -> None:
     """Load, in this process, the tables every pass needs (jieba's tags, the gazetteer), once:
     the workers of both passes are forked from it and start with them, instead of each worker
     of each pass loading its own."""
-    from kg.extract.tokens import tag_of
+    from kg.language.tokens import tag_of
 
     Gazetteer.default()
     tag_of("企业")

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.extract.lexicon import BARE_BODY
+from kg.language.lexicon import BARE_BODY
 from kg.extract.names import LEADING_PLACE, park_key
 from kg.model import ArticleExtraction, Fact, Mention
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from kg import ingest  # noqa: E402
 from kg.extract import tagger  # noqa: E402
 from kg.extract.article import rule_hints, rule_names  # noqa: E402
-from kg.extract.tokens import Tokens  # noqa: E402
+from kg.language.tokens import Tokens  # noqa: E402
 from kg.gazetteer import Gazetteer  # noqa: E402
 
 PARAMS = {"c1": 0.2, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from conftest import seed
 from kg.extract.industries import find_industries
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.model import Mention
 
 FOCUS_000 = "加强与科技部门协同,聚焦稀土新材料、有色金属材料、现代煤化工、新能源装备、乳业等优势领域,部署实施产业链创新计划。"

@@ -368,7 +368,7 @@ def test_a_departments_name_holds_and_and_a_title_ends_an_organisations(gazettee
     """经济和信息化局 is one name (和 between two fields of a department), and a name does not run
     left over a title and a person (市长沈先武代表洪湖市政府 is 洪湖市政府)."""
     from kg.extract.names import find_names
-    from kg.extract.tokens import Tokens
+    from kg.language.tokens import Tokens
     for text, expected in ((TAIHE_VISIT, {"阜阳市经济和信息化局", "太和县经济和信息化局"}), (HONGHU, {"洪湖市委", "洪湖市政府"})):
         toks = Tokens(text)
         names, _ = find_names(text, toks, gazetteer.find(text, toks))

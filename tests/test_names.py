@@ -8,7 +8,7 @@ from conftest import seed
 from kg.extract.coref import find_anaphora
 from kg.extract.names import find_names
 from kg.extract.shortnames import ShortNames, find_listed_companies, short_forms
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Mention
 

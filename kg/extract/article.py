@@ -23,7 +23,7 @@ from kg.extract.relations import Context, extract_relations, heading_end, mentio
 from kg.extract.shortnames import owner_before_output, ShortNames, find_listed_companies
 from kg.extract.spans import Spans
 from kg.extract import tagger
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleExtraction, Mention, Sentence
 

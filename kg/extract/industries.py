@@ -12,9 +12,9 @@ from functools import lru_cache
 
 import ahocorasick
 
-from kg.extract import lexicon as lx
+from kg.language import lexicon as lx
 from kg.extract.spans import Spans
-from kg.extract.tokens import Tokens
+from kg.language.tokens import Tokens
 from kg.model import Mention
 
 _HEADS = "|".join(lx.INDUSTRY_HEADS)

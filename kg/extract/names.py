@@ -15,9 +15,9 @@ from functools import lru_cache
 from operator import attrgetter
 
 from kg.divisions import Divisions
-from kg.extract import lexicon as lx
 from kg.extract.spans import Spans
-from kg.extract.tokens import OPEN_BRACKETS, Tokens, tag_of
+from kg.language import lexicon as lx
+from kg.language.tokens import OPEN_BRACKETS, Tokens, tag_of
 from kg.model import Mention
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)

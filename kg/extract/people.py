@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from operator import attrgetter
 
-from kg.extract import lexicon as lx
-from kg.extract.tokens import PUNCT
+from kg.language import lexicon as lx
+from kg.language.tokens import PUNCT
 from kg.model import Mention
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
@@ -54,7 +54,7 @@ _FORMS_OF_ADDRESS = {"先生", "女士", "老师", "同志", "师傅", "大爷",
 
 
 def _is_common_word(word: str) -> bool:
-    from kg.extract.tokens import _tags
+    from kg.language.tokens import _tags
 
     tag = _tags().get(word)
     return tag is not None and not tag.startswith("nr")

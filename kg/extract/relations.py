@@ -10,9 +10,9 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from kg.extract.lexicon import INDUSTRY_TERMS
 from kg.extract.names import park_key
 from kg.extract.shortnames import DESCRIPTORS, LEGAL, brand, name_core
+from kg.language.lexicon import INDUSTRY_TERMS
 from kg.model import Fact, Mention, Sentence
 
 ORGS = ("Company", "Institution")

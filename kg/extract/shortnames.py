@@ -11,9 +11,9 @@ from collections.abc import Set as AbstractSet
 
 import ahocorasick
 
-from kg.extract import lexicon as lx
+from kg.language import lexicon as lx
 from kg.extract.spans import Spans
-from kg.extract.tokens import PUNCT, Tokens
+from kg.language.tokens import PUNCT, Tokens
 from kg.model import Mention
 
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.

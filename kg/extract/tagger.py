@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.extract import lexicon
-from kg.extract.tokens import Tokens, tag_of
+from kg.language import lexicon
+from kg.language.tokens import Tokens, tag_of
 from kg.model import Mention
 
 MODEL = Path(__file__).resolve().parent.parent / "data" / "tagger.npz"

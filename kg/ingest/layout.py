@@ -85,7 +85,7 @@ def _cuts_word(a: str, b: str) -> bool:
     Uses the extractor's segmenter: a jieba instance of our own costs 0.1 s a process to build.
     The department names that one adds (住建厅, 工信局 …) can change the answer only at a line
     break next to such a name."""
-    from kg.extract.tokens import SEGMENTER
+    from kg.language.tokens import SEGMENTER
     left, right = a.rstrip(_WS)[-4:], b.lstrip(_WS)[:4]
     if not left or not right:
         return False
