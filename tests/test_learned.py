@@ -428,3 +428,12 @@ def test_after_in_a_park_the_sentences_projects_are_there_not_their_builders(ext
     facts = facts_of(extract_text(QUJING.split("”")[0]), "LOCATED_IN")
     assert [f for f in facts if f[0].endswith("磷酸锰铁锂正极材料项目") and f[2] == "云南曲靖经济开发区"]
     assert not [f for f in facts if f[0] in ("德方纳米", "亿纬锂能")]
+
+
+def test_companies_listed_for_projects_that_land_are_where_the_article_is(extract_text):
+    """…并集体为牧童实业、恩科科技、翔达交通、泛瑞磁电等12个项目落地奠基: four companies (their names
+    end like companies'), in the park the article is about."""
+    ex = extract_text(QINGYUAN + "并集体为牧童实业、恩科科技、翔达交通、泛瑞磁电等12个项目落地奠基;")
+    firms = ("牧童实业", "恩科科技", "翔达交通", "泛瑞磁电")
+    assert set(firms) <= {m.text for m in ex.mentions if m.label == "Company"}
+    assert {(f, "LOCATED_IN", "广清产业园") for f in firms} <= facts_of(ex, "LOCATED_IN")

@@ -56,6 +56,8 @@ _PARK_FIRMS = re.compile(r"(?:园区|开发区|经开区|高新区|该区|园内
                          r"[\u4e00-\u9fff]{0,4}?企业[，,：:]?(?:如|有|包括|像)?")
 # 在X建设, 于X投资建设, 在X新建: where a project is built (X: the places, up to the verb)
 _BUILT_AT = re.compile(r"[在于]([^，。；在于]{2,20}?)(?:投资)?(?:新建|兴建|建设|打造|开工建设|布局)")
+# the projects a list of companies stands for, landing (…等12个项目落地奠基, …等18个项目签约落户)
+_LANDS = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)个?项目[^，。；]{0,8}?(?:落地|落户|入驻|进驻|开工|奠基)")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -195,6 +197,7 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _located(ctx, s, ms, add)
         if "Company" in labels:
             _firms_of_park(ctx, s, ms, add)
+            _listed_projects_land(ctx, s, ms, add)
         if "Project" in labels and not labels.isdisjoint(PLACES):
             _built_at(ctx, s, ms, add)
         if "IndustrialPark" in labels:
@@ -329,6 +332,20 @@ def _built_at(ctx, s, ms, add):
         places = [m for m in ms if m.label in PLACES and verb.start(1) <= m.start and m.end <= verb.end(1)]
         if places:
             add(p, "LOCATED_IN", places[-1], "built-at", 0.7)
+
+
+def _listed_projects_land(ctx, s, ms, add):
+    """牧童实业、恩科科技…等12个项目落地奠基, 四川金汇能新材料等18个项目签约落户: the companies
+    standing for the projects that land are where the article is about."""
+    if ctx.topic is None:
+        return
+    text = ctx.text
+    for land in _LANDS.finditer(text, s.start, s.end):
+        last = [m for m in ms if m.label == "Company" and m.end == land.start()]
+        if last:
+            for m in _orgs_before(ms, text, last[0]) + last:
+                if m.label == "Company":
+                    add(m, "LOCATED_IN", ctx.topic, "listed-projects-land", 0.6)
 
 
 def _firms_of_park(ctx, s, ms, add):

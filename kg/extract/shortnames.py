@@ -153,13 +153,24 @@ class ShortNames:
         return company, rest
 
 
+# 牧童实业、恩科科技、翔达交通、泛瑞磁电等12个项目: companies standing for their projects
+ENUM_FIRMS_PROJECTS = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)个?项目")
+
+
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
-    """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies."""
-    if not _ENUM_END.search(text):
+    """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
+    等N个项目 when most of them end like a company's short name (牧童实业、恩科科技…)."""
+    matches = list(ENUM_COMPANIES.finditer(text)) if _ENUM_END.search(text) else []
+    if "项目" in text:
+        for match in ENUM_FIRMS_PROJECTS.finditer(text):
+            items = match.group(1).split("、")
+            if 2 * sum(i.endswith(tuple(DESCRIPTORS)) and len(i) >= 4 for i in items) > len(items):
+                matches.append(match)
+    if not matches:
         return []
     spans = [(m.start, m.end) for m in occupied]
     found = []
-    for match in ENUM_COMPANIES.finditer(text):
+    for match in matches:
         pos = match.start(1)
         items = match.group(1).split("、")
         for n, item in enumerate(items):
