@@ -60,6 +60,7 @@ XIANYANG_FIELDS = "签约项目深度契合咸阳高新区“四大优势产业�
 HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
 HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
                 "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
+CHANGZHOU = "校党委书记陈群、校长蒋军成、纪委书记邱正祥、副校长徐树法,晋陵投资集团有限公司董事长王伟明、总经理高轶"
 JIANGNING_TITLE = "江宁经济技术开发区重大项目签约活动举行"
 JIANGNING_FIELDS = ("签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等,其中综合性总部类项目2个、数字经济类项目4个、"
                     "高端研发制造类项目4个、集成电路类项目4个,涵盖数字经济、自动驾驶、工业互联网、智能电网、生物医药、"
@@ -74,7 +75,8 @@ def test_sentences_are_from_the_dev_articles():
               XIAMEN_SIGNING, XIANGTAN_BODIES, JIANGNING_TITLE, JIANGNING_FIELDS, HANGJIN, TAIHE,
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
-              "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS):
+              "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS,
+              CHANGZHOU):
         assert s in text
 
 
@@ -437,3 +439,12 @@ def test_companies_listed_for_projects_that_land_are_where_the_article_is(extrac
     firms = ("牧童实业", "恩科科技", "翔达交通", "泛瑞磁电")
     assert set(firms) <= {m.text for m in ex.mentions if m.label == "Company"}
     assert {(f, "LOCATED_IN", "广清产业园") for f in firms} <= facts_of(ex, "LOCATED_IN")
+
+
+def test_a_title_only_one_kind_of_body_has_goes_to_the_articles_body_of_that_kind(extract_text):
+    """校长蒋军成 in an article naming 常州大学 (and one of its schools): the university's; 纪委书记
+    says no kind of body, so it gets none here."""
+    ex = extract_text("常州大学与晋陵投资集团签约,常州大学环境与安全工程学院参加。" + CHANGZHOU + "等出席签约仪式。")
+    facts = facts_of(ex, "HOLDS_POSITION")
+    assert {(p, "HOLDS_POSITION", "常州大学") for p in ("陈群", "蒋军成", "徐树法")} <= facts
+    assert not [f for f in facts if f[0] == "邱正祥"]

@@ -58,6 +58,9 @@ _PARK_FIRMS = re.compile(r"(?:园区|开发区|经开区|高新区|该区|园内
 _BUILT_AT = re.compile(r"[在于]([^，。；在于]{2,20}?)(?:投资)?(?:新建|兴建|建设|打造|开工建设|布局)")
 # the projects a list of companies stands for, landing (…等12个项目落地奠基, …等18个项目签约落户)
 _LANDS = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)个?项目[^，。；]{0,8}?(?:落地|落户|入驻|进驻|开工|奠基)")
+# titles only one kind of body has, with the endings of that kind's names
+_TITLE_OF_KIND = (("校长", ("大学", "学院", "学校")), ("校党委书记", ("大学", "学院", "学校")),
+                  ("院长", ("研究院", "医院", "科学院", "设计院")), ("行长", ("银行",)), ("所长", ("研究所",)))
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -604,6 +607,18 @@ def _positions(ctx, s, ms, add):
             if (not orgs or o is not orgs[-1]) and 0 < len(gap) <= 16 and _TITLE_WORD.search(gap) \
                     and not _NOT_TITLE.search(gap):
                 add(p, "HOLDS_POSITION", o, "title-chain", 0.75)
+        if not orgs and not chain:
+            # 校长蒋军成, 副校长徐树法: a title only one kind of body has, and the article names one
+            # body of that kind
+            title = text[max(0, p.attrs.get("title_start", p.start) - 1):p.attrs.get("title_end", p.start)]
+            kind = next((k for t, k in _TITLE_OF_KIND if title.endswith(t)), ())
+            for ending in kind:   # the university before its schools (常州大学, 环境与安全工程学院)
+                bodies = {m.name: m for m in ctx.mentions if m.label == "Institution" and not m.coref
+                          and m.name.endswith(ending)}
+                if bodies:
+                    if len(bodies) == 1:
+                        add(p, "HOLDS_POSITION", next(iter(bodies.values())), "title-of-its-kind", 0.65)
+                    break
         head = _HEAD_OF_GOVERNMENT.search(text, start, p.start)
         if head and not _NOT_TITLE.search(text, head.end(), p.start):
             gov = _government(ctx, head.group(1))
