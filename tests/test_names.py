@@ -204,7 +204,21 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Company", "中国航空工业集团党组", ["中国航空工业集团"]),
     ("Company", "中船重工四家上市公司", ["中船重工"]),
     ("Company", "中一科技：拟设控股子公司", ["中一科技"]),
+    # a place, a year and generic words name no project (沧州市2018年重点项目集中开工, 铜梁区重大招商项目集中签约)
+    ("Project", "沧州市2018年重点项目", []),
+    ("Project", "铜梁区重大招商项目", []),
+    ("Project", "哈尔滨新区健康食品产业园项目", ["哈尔滨新区健康食品产业园项目"]),
 ])
 def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
     from kg.extract.names import tidy
     assert [x.text for x in tidy([Mention(label, found, 0, len(found), rule="tagger")], "")] == tidied
+
+
+def test_a_park_opening_a_projects_name_is_split_off():
+    """大柴旦工业园青海中天硼锂年产10000吨碳酸锂 (the dev news): the park, then the project (whose owner
+    the extraction splits off next)."""
+    from kg.extract.names import tidy
+    text = "大柴旦工业园青海中天硼锂年产10000吨碳酸锂"
+    out = tidy([Mention("Project", text, 5, 5 + len(text), rule="tagger")], "")
+    assert [(m.label, m.text, m.start) for m in out] == [("IndustrialPark", "大柴旦工业园", 5),
+                                                         ("Project", "青海中天硼锂年产10000吨碳酸锂", 11)]

@@ -457,7 +457,7 @@ _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政�
 _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]")
 # what a project's name can hold before 项目 and still name none (新开工项目, 二期项目, 新兴产业项目)
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
-                              r"产业|招商引资|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
+                              r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
 # a company's relation to another standing for its name (公司全资子公司)
 _NO_COMPANY = re.compile(r"(?:公司|其|该公司)?(?:全资|控股)?子公司")
 
@@ -465,6 +465,25 @@ _NO_COMPANY = re.compile(r"(?:公司|其|该公司)?(?:全资|控股)?子公司"
 _TITLE_END = re.compile("(?:" + "|".join(sorted(map(re.escape, lx.TITLES_BEFORE_NAME), key=len, reverse=True)) + ")$")
 _SUFFIXES_LONGEST_FIRST = sorted(SUFFIX_LABEL, key=len, reverse=True)
 _ALL_SUFFIXES = tuple(_SUFFIXES_LONGEST_FIRST)
+
+
+# a park's name opening a project's (德令哈工业园|青海西部镁业年产2万吨…)
+_PARK_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:工业园区|产业园区|工业园|产业园|经开区|高新区|开发区)(?=[\u4e00-\u9fff])")
+# a place and a year before a generic phrase (福建省重大项目, 沧州市2018年重点项目)
+_PLACE_AND_YEAR = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:自治区|省|市|区|县|旗|盟|州))?(?:\d{4}年度?)?")
+
+
+def _without_place_and_field(name: str) -> str:
+    """A project's name without a leading place, year and industry (西青区高端制造业重点项目 → 重点项目)."""
+    rest = name[_PLACE_AND_YEAR.match(name).end():]
+    for term in _INDUSTRY_PREFIXES:
+        if rest.startswith(term) and len(rest) > len(term):
+            rest = rest[len(term):]
+            return rest[1:] if rest.startswith("业") and len(rest) > 1 else rest
+    return rest
+
+
+_INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS, key=len, reverse=True)
 
 
 def tidy(names: list[Mention], text: str) -> list[Mention]:
@@ -493,8 +512,15 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
                 if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
                     out.append(_cut(m, 0, two.end(1)))
                     m = _cut(m, two.end(1), len(m.text))
-            if m.label == "Project" and (_TALLY.search(m.text) or _GENERIC_PROJECT.match(m.text)):
-                continue
+            if m.label == "Project":
+                if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
+                    continue
+                park = _PARK_BEFORE_PROJECT.match(m.text)
+                if park and len(m.text) - park.end() >= 6:
+                    # 大柴旦工业园青海中天硼锂年产10000吨碳酸锂: the park the project is in, then the project
+                    out.append(_cut(m, 0, park.end()))
+                    out[-1].label = "IndustrialPark"
+                    m = _cut(m, park.end(), len(m.text))
             if m.label == "Company" and _NO_COMPANY.fullmatch(m.text):
                 continue
         out.append(m)
