@@ -208,6 +208,9 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Project", "沧州市2018年重点项目", []),
     ("Project", "铜梁区重大招商项目", []),
     ("Project", "哈尔滨新区健康食品产业园项目", ["哈尔滨新区健康食品产业园项目"]),
+    # a verb joins two phrases: 合肥中南光电…与百色市签订…项目, 和润汽车工业园项目毗邻奥迪PPE新能源工厂
+    ("Project", "崇左市签订大亚（崇左）林业全产业链基地项目", ["大亚（崇左）林业全产业链基地项目"]),
+    ("Project", "汽车工业园项目毗邻奥迪PPE新能源工厂", ["汽车工业园项目"]),
 ])
 def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
     from kg.extract.names import tidy

@@ -516,15 +516,38 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
                 if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
                     continue
                 park = _PARK_BEFORE_PROJECT.match(m.text)
-                if park and len(m.text) - park.end() >= 6:
+                if park and len(m.text) - park.end() >= 6 and not m.text.startswith(_PROJECT_WORDS, park.end()):
                     # 大柴旦工业园青海中天硼锂年产10000吨碳酸锂: the park the project is in, then the project
                     out.append(_cut(m, 0, park.end()))
                     out[-1].label = "IndustrialPark"
                     m = _cut(m, park.end(), len(m.text))
             if m.label == "Company" and _NO_COMPANY.fullmatch(m.text):
                 continue
+        if m.label in ("Company", "Institution", "IndustrialPark", "Project"):
+            verb = _VERB_INSIDE.search(m.text, 2)
+            if verb is not None:
+                # 崇左市签订大亚（崇左）林业…项目, 汽车工业园项目毗邻奥迪PPE新能源工厂: a verb joins two
+                # phrases; each that ends like a name is one
+                parts = [_labelled(_cut(m, 0, verb.start())), _labelled(_cut(m, verb.end(), len(m.text)))]
+                if any(parts):
+                    out += [x for x in parts if x is not None and len(x.text) >= 3]
+                    continue
         out.append(m)
     return out
+
+
+_PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
+# verbs that join two phrases and stand inside no name
+_VERB_INSIDE = re.compile(r"签订|签署|毗邻|进行|位于|落户于?")
+
+
+def _labelled(m: Mention) -> Mention | None:
+    """m labelled by the suffix its name ends with, or None if it ends with none."""
+    for x in _SUFFIXES_LONGEST_FIRST:
+        if m.text.endswith(x) and len(m.text) > len(x):
+            m.label = SUFFIX_LABEL[x]
+            return m
+    return None
 
 
 def _cut(m: Mention, a: int, b: int) -> Mention:
