@@ -225,3 +225,12 @@ def test_a_park_opening_a_projects_name_is_split_off():
     out = tidy([Mention("Project", text, 5, 5 + len(text), rule="tagger")], "")
     assert [(m.label, m.text, m.start) for m in out] == [("IndustrialPark", "大柴旦工业园", 5),
                                                          ("Project", "青海中天硼锂年产10000吨碳酸锂", 11)]
+
+
+def test_examples_after_a_comma_lose_their_opener():
+    """园区内有一些航母级企业,如万丰奥特集团、三花集团 (the dev news): 万丰奥特集团, not 如万丰奥特集团."""
+    from kg.extract.names import tidy
+    text = "园区内有一些航母级企业,如万丰奥特集团、三花集团"
+    start = text.index("如")
+    out = tidy([Mention("Company", "如万丰奥特集团", start, start + 7, rule="tagger")], text)
+    assert [m.text for m in out] == ["万丰奥特集团"]

@@ -88,7 +88,7 @@ def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
         bare = find_bare_bodies(a.text, t, names + regions)
         if bare:
             names = sorted(names + bare, key=START)
-        listed = find_listed_companies(a.text, t, names + regions)
+        listed = tidy(find_listed_companies(a.text, t, names + regions), a.text)
         out.append(FirstPass(a, t, regions, names, inner, listed,
                              [m for m in mine if m.label not in NAME_LABELS]))
     return out

@@ -468,7 +468,7 @@ _ALL_SUFFIXES = tuple(_SUFFIXES_LONGEST_FIRST)
 
 
 # a park's name opening a project's (德令哈工业园|青海西部镁业年产2万吨…)
-_PARK_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:工业园区|产业园区|工业园|产业园|经开区|高新区|开发区)(?=[\u4e00-\u9fff])")
+_PARK_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:工业园区|产业园区|工业园|产业园|经开区|高新区|开发区|化工区)(?=[\u4e00-\u9fff])")
 # a place and a year before a generic phrase (福建省重大项目, 沧州市2018年重点项目)
 _PLACE_AND_YEAR = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:自治区|省|市|区|县|旗|盟|州))?(?:\d{4}年度?)?")
 
@@ -487,55 +487,71 @@ _INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS, key=len, reverse=True)
 
 
 def tidy(names: list[Mention], text: str) -> list[Mention]:
-    """Names as a reader bounds them, whoever found them: no clause opener before (另有…), nothing
-    before a company's name (企业…, 子公司…), no title after (福建省委|常委), two bodies written as
-    one made two (江西省委|省政府); a tally or a generic phrase (新开工项目) is no name."""
-    out = []
+    """Names as a reader bounds them, whoever found them: a verb inside splits two phrases
+    (崇左市|签订|大亚…项目), no clause opener before (另有…, ，如…), nothing before a company's name
+    (企业…, 子公司…), no title after (福建省委|常委), two bodies written as one made two
+    (江西省委|省政府); a tally or a generic phrase (新开工项目) is no name."""
+    out: list[Mention] = []
     for m in names:
-        if m.label in ("Company", "Institution", "IndustrialPark", "Project"):
-            lead = _LEADING_WORDS.match(m.text)
-            if lead and len(m.text) - lead.end() >= 3:
-                m = _cut(m, lead.end(), len(m.text))
-            if m.label == "Company":
-                lead = _BEFORE_COMPANY.match(m.text)
-                if lead and len(m.text) - lead.end() >= 3:
-                    m = _cut(m, lead.end(), len(m.text))
-                tail = _AFTER_COMPANY.search(m.text)
-                if tail and tail.start() >= 2:
-                    m = _cut(m, 0, tail.start())
-            title = _TITLE_END.search(m.text)
-            if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
-                m = _cut(m, 0, title.start())
-                m.label = next(SUFFIX_LABEL[x] for x in _SUFFIXES_LONGEST_FIRST if m.text.endswith(x))
-            if m.label == "Institution":
-                two = _TWO_BODIES.match(m.text)
-                if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
-                    out.append(_cut(m, 0, two.end(1)))
-                    m = _cut(m, two.end(1), len(m.text))
-            if m.label == "Project":
-                if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
-                    continue
-                park = _PARK_BEFORE_PROJECT.match(m.text)
-                if park and len(m.text) - park.end() >= 6 and not m.text.startswith(_PROJECT_WORDS, park.end()):
-                    # 大柴旦工业园青海中天硼锂年产10000吨碳酸锂: the park the project is in, then the project
-                    out.append(_cut(m, 0, park.end()))
-                    out[-1].label = "IndustrialPark"
-                    m = _cut(m, park.end(), len(m.text))
-            if m.label == "Company" and _NO_COMPANY.fullmatch(m.text):
-                continue
-        if m.label in ("Company", "Institution", "IndustrialPark", "Project"):
-            verb = _VERB_INSIDE.search(m.text, 2)
-            if verb is not None:
-                # 崇左市签订大亚（崇左）林业…项目, 汽车工业园项目毗邻奥迪PPE新能源工厂: a verb joins two
-                # phrases; each that ends like a name is one
-                parts = [_labelled(_cut(m, 0, verb.start())), _labelled(_cut(m, verb.end(), len(m.text)))]
-                if any(parts):
-                    out += [x for x in parts if x is not None and len(x.text) >= 3]
-                    continue
-        out.append(m)
+        if m.label not in ("Company", "Institution", "IndustrialPark", "Project"):
+            out.append(m)
+            continue
+        for part in _split_at_verb(m):
+            _tidy_one(part, text, out)
     return out
 
 
+def _split_at_verb(m: Mention) -> list[Mention]:
+    """崇左市签订大亚（崇左）林业…项目, 汽车工业园项目毗邻奥迪PPE新能源工厂: a verb joins two phrases;
+    each that ends like a name is one."""
+    verb = _VERB_INSIDE.search(m.text, 2)
+    if verb is None:
+        return [m]
+    parts = [_labelled(_cut(m, 0, verb.start())), _labelled(_cut(m, verb.end(), len(m.text)))]
+    if not any(parts):
+        return [m]
+    return [x for x in parts if x is not None and len(x.text) >= 3]
+
+
+def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
+    """`m` tidied, appended to `out` (with a second name it held), or dropped."""
+    lead = _LEADING_WORDS.match(m.text)
+    if lead and len(m.text) - lead.end() >= 3:
+        m = _cut(m, lead.end(), len(m.text))
+    elif m.start > 0 and text[m.start - 1:m.start] in "，,：:" and _EXAMPLE.match(m.text) and len(m.text) >= 5:
+        m = _cut(m, _EXAMPLE.match(m.text).end(), len(m.text))   # ，如万丰奥特集团、…
+    if m.label == "Company":
+        lead = _BEFORE_COMPANY.match(m.text)
+        if lead and len(m.text) - lead.end() >= 3:
+            m = _cut(m, lead.end(), len(m.text))
+        tail = _AFTER_COMPANY.search(m.text)
+        if tail and tail.start() >= 2:
+            m = _cut(m, 0, tail.start())
+        if _NO_COMPANY.fullmatch(m.text):
+            return
+    title = _TITLE_END.search(m.text)
+    if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
+        m = _cut(m, 0, title.start())
+        m.label = next(SUFFIX_LABEL[x] for x in _SUFFIXES_LONGEST_FIRST if m.text.endswith(x))
+    if m.label == "Institution":
+        two = _TWO_BODIES.match(m.text)
+        if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
+            out.append(_cut(m, 0, two.end(1)))
+            m = _cut(m, two.end(1), len(m.text))
+    if m.label == "Project":
+        if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
+            return
+        park = _PARK_BEFORE_PROJECT.match(m.text)
+        if park and len(m.text) - park.end() >= 6 and not m.text.startswith(_PROJECT_WORDS, park.end()):
+            # 大柴旦工业园青海中天硼锂年产10000吨碳酸锂: the park the project is in, then the project
+            out.append(_cut(m, 0, park.end()))
+            out[-1].label = "IndustrialPark"
+            m = _cut(m, park.end(), len(m.text))
+    out.append(m)
+
+
+# what introduces examples after a comma (，如万丰奥特集团、三花集团…)
+_EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
 # verbs that join two phrases and stand inside no name
 _VERB_INSIDE = re.compile(r"签订|签署|毗邻|进行|位于|落户于?")
