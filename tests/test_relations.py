@@ -158,7 +158,7 @@ def test_bracketed_region_company_alone_is_no_branch(extract_seed):
 def test_title_of_a_company(extract_text):
     ex = extract_text(LIU_BIN)
     [f] = [f for f in ex.facts if f.predicate == "HOLDS_POSITION"]
-    assert (f.subject.name, f.object.name, f.subject.attrs["title"]) == ("刘斌", TIANJIN, "董事长")
+    assert (f.subject.name, f.object.name, f.subject.title) == ("刘斌", TIANJIN, "董事长")
 
 
 def test_title_of_a_bureau(extract_text):

@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from kg.language import lexicon as lx
 from kg.language.tokens import OPEN_BRACKETS, Tokens, tag_of
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
@@ -343,7 +343,8 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
             continue  # 30余家省级发电集团: a count of organisations, not one
         if SLOGAN.fullmatch(core) or (len(core) < 2 and core not in LOCAL_PREFIXES):
             continue  # “三北”工程, 中小学: a slogan or a fragment before the head, not a name
-        found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
+        found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8,
+                             name_evidence=NameEvidence.SUFFIX))
     return found
 
 

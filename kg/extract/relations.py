@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kg.language.lexicon import INDUSTRY_TERMS
 from kg.extract.shortnames import DESCRIPTORS, brand
-from kg.model import Fact, Mention, Sentence
+from kg.model import Fact, Mention, NameEvidence, Sentence
 
 ORGS = ("Company", "Institution")
 PLACES = ("IndustrialPark", "Region")
@@ -218,8 +218,8 @@ def _names(ctx, s, ms, add):
             for p in ms:
                 if p.label == "IndustrialPark" and not p.coref and p.start == m.end:
                     add(p, "PART_OF", m, "park-within-park", 0.8)
-            if "industry" in m.attrs:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
-                add(m, "IN_INDUSTRY", m.attrs["industry"], "park-named-after-industry", 0.7)
+            if m.industry is not None:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
+                add(m, "IN_INDUSTRY", m.industry, "park-named-after-industry", 0.7)
 
 
 def _located(ctx, s, ms, add):
@@ -415,14 +415,14 @@ def _positions(ctx, s, ms, add):
     for p in ms:
         if p.label != "Person":
             continue
-        left = min(p.start, p.attrs.get("title_start", p.start))
+        left = p.start if p.title_start is None else min(p.start, p.title_start)
         # step over a coordination of people (张俊昌教授与夏龙教授): the organisation precedes the first
         people = [q for q in ms if q.label == "Person" and q.end <= left]
         while people:
             q = people[-1]
-            gap = text[max(q.end, q.attrs.get("title_end", q.end)):left]
+            gap = text[q.end if q.title_end is None else max(q.end, q.title_end):left]
             if len(gap) <= 2 and all(ch in "与和及、" for ch in gap):
-                left = min(q.start, q.attrs.get("title_start", q.start))
+                left = q.start if q.title_start is None else min(q.start, q.title_start)
                 people.pop()
             else:
                 break
@@ -472,19 +472,19 @@ def _industries(ctx, s, ms, add):
         if prev:
             add(prev[0], "IN_INDUSTRY", ind, "region-industry", 0.8)
             continue
-        if ind.attrs.get("topic"):
+        if ind.name_evidence is NameEvidence.TOPIC:
             for c in subjects:
                 if c.start > ind.end and c.label == "Company":
                     add(c, "IN_INDUSTRY", ind, "topic-companies", 0.7)
             continue
-        if ind.rule == "field":
+        if ind.name_evidence is NameEvidence.FIELD:
             subj = [m for m in subjects if m.end <= ind.start]
             if subj:
                 add(subj[-1], "IN_INDUSTRY", ind, "field-of", 0.75)
             continue
         if not orgs_here:
             # 宁城县将持续壮大新能源…等产业: the region the sentence is about, else the article's
-            named = [m for m in ms if m.label == "Region" and m.end <= ind.start and not m.attrs.get("implicit")
+            named = [m for m in ms if m.label == "Region" and m.end <= ind.start and not m.implicit
                      and text[m.end:m.end + 1] not in ("、", "和", "与")]
             if named and named[0].start - s.start <= 8:
                 add(named[0], "IN_INDUSTRY", ind, "policy-of-region", 0.55)
