@@ -78,8 +78,8 @@ def _parse_tags(lines: list[str]) -> dict[str, str]:
 def _parse_char_frequencies(lines: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for line in lines:
-        word, freq, _ = line.split(" ")
-        freq = int(freq)
+        word, count, _ = line.split(" ")
+        freq = int(count)
         for ch in word:
             counts[ch] = counts.get(ch, 0) + freq
     return counts
