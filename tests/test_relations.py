@@ -2,7 +2,6 @@
 passages and whole seed articles, each rule with a case where it must fire and one where it must not."""
 from __future__ import annotations
 
-import pytest
 
 from conftest import facts_of, rules_of, seed
 
