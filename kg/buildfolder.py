@@ -85,9 +85,10 @@ class BuildFolder:
         """Write the summary and the manifest into the staging folder, flush it, move `move_out`'s
         staged folder to where it goes (the bulk-import files), write the journal (from there on
         the swap completes, whoever finishes it), swap, and prune the cache."""
-        staging = self.staging
+        staging, cache = self.staging, self.cache
+        assert cache is not None, "commit() inside `with BuildFolder(…)`"
         (staging / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
-        self.cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
+        cache.save_manifest(manifest, staging / generation.MANIFEST_NAME)
         for root, _, files in os.walk(staging):     # on disk before the journal says they are whole
             for name in files:
                 generation.fsync_path(os.path.join(root, name))
@@ -97,7 +98,7 @@ class BuildFolder:
         self._committed = True
         generation.fault("journal")
         generation.complete_swap(self.out)
-        self.cache.prune({entry_key(st.sha, doc) for doc, st in manifest.files.items()})
+        cache.prune({entry_key(st.sha, doc) for doc, st in manifest.files.items()})
 
     def __exit__(self, exc_type, *_) -> None:
         try:

@@ -479,7 +479,7 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache):
     for s in sources:
         before = previous.files.get(s.doc)
         info = cache.load_info(entry_key(before.sha, s.doc)) if before else None
-        if not isinstance(info, FileFirst):
+        if before is None or not isinstance(info, FileFirst):
             todo.append((s, ""))
         elif s.version is not None and (before.path, before.size, before.mtime_ns) == (s.name, s.size, s.version):
             infos[s.doc], states[s.doc] = info, before       # unchanged: not even read
@@ -507,6 +507,7 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache):
         work = batches(todo, [s.size for s, _ in todo], summary.workers)
         futures = client.map(pass1_task, work, limit=ingest.read.MAX_FILE_BYTES,
                              key=[f"kg-pass1-{tag}-{i}" for i in range(len(work))])
+        kept: list | None
         kept, fresh = [], set()                  # the batches that extracted files, and those files
         for fut in cluster.as_completed(futures):
             extracted = False
@@ -562,6 +563,8 @@ def extract_corpus(spec: str, paths, summary, cache: BuildCache):
         # pass 2: where pass 1 ran, for the files extracted now; from the cache's bytes, for the
         # others when the table changed (their short names may have); here, from the cache, for
         # the others when it did not
+        table: _Once | None     # (both dropped once sent: None)
+        pending: list | None
         table = _Once(lambda: client.scatter(short, broadcast=True, hash=False))   # once to each worker
         pending = [client.submit(pass2_task, table(), fut, key=f"kg-pass2-{tag}-{n}") for n, fut in enumerate(kept)]
         kept = None

@@ -109,7 +109,7 @@ def evaluate(graph: Path, gold_dir: Path) -> tuple[dict, dict]:
     totals = [0, 0, 0, 0]
     for t in SCORED:
         preds = [i for i in in_scope if predicted[i].get("type") == t]
-        right = [i for i in preds if match[i] is not None and clusters[match[i]][0] == t]
+        right = [i for i in preds if (c := match[i]) is not None and clusters[c][0] == t]
         gold_ids = [c for c, cl in enumerate(clusters) if cl[0] == t]
         found = {match[i] for i in right}
         row = (len(right), len(preds), len(found & set(gold_ids)), len(gold_ids))

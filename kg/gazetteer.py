@@ -172,7 +172,7 @@ class Gazetteer:
         """Region (and IndustrialPark) mentions in `text`, longest match first, never overlapping.
 
         `tokens` are jieba's (word, start, end) for `text`; they are computed if not given.
-        Ambiguous names get every plausible adcode in attrs["candidates"]; the chosen one is
+        Ambiguous names get every plausible adcode in `candidates`; the chosen one is
         resolved within `text` by `disambiguate`.
         """
         if tokens is None:
@@ -279,8 +279,7 @@ class Gazetteer:
         return Mention(
             label=first.label, text=key, start=start, end=end, rule=RULES[kind],
             confidence=CONF[kind], name=first.name,
-            attrs={"adcode": first.adcode, "level": first.level,
-                   "candidates": [d.adcode for d in divisions]},
+            adcode=first.adcode, level=first.level, candidates=tuple(d.adcode for d in divisions),
         )
 
     # ---- disambiguation --------------------------------------------------------------------
@@ -295,7 +294,7 @@ class Gazetteer:
         """
         anchors: set[str] = set()
         for m in mentions:
-            cands = m.attrs.get("candidates") or []
+            cands = m.candidates
             if len(cands) == 1:
                 anchors.add(cands[0])
         for c in context_adcodes:
@@ -307,19 +306,18 @@ class Gazetteer:
                     anchors.add(found[0].adcode)
         # A named county also vouches for its city and province (赛罕区 → 呼和浩特市 → 内蒙古).
         anchors |= {a.adcode for c in list(anchors) for a in self.parent_chain(c)}
-        ends = {m.end: m.attrs.get("adcode") for m in mentions if len(m.attrs.get("candidates") or []) == 1}
+        ends = {m.end: m.adcode for m in mentions if len(m.candidates) == 1}
         out = []
         for m in mentions:
-            cands = m.attrs.get("candidates") or []
+            cands = m.candidates
             if len(cands) < 2:
                 out.append(m)
                 continue
             before = ends.get(m.start)    # 西安市新城区: the city written right before decides
             best = min(cands, key=lambda c: self._rank(c, anchors, before))
             d = self.divisions[best]
-            if best != m.attrs.get("adcode"):
-                m = dataclasses.replace(m, name=d.name, label=d.label,
-                                        attrs={**m.attrs, "adcode": d.adcode, "level": d.level})
+            if best != m.adcode:
+                m = dataclasses.replace(m, name=d.name, label=d.label, adcode=d.adcode, level=d.level)
             out.append(m)
         return out
 

@@ -5,6 +5,7 @@ Every stage reads these plain dataclasses and writes new ones; nothing reaches b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 @dataclass
 class Article:
@@ -43,24 +44,61 @@ class Sentence:
     text: str
 
 
+class NameEvidence(Enum):
+    """What kind of evidence made a mention's text a name, as the later stages need to know it.
+
+    Set where the mention is made (a rule's name, in `Mention.rule`, is for people reading the
+    rules; no stage compares it). Most mentions are `OTHER`.
+    """
+
+    OTHER = "other"
+    SUFFIX = "suffix"            # read off an organisation's suffix (…有限公司, …研究院, …开发区): a full name
+    SHORT_FORM = "short-form"    # a short form of full company names the corpus gives (in `full_names`)
+    TAGGER = "tagger"            # the learned tagger's, no rule's
+    FIELD = "field"              # an industry named as a field: 在X领域
+    TOPIC = "topic"              # an industry a passage turns to: X方面，
+
+
 @dataclass(slots=True)
 class Mention:
     """One occurrence of an entity in an article's repaired text.
 
     `name` is the best name this mention alone gives (a region's official name, a company's name
-    with brackets normalised); resolution merges mentions into nodes.
+    with brackets normalised); resolution merges mentions into nodes. The fields after `coref`
+    are what a recogniser knows beyond the name, each set by the recognisers of some labels only
+    and read by later rules and resolution; their defaults mean "not known".
     """
 
     label: str
     text: str                     # the surface form, text[start:end]
     start: int
     end: int
-    rule: str
+    rule: str                     # the rule that found it (for people; stages read `name_evidence`)
     confidence: float = 0.9
     name: str = ""                # normalised name; defaults to text
-    props: dict = field(default_factory=dict)
-    attrs: dict = field(default_factory=dict)   # recogniser-specific hints (adcode, level, title…)
+    props: dict = field(default_factory=dict)   # properties the entity takes (quantities)
     coref: bool = False           # an anaphor (该公司) standing for another mention; not a name
+    name_evidence: NameEvidence = NameEvidence.OTHER   # what made it a name
+    # Region and IndustrialPark mentions of the code list (kg.gazetteer):
+    adcode: str = ""              # the division's adcode ("" for a mention the code list does not know)
+    level: str = ""               # its level: Province, City, County (regions) or Park
+    candidates: tuple[str, ...] = ()   # every adcode the name may stand for; the gazetteer chose `adcode`
+    implicit: bool = False        # a region the article is about without naming it (no text: start == end)
+    # anaphora (kg.extract.coref) and local references (我市, 全区): the mention it stands for
+    antecedent: Mention | None = None
+    # a company's short form (evidence SHORT_FORM, or a bare name some article listed): the full
+    # names of the corpus it may stand for, sorted
+    full_names: tuple[str, ...] = ()
+    # a park named after an industry (哈尔滨新区健康食品产业园): that industry's mention
+    industry: Mention | None = None
+    # industries (kg.extract.industries):
+    group: str = ""               # the enumeration it was listed in (enum0, enum1…): one list, one subject
+    clause_end: int = -1          # where that enumeration's clause ends (after its 等…产业)
+    alias: str = ""               # a name given beside it (在母乳低聚糖（HMOs）领域 → HMOs)
+    # people (kg.extract.people): the title written next to the name, and where it stands
+    title: str = ""
+    title_start: int | None = None
+    title_end: int | None = None
 
     def __post_init__(self):
         if not self.name:

@@ -47,8 +47,7 @@ def _type_of(v) -> str | None:
     if isinstance(v, str):
         return "string"
     if isinstance(v, list):
-        inner = {_type_of(x) for x in v}
-        inner.discard(None)
+        inner = {t for x in v if (t := _type_of(x)) is not None}
         if not inner:
             return "[]"          # empty: typed by the other rows
         return _widest(inner) + "[]"

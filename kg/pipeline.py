@@ -249,6 +249,7 @@ def build(paths, out: str | os.PathLike = "out", store: bool = True, workers: in
             if scheduler:
                 from kg import cluster
 
+                assert folder.cache is not None    # (opened by `with folder`)
                 g, manifest = cluster.extract_corpus(scheduler, paths, summary, folder.cache)
             else:
                 g, manifest = _extract_corpus(paths, summary, summary.workers, folder.cache, folder.previous)

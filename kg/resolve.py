@@ -13,9 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.language.lexicon import BARE_BODY
 from kg.extract.names import LEADING_PLACE, park_key
-from kg.model import ArticleExtraction, Fact, Mention
+from kg.language.lexicon import BARE_BODY
+from kg.model import ArticleExtraction, Fact, Mention, NameEvidence
 from kg.schema import ID_PREFIX, RELATION_ENDS, SYMMETRIC
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class _UnionFind:
 
 def _key(m: Mention) -> str:
     if m.label == "Region":
-        return f"{m.label}:{m.attrs['adcode']}"
+        return f"{m.label}:{m.adcode}"
     return _name_key(m.label, m.name)
 
 
@@ -174,11 +174,11 @@ class Folded:
         names_here = {m.name for m in here if m.label == "Company"}
         choices: dict[int, tuple | str] = {}       # short-name mention → its token (see _token)
         for m in here:
-            if m.label == "Company" and m.rule.startswith("suffix"):
+            if m.label == "Company" and m.name_evidence is NameEvidence.SUFFIX:
                 self.full_names.add(m.name)
-            elif m.rule == "short-name":
+            elif m.name_evidence is NameEvidence.SHORT_FORM:
                 key = _key(m)
-                owners = m.attrs.get("full_names", [])
+                owners = m.full_names
                 local = [o for o in owners if o in names_here]
                 single = owners[0] if len(owners) == 1 else None
                 if single is not None:
@@ -304,9 +304,9 @@ def _token(m: Mention, choices: dict[int, tuple | str]):
     its article may decide its own (see `Folded.add`), else its key."""
     if m.coref:
         seen = set()
-        while m.coref and "antecedent" in m.attrs and id(m) not in seen:
+        while m.coref and m.antecedent is not None and id(m) not in seen:
             seen.add(id(m))
-            m = m.attrs["antecedent"]
+            m = m.antecedent
     if choices:
         token = choices.get(id(m))
         if token is not None:
@@ -335,17 +335,17 @@ class _Part:
                 names.setdefault(normalise(m.text), 0)
             elif m.label == "Region" and m.text != m.name:
                 names.setdefault(m.text, 0)
-            if "alias" in m.attrs:
-                names.setdefault(m.attrs["alias"], 0)
+            if m.alias:
+                names.setdefault(m.alias, 0)
         if m.label == "Industry" and not m.coref:
             # named as the guide names it (先进装备制造), not by the longest surface form
             # (先进装备制造业产业集群), which stays an alias
             self.canonical = (pos, m.name)
-        if m.label in ("Region", "IndustrialPark") and "adcode" in m.attrs:
-            self.assigned["adcode"] = (pos, m.attrs["adcode"])
+        if m.label in ("Region", "IndustrialPark") and m.adcode:
+            self.assigned["adcode"] = (pos, m.adcode)
             if m.label == "Region":  # a region is named officially; a park by the fullest name seen
                 self.canonical = (pos, m.name)
-                self.assigned["level"] = (pos, m.attrs["level"])
+                self.assigned["level"] = (pos, m.level)
         for k, v in m.props.items():
             if k not in self.defaults:
                 self.defaults[k] = (pos, v)
@@ -391,8 +391,8 @@ class _FactPart:
         if f.confidence > self.confidence:      # facts come in order: the first of the best stays
             self.confidence, self.rule, self.best_pos = f.confidence, f.rule, pos
         self.evidence[(doc, *span)] = f.sentence.text
-        if f.predicate == "HOLDS_POSITION" and self.title is None and f.subject.attrs.get("title"):
-            self.title = (pos, f.subject.attrs["title"])
+        if f.predicate == "HOLDS_POSITION" and self.title is None and f.subject.title:
+            self.title = (pos, f.subject.title)
 
     def merge(self, other: "_FactPart") -> None:
         if other.confidence > self.confidence or (other.confidence == self.confidence

@@ -72,7 +72,7 @@ LABEL: dict[str, Label] = {lab.name: lab for lab in _LABELS}
 LABELS: tuple[str, ...] = LABEL_ORDER
 ENTITY_LABELS: tuple[str, ...] = tuple(n for n in LABELS if LABEL[n].entity)
 BROWSER_ORDER: tuple[str, ...] = tuple(lab.name for lab in _LABELS)
-ID_PREFIX: dict[str, str] = {n: LABEL[n].prefix for n in ENTITY_LABELS}
+ID_PREFIX: dict[str, str] = {n: p for n in ENTITY_LABELS if (p := LABEL[n].prefix) is not None}
 
 # A Region's level: its `properties.level`, a second label in the stores and an RDF subclass.
 REGION_LEVELS: tuple[str, ...] = ("Province", "City", "County")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import seed
-from kg.browse.app import LABELS, REL_TYPES
+from kg.browse.app import LABELS
 from kg.browse.readonly import WriteRefused, check_read_only
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ def gz() -> Gazetteer:
 
 def regions(gz, text, **kw):
     """(surface, official name, adcode) of the Region mentions."""
-    return [(m.text, m.name, m.attrs["adcode"]) for m in gz.find(text, **kw) if m.label == "Region"]
+    return [(m.text, m.name, m.adcode) for m in gz.find(text, **kw) if m.label == "Region"]
 
 
 def names(gz, text):
@@ -71,18 +71,18 @@ def test_short_and_full_names(gz):
     text = "新能源产业集群方面，重点推动包头百灵10万千瓦/40万千瓦时电网侧储能电站、兴安盟金风200万千瓦风电制绿氢示范项目"
     assert regions(gz, text) == [("包头", "包头市", "150200"), ("兴安盟", "兴安盟", "152200")]
     ms = gz.find("加快推动呼和浩特乳制品、包头稀土新材料、鄂尔多斯现代煤化工")
-    assert [(m.name, m.attrs["adcode"]) for m in ms] == [
+    assert [(m.name, m.adcode) for m in ms] == [
         ("呼和浩特市", "150100"), ("包头市", "150200"), ("鄂尔多斯市", "150600")]
     assert all(m.rule == "gazetteer-short-name" and m.confidence < 0.9 for m in ms)
     (full,) = gz.find("2月26日,通辽市奈曼旗已掀起新年就业“第一缕春风”")[1:]
-    assert (full.name, full.rule, full.attrs["level"]) == ("奈曼旗", "gazetteer-full-name", "County")
+    assert (full.name, full.rule, full.level) == ("奈曼旗", "gazetteer-full-name", "County")
     assert full.confidence > ms[0].confidence
 
 
 def test_mention_shape(gz):
     (m,) = gz.find("本报巴彦淖尔2月27日电(记者 薛来)")
     assert (m.label, m.text, m.start, m.end) == ("Region", "巴彦淖尔", 2, 6)
-    assert m.attrs == {"adcode": "150800", "level": "City", "candidates": ["150800"]}
+    assert (m.adcode, m.level, m.candidates) == ("150800", "City", ("150800",))
 
 
 def test_regions_inside_organisation_names(gz):
@@ -127,7 +127,7 @@ def test_county_short_forms(gz):
 
 def test_no_overlaps_longest_wins(gz):
     ms = gz.find("在呼和浩特经济技术开发区沙尔沁工业园区,金宇保灵")
-    assert [(m.label, m.name, m.attrs["level"]) for m in ms] == [
+    assert [(m.label, m.name, m.level) for m in ms] == [
         ("IndustrialPark", "呼和浩特经济技术开发区", "Park")]
     ms = gz.find("呼和浩特市新城区内蒙古自治区")
     assert [m.text for m in ms] == ["呼和浩特市", "新城区", "内蒙古自治区"]
@@ -145,22 +145,22 @@ def test_tokens_may_be_passed(gz):
 def test_disambiguation_by_the_article(gz):
     text = "和林格尔县成功入选国家创新型县,并与新城区、赛罕区共同荣获自治区县域创新能力一类旗县区"
     (m,) = [m for m in gz.find(text) if m.text == "新城区"]
-    assert m.attrs["adcode"] == "150102" and len(m.attrs["candidates"]) >= 2
+    assert m.adcode == "150102" and len(m.candidates) >= 2
     ms = gz.find("西安交通大学专家来到新城区")           # the article's other region decides
-    assert [m.attrs["adcode"] for m in ms if m.text == "新城区"] == ["610102"]
+    assert [m.adcode for m in ms if m.text == "新城区"] == ["610102"]
     ms = gz.find("西安交通大学专家来到呼和浩特市新城区")
-    assert [m.attrs["adcode"] for m in ms if m.text == "新城区"] == ["150102"]
+    assert [m.adcode for m in ms if m.text == "新城区"] == ["150102"]
     ms = gz.find("呼和浩特加快建设。西安市新城区")
-    assert [m.attrs["adcode"] for m in ms if m.text == "新城区"] == ["610102"]   # city right before
+    assert [m.adcode for m in ms if m.text == "新城区"] == ["610102"]   # city right before
     ms = gz.find("近日，新城区召开会议。")
-    assert ms[0].attrs["adcode"] == "150102"    # no context: smallest adcode, deterministic
+    assert ms[0].adcode == "150102"    # no context: smallest adcode, deterministic
     (xa,) = gz.disambiguate(ms, context_adcodes=("610100",))
-    assert (xa.name, xa.attrs["adcode"]) == ("新城区", "610102")
+    assert (xa.name, xa.adcode) == ("新城区", "610102")
     (xa,) = gz.disambiguate(ms, context_adcodes=("西安",))
-    assert xa.attrs["adcode"] == "610102"
-    assert ms[0].attrs["adcode"] == "150102"    # inputs are not mutated
+    assert xa.adcode == "610102"
+    assert ms[0].adcode == "150102"    # inputs are not mutated
     (bj,) = gz.disambiguate(gz.find("朝阳区"), context_adcodes=("220100",))
-    assert bj.attrs["adcode"] == "220104"
+    assert bj.adcode == "220104"
 
 
 # ---- whole seed files ----------------------------------------------------------------------

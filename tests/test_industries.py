@@ -4,7 +4,7 @@ from __future__ import annotations
 from conftest import seed
 from kg.extract.industries import find_industries
 from kg.language.tokens import Tokens
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 FOCUS_000 = "加强与科技部门协同,聚焦稀土新材料、有色金属材料、现代煤化工、新能源装备、乳业等优势领域,部署实施产业链创新计划。"
 FOCUS_001 = "加强与科技部门协同,聚焦稀土新材料、有色金属材料、现代煤化工、新能源装备制造、乳业等优势领域,部署实施产业链创新计划。"
@@ -36,7 +36,7 @@ def test_enumeration_gives_every_item():
     found = industries(FOCUS_000)
     assert [m.text for m in found] == ["稀土新材料", "有色金属材料", "现代煤化工", "新能源装备", "乳业"]
     assert all(m.rule == "enumeration" for m in found)
-    assert len({m.attrs["group"] for m in found}) == 1  # one list: one subject for all of it
+    assert len({m.group for m in found}) == 1  # one list: one subject for all of it
 
 
 def test_enumeration_item_with_industry_head_word():
@@ -64,7 +64,8 @@ def test_industry_inside_a_company_name_is_not_an_industry():
 
 def test_field_phrase_with_latin_alias():
     [m] = industries(FIELD)
-    assert (m.text, m.rule, m.attrs.get("alias")) == ("母乳低聚糖", "field", "HMOs")
+    assert (m.text, m.rule, m.alias) == ("母乳低聚糖", "field", "HMOs")
+    assert m.name_evidence is NameEvidence.FIELD   # what the relation rules read, not the rule's name
 
 
 def test_field_phrase():
@@ -73,7 +74,7 @@ def test_field_phrase():
 
 def test_topic_heading():
     found = industries(TOPIC)
-    assert (found[0].text, found[0].rule, found[0].attrs.get("topic")) == ("新能源", "topic", True)
+    assert (found[0].text, found[0].rule, found[0].name_evidence) == ("新能源", "topic", NameEvidence.TOPIC)
 
 
 def test_non_industry_topic_and_park_words_give_nothing():

@@ -392,7 +392,7 @@ def test_people_after_titles_of_government_and_business():
     """省长王晓东出席, CEO郑力先生, 局长洪保荣 (a surname beyond the hundred commonest), 镇长徐中秀
     (中 in a given name)."""
     from kg.extract.people import find_people
-    found = {(m.text, m.attrs["title"]) for t in (HUBEI, CHANGDIAN, TAIHE_VISIT + "肖口镇党委副书记镇长徐中秀等陪同下")
+    found = {(m.text, m.title) for t in (HUBEI, CHANGDIAN, TAIHE_VISIT + "肖口镇党委副书记镇长徐中秀等陪同下")
              for m in find_people(t)}
     assert {("王晓东", "省长"), ("郑力", "CEO"), ("洪保荣", "局长"), ("徐中秀", "镇长"), ("高文军", "局长")} <= found
 

@@ -317,7 +317,7 @@ def _untitled_mention(browser) -> tuple[str, dict]:
     raise AssertionError("no mention in an untitled article of 001 (the seeds changed?)")
 
 
-def test_a_mention_in_an_untitled_article_shows_no_other_articles_title(browser, graph, chromium):
+def test_a_mention_in_an_untitled_article_shows_no_other_articles_title(browser, graph, chromium):  # noqa: F811  (the fixture)
     nid, m = _untitled_mention(browser)
     assert m["document_title"] and m["sentence"]     # the file's first article has a title: not this one's
     page = open_page(chromium, browser.url, [], [])
@@ -334,7 +334,7 @@ def test_a_mention_in_an_untitled_article_shows_no_other_articles_title(browser,
         page.close()
 
 
-def test_region_tree_names_are_readable_without_zooming(browser, chromium):
+def test_region_tree_names_are_readable_without_zooming(browser, chromium):  # noqa: F811  (the fixture)
     page = open_page(chromium, browser.url, [], [])
     try:
         page.click("#view-regions")

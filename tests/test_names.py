@@ -10,7 +10,7 @@ from kg.extract.names import find_names
 from kg.extract.shortnames import ShortNames, find_listed_companies, short_forms
 from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 HESHENG = ("本报讯(记者 武子暄)近日,合生远景(内蒙古)生物科技有限公司母乳低聚糖(HMOs)研发及生产基地项目"
            "在呼和浩特市经济技术开发区举行了开工仪式,标志着天津合生生物科技有限公司在母乳低聚糖(HMOs)"
@@ -58,6 +58,11 @@ def test_company_with_bracketed_region_is_one_company():
     assert got.get("天津合生生物科技有限公司") == "Company"
     # the bracket is not cut off, and 内蒙古 alone is no organisation
     assert "生物科技有限公司" not in got and "内蒙古" not in got
+
+
+def test_names_read_off_a_suffix_say_so():
+    by_text = {m.text: m for m in names(HESHENG)}
+    assert by_text["天津合生生物科技有限公司"].name_evidence is NameEvidence.SUFFIX
 
 
 def test_project_name_without_its_owner():
@@ -124,7 +129,8 @@ def test_short_name_found_in_text_with_its_owner():
     in_seed("001", text)
     sn = ShortNames({"金宇保灵生物药品有限公司": set()})
     [m] = sn.find(text, Tokens(text), [])
-    assert (m.text, m.label, m.attrs["full_names"]) == ("金宇保灵", "Company", ["金宇保灵生物药品有限公司"])
+    assert (m.text, m.label, m.full_names) == ("金宇保灵", "Company", ("金宇保灵生物药品有限公司",))
+    assert m.name_evidence is NameEvidence.SHORT_FORM   # what resolution reads, not the rule's name
 
 
 def test_short_name_inside_a_longer_name_is_not_found_again():
@@ -153,7 +159,7 @@ def test_anaphor_stands_for_the_company_named_before():
     in_seed("000", text)
     [a] = find_anaphora(text, names(text))
     assert (a.text, a.label, a.coref, a.name) == ("该公司", "Company", True, "天津合生生物科技有限公司")
-    assert a.attrs["antecedent"].text == "天津合生生物科技有限公司"
+    assert a.antecedent.text == "天津合生生物科技有限公司"
 
 
 def test_anaphor_of_an_institution():

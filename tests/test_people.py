@@ -31,8 +31,8 @@ def people(text: str) -> dict[str, str]:
     found = find_people(text)
     for p in found:
         assert text[p.start:p.end] == p.text and p.label == "Person"
-        assert text[p.attrs["title_start"]:p.attrs["title_end"]] == p.attrs["title"]
-    return {p.text: p.attrs["title"] for p in found}
+        assert text[p.title_start:p.title_end] == p.title
+    return {p.text: p.title for p in found}
 
 
 def test_title_then_name():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef

@@ -2,7 +2,6 @@
 passages and whole seed articles, each rule with a case where it must fire and one where it must not."""
 from __future__ import annotations
 
-import pytest
 
 from conftest import facts_of, rules_of, seed
 
@@ -158,7 +157,7 @@ def test_bracketed_region_company_alone_is_no_branch(extract_seed):
 def test_title_of_a_company(extract_text):
     ex = extract_text(LIU_BIN)
     [f] = [f for f in ex.facts if f.predicate == "HOLDS_POSITION"]
-    assert (f.subject.name, f.object.name, f.subject.attrs["title"]) == ("刘斌", TIANJIN, "董事长")
+    assert (f.subject.name, f.object.name, f.subject.title) == ("刘斌", TIANJIN, "董事长")
 
 
 def test_title_of_a_bureau(extract_text):

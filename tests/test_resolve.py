@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from conftest import seed
 from kg.pipeline import build_graph_from
@@ -183,3 +182,28 @@ def test_resolution_is_the_same_whatever_order_the_articles_come_in(seed_article
     assert forwards == data(graph([[ex] for ex in reversed(extractions)]))
     assert forwards == data(graph([extractions[i:i + 3] for i in range(0, len(extractions), 3)][::-1]))
     assert len(forwards[0]) > 200 and len(forwards[1]) > 200
+
+
+def test_resolution_reads_the_name_evidence_not_the_rule_names():
+    """A short form joins the full name it abbreviates because of what the mentions say they are
+    (`Mention.name_evidence`, `full_names`), whatever their rules are called."""
+    from kg.model import Article, ArticleExtraction, Mention, NameEvidence
+    from kg.resolve import Resolver
+
+    full, short = "金宇保灵生物药品有限公司", "金宇保灵"
+    text = full + "研发实验室。" + short + "取得突破。"
+    at = text.index(short, len(full))
+    article = Article("a.txt", 0, text, list(range(len(text) + 1)))
+
+    def resolved(evidence_of_full, evidence_of_short):
+        mentions = [Mention("Company", full, 0, len(full), rule="any-rule-name", name_evidence=evidence_of_full),
+                    Mention("Company", short, at, at + len(short), rule="another-rule-name",
+                            name_evidence=evidence_of_short, full_names=(full,))]
+        r = Resolver()
+        r.add(ArticleExtraction(article, [], mentions, []))
+        entities, _ = r.resolve()
+        return sorted(e.name for e in entities.values())
+
+    assert resolved(NameEvidence.SUFFIX, NameEvidence.SHORT_FORM) == [full]
+    assert resolved(NameEvidence.OTHER, NameEvidence.SHORT_FORM) == sorted([full, short])   # no full name vouched for
+    assert resolved(NameEvidence.SUFFIX, NameEvidence.OTHER) == sorted([full, short])       # not a short form

@@ -222,7 +222,7 @@ class Browser:
         sentences.sort(key=lambda s: (s["doc"], s["start"]))
         return {"node": n, "degrees": degrees, "mentions": mentions, "sentences": sentences}
 
-    def _stored_sentence(self, doc: str, start: int) -> tuple[str, str] | None:
+    def _stored_sentence(self, doc: str, start: int) -> tuple[str, str | None] | None:
         """(sentence, article title) holding offset `start` of `doc`, from the sentences its
         Document node carries (from the build's documents.jsonl, on either store: the browser
         never reads the source files)."""

@@ -25,7 +25,7 @@ from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
-from kg.model import Article, ArticleExtraction, Mention, Sentence
+from kg.model import Article, ArticleExtraction, Mention, NameEvidence, Sentence
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 FULL_NAME_ENDS = ("公司", "集团")   # what a full company name the tagger found ends with
@@ -53,7 +53,8 @@ class FirstPass:
         """Full company names → the region forms written inside them (for short forms)."""
         out = {}
         for m in self.names:
-            if m.label == "Company" and (m.rule.startswith("suffix") or (m.rule == "tagger" and m.name.endswith(FULL_NAME_ENDS))):
+            if m.label == "Company" and (m.name_evidence is NameEvidence.SUFFIX or (
+                    m.name_evidence is NameEvidence.TAGGER and m.name.endswith(FULL_NAME_ENDS))):
                 out[m.name] = {r.text for r in self.regions if m.start <= r.start and r.end <= m.end}
         return out
 
@@ -78,7 +79,8 @@ def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
     if tagger.available():
         found = tagger.tag_all([(a.text, t, regions, rule_hints(a.text, names))
                                 for a, t, (regions, names, _) in zip(articles, toks, ruled)])
-        tagged = [[Mention(label, a.text[s:e], s, e, rule="tagger") for s, e, label in spans]
+        tagged = [[Mention(label, a.text[s:e], s, e, rule="tagger", name_evidence=NameEvidence.TAGGER)
+                   for s, e, label in spans]
                   for a, spans in zip(articles, found)]
     out = []
     for a, t, (regions, names, inner), mine in zip(articles, toks, ruled, tagged):
@@ -109,7 +111,8 @@ def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[li
         same = [n for n in names if (n.start, n.end) == (p.start, p.end)]
         if same:
             same[0].label = "IndustrialPark"
-            same[0].attrs.update(p.attrs)  # the code list's adcode and city
+            # the code list's adcode and city
+            same[0].adcode, same[0].level, same[0].candidates = p.adcode, p.level, p.candidates
         elif not any(n.start <= p.start and p.end <= n.end for n in names):
             names.append(p)
     names.sort(key=START)
@@ -119,7 +122,7 @@ def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[li
 def _districts_are_regions(names: list[Mention], regions: list[Mention]) -> list[Mention]:
     """上海市浦东新区 is a district, not a park: a 'park' that ends with a region named like one
     (the guide: 新区 is a Region where it is a county-level district) is no park."""
-    ends = {r.end for r in regions if r.text.endswith("区") and r.attrs.get("level") == "County"}
+    ends = {r.end for r in regions if r.text.endswith("区") and r.level == "County"}
     if not ends:
         return names
     return [m for m in names if not (m.label == "IndustrialPark" and m.end in ends
@@ -172,7 +175,7 @@ def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
     counts = Counter(m.name for m in regions)
     local = {level for word, level in LOCAL_WORDS.items() if word in article.text}
     for level in ("Province", "City", "County"):
-        here = [m for m in regions if m.attrs.get("level") == level]
+        here = [m for m in regions if m.level == level]
         if not here:
             continue
         # the headline may stand apart from the text on the page: look for the name in it
@@ -181,13 +184,13 @@ def _focus(regions: list[Mention], article: Article) -> dict[str, Mention]:
         if named or counts[best.name] >= 2 or level in local:
             focus[level] = best
     if "Province" not in focus and "City" in focus:
-        parent = gazetteer.parent_chain(focus["City"].attrs["adcode"])
+        parent = gazetteer.parent_chain(focus["City"].adcode)
         if parent:
             focus["Province"] = _implicit(parent[-1])
     if "Province" in focus:
-        capital = gazetteer.get(focus["Province"].attrs["adcode"][:2] + "0100")
+        capital = gazetteer.get(focus["Province"].adcode[:2] + "0100")
         if capital is not None:
-            named = [m for m in regions if m.attrs.get("adcode") == capital.adcode]
+            named = [m for m in regions if m.adcode == capital.adcode]
             focus["Capital"] = named[0] if named else _implicit(capital)
             if "City" not in focus and "首府" in article.text:
                 focus["City"] = focus["Capital"]  # an article about 首府 says 全市 of it
@@ -203,21 +206,21 @@ def _topic(text: str, mentions: list[Mention], regions: Sequence[Mention] = ()) 
     (湖北省政府与9家央企签订战略合作协议: 湖北省)."""
     stop = heading_end(text)
     here = [m for m in mentions if m.end <= stop and not m.coref and m.label in ("IndustrialPark", "Region")
-            and not m.attrs.get("implicit")]
+            and not m.implicit]
     parks = [m for m in here if m.label == "IndustrialPark"]
     if parks:
         return parks[0]
     bodies = [m for m in mentions if m.label == "Institution" and m.end <= stop and not m.coref]
-    named = [m for m in here if m.attrs.get("level") in _LEVEL_ORDER] \
-        or [m for m in regions if m.end <= stop and m.attrs.get("level") in _LEVEL_ORDER
+    named = [m for m in here if m.level in _LEVEL_ORDER] \
+        or [m for m in regions if m.end <= stop and m.level in _LEVEL_ORDER
             and any(b.start <= m.start and m.end <= b.end for b in bodies)]
-    return min(named, key=lambda m: (_LEVEL_ORDER[m.attrs["level"]], m.start)) if named else None
+    return min(named, key=lambda m: (_LEVEL_ORDER[m.level], m.start)) if named else None
 
 
 def _implicit(division) -> Mention:
     """A region the article is about without naming it (a mention of no text)."""
     return Mention("Region", division.name, 0, 0, rule="gazetteer-parent", name=division.name,
-                   attrs={"adcode": division.adcode, "level": division.level, "implicit": True})
+                   adcode=division.adcode, level=division.level, implicit=True)
 
 
 def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken: list[Mention]) -> list[Mention]:
@@ -225,7 +228,7 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
     in_taken = None   # made at the first occurrence: most articles hold none of the words
     for word, level in LOCAL_WORDS.items():
         target = focus.get(level)
-        if target is None or (target.attrs.get("implicit") and level != "Capital"):
+        if target is None or (target.implicit and level != "Capital"):
             continue
         start = text.find(word)
         while start >= 0:
@@ -234,7 +237,8 @@ def _local_mentions(text: str, tokens: Tokens, focus: dict[str, Mention], taken:
                 in_taken = Spans.of(taken)
             if tokens.is_boundary(start) and not in_taken.holds(start, start + 1):
                 out.append(Mention("Region", word, start, end, rule="local-reference", confidence=0.6,
-                                   name=target.name, coref=True, attrs={"antecedent": target, **target.attrs}))
+                                   name=target.name, coref=True, antecedent=target, adcode=target.adcode,
+                                   level=target.level, candidates=target.candidates, implicit=target.implicit))
             start = text.find(word, end)
     return out
 
@@ -256,9 +260,9 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
         names += short_names.find(text, toks, names + first.regions)
         names.sort(key=START)
         for m in names:   # a short name the tagger found: the full names it stands for
-            if m.rule == "tagger" and m.label == "Company" and short_names.owners.get(m.text):
-                m.rule = "short-name"
-                m.attrs["full_names"] = sorted(short_names.owners[m.text])
+            if m.name_evidence is NameEvidence.TAGGER and m.label == "Company" and short_names.owners.get(m.text):
+                m.rule, m.name_evidence = "short-name", NameEvidence.SHORT_FORM
+                m.full_names = tuple(sorted(short_names.owners[m.text]))
     if first.listed:
         taken = Spans.of(names)
         names += [m for m in first.listed if not taken.overlaps(m.start, m.end)]
@@ -281,7 +285,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
         if m.label == "IndustrialPark" and not m.coref:
             ind = named_industry(m, text, toks, first.inner + first.regions)
             if ind is not None:
-                m.attrs["industry"] = ind
+                m.industry = ind
                 named.append(ind)
     entities = sorted(names + top_regions + people + industries, key=START)
     anaphora = find_anaphora(text, entities)

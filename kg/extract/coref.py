@@ -28,7 +28,7 @@ PATTERN = re.compile(r"(?:该|本|此)(" + "|".join(sorted(ANAPHORS, key=len, re
 
 
 def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Anaphor mentions, each with attrs["antecedent"] = the Mention it stands for."""
+    """Anaphor mentions, each with `antecedent` the Mention it stands for."""
     matches = sorted([*PATTERN.finditer(text), *BARE.finditer(text)], key=lambda m: m.start())
     if not matches:
         return []
@@ -61,6 +61,6 @@ def find_anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
                 antecedent = subjects[-1] if subjects else max(reversed(fitting), key=lambda m: counts[m.name])
                 found.append(Mention(label, match.group(), match.start(), match.end(), rule="anaphora",
                                      confidence=0.7, name=antecedent.name, coref=True,
-                                     attrs={"antecedent": antecedent}))
+                                     antecedent=antecedent))
                 break
     return found

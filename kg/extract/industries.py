@@ -1,8 +1,8 @@
 """Industries: terms of industrial policy (稀土新材料, 乳业…) and the grammar that lists them.
 
 Three sources: the general lexicon of industries; enumerations closed by 等…产业/领域/集群 (whose
-items are industries even when the lexicon lacks one); and 在X领域 / X方面 phrases. Each mention's
-attrs say which enumeration it belongs to, so relation rules can give the whole list one subject.
+items are industries even when the lexicon lacks one); and 在X领域 / X方面 phrases. An enumeration's
+mentions share a `group`, so relation rules can give the whole list one subject.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import ahocorasick
 from kg.language import lexicon as lx
 from kg.extract.spans import Spans
 from kg.language.tokens import Tokens
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 _HEADS = "|".join(lx.INDUSTRY_HEADS)
 # A list A、B、C等…领域: the items, up to 6 characters each, before 等 and an industry head.
@@ -170,19 +170,19 @@ def find_industries(text: str, toks: Tokens, occupied: Sequence[Mention] = ()) -
             if known and name and free(start, end):
                 found[(start, start + len(item))] = Mention(
                     "Industry", item, start, start + len(item), name=name, rule="enumeration", confidence=0.8,
-                    attrs={"group": f"enum{n}", "clause_end": match.end()})
+                    group=f"enum{n}", clause_end=match.end())
     for match in FIELD.finditer(text):
         name = match.group(1)
         if name not in GENERIC and free(match.start(1), match.end(1)):
-            m = Mention("Industry", name, match.start(1), match.end(1), rule="field", confidence=0.7)
-            if match.group(2):
-                m.attrs["alias"] = match.group(2)
+            m = Mention("Industry", name, match.start(1), match.end(1), rule="field", confidence=0.7,
+                        name_evidence=NameEvidence.FIELD, alias=match.group(2) or "")
             found.setdefault((m.start, m.end), m)
     for match in TOPIC.finditer(text) if "方面，" in text or "方面," in text else ():
         name = match.group(1)
         if (name in lx.INDUSTRY_TERMS or name.endswith(("能源", "材料", "制造"))) and free(match.start(1), match.end(1)):
             found[(match.start(1), match.end(1))] = Mention(
-                "Industry", name, match.start(1), match.end(1), rule="topic", confidence=0.75, attrs={"topic": True})
+                "Industry", name, match.start(1), match.end(1), rule="topic", confidence=0.75,
+                name_evidence=NameEvidence.TOPIC)
     # a lexicon term inside a span taken above, or inside a term taken before it, is skipped; as
     # the automaton reports terms by their end, the terms taken are known by the leftmost start
     # of those taken at each end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import dataclasses
 from dataclasses import dataclass
 from collections.abc import Sequence
 from functools import lru_cache
@@ -18,7 +19,7 @@ from kg.divisions import Divisions
 from kg.extract.spans import Spans
 from kg.language import lexicon as lx
 from kg.language.tokens import OPEN_BRACKETS, Tokens, tag_of
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
@@ -361,7 +362,8 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
             continue  # 30余家省级发电集团: a count of organisations, not one
         if SLOGAN.fullmatch(core) or (len(core) < 2 and core not in LOCAL_PREFIXES):
             continue  # “三北”工程, 中小学: a slogan or a fragment before the head, not a name
-        found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8))
+        found.append(Mention(label, name, start, end, rule=f"suffix:{suffix}", confidence=0.8,
+                             name_evidence=NameEvidence.SUFFIX))
     return found
 
 
@@ -475,7 +477,8 @@ _PLACE_AND_YEAR = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:自治区|省|市|区
 
 def _without_place_and_field(name: str) -> str:
     """A project's name without a leading place, year and industry (西青区高端制造业重点项目 → 重点项目)."""
-    rest = name[_PLACE_AND_YEAR.match(name).end():]
+    lead = _PLACE_AND_YEAR.match(name)   # (always matches: everything in it is optional)
+    rest = name[lead.end():] if lead else name
     for term in _INDUSTRY_PREFIXES:
         if rest.startswith(term) and len(rest) > len(term):
             rest = rest[len(term):]
@@ -516,10 +519,11 @@ def _split_at_verb(m: Mention) -> list[Mention]:
 def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     """`m` tidied, appended to `out` (with a second name it held), or dropped."""
     lead = _LEADING_WORDS.match(m.text)
+    example = _EXAMPLE.match(m.text) if m.start > 0 and text[m.start - 1:m.start] in "，,：:" else None
     if lead and len(m.text) - lead.end() >= 3:
         m = _cut(m, lead.end(), len(m.text))
-    elif m.start > 0 and text[m.start - 1:m.start] in "，,：:" and _EXAMPLE.match(m.text) and len(m.text) >= 5:
-        m = _cut(m, _EXAMPLE.match(m.text).end(), len(m.text))   # ，如万丰奥特集团、…
+    elif example and len(m.text) >= 5:
+        m = _cut(m, example.end(), len(m.text))   # ，如万丰奥特集团、…
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
         if lead and len(m.text) - lead.end() >= 3:
@@ -568,5 +572,4 @@ def _labelled(m: Mention) -> Mention | None:
 
 def _cut(m: Mention, a: int, b: int) -> Mention:
     """m's name from its a-th to its b-th character (a new mention: the one given may be shared)."""
-    return Mention(m.label, m.text[a:b], m.start + a, m.start + b, rule=m.rule, confidence=m.confidence,
-                   props=dict(m.props), attrs=dict(m.attrs))
+    return dataclasses.replace(m, text=m.text[a:b], start=m.start + a, end=m.start + b, name="", props=dict(m.props))

@@ -73,15 +73,15 @@ _BEFORE_HERE = re.compile("(?:" + _BEFORE.pattern + ")$")
 
 def titled(text: str, person: Mention) -> Mention:
     """A person found otherwise (by the tagger) with the title written just before the name
-    (董事长王建国), in the attrs find_people gives, so the position rules read it alike."""
+    (董事长王建国), in the fields find_people sets, so the position rules read it alike."""
     m = _BEFORE_HERE.search(text, max(0, person.start - 8), person.start)
     if m:
-        person.attrs.update(title=m.group(), title_start=m.start(), title_end=m.end())
+        person.title, person.title_start, person.title_end = m.group(), m.start(), m.end()
     return person
 
 
 def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
-    """Person mentions; attrs carry the title and where it stands, for HOLDS_POSITION."""
+    """Person mentions, with the title and where it stands, for HOLDS_POSITION."""
     org_ends = {m.end for m in orgs}
     taken: list[tuple[int, int]] = []
     found: list[Mention] = []
@@ -91,7 +91,7 @@ def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
             return
         taken.append((start, end))
         found.append(Mention("Person", text[start:end], start, end, rule=rule, confidence=0.85,
-                             attrs={"title": title, "title_start": t_start, "title_end": t_end}))
+                             title=title, title_start=t_start, title_end=t_end))
 
     for m in _BEFORE.finditer(text):
         for n in (3, 2, 4):

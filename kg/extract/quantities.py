@@ -107,7 +107,7 @@ def _out(d: Decimal) -> int | float:
 
 # surface form (lower-cased for Latin) → (kind, unit, factor to the unit)
 _UNITS: dict[str, tuple[str, str, Decimal]] = {}
-for _forms, _kind, _unit, _factor in [
+for _forms, _kind, _unit_name, _factor in [
     (("吉瓦时", "gwh"), "energy", "kWh", 1_000_000),
     (("兆瓦时", "mwh"), "energy", "kWh", 1000),
     (("千瓦时", "千瓦·时", "千瓦小时", "kwh", "度"), "energy", "kWh", 1),
@@ -126,7 +126,7 @@ for _forms, _kind, _unit, _factor in [
     (("%", "％"), "percent", "%", 1),
 ]:
     for _f in _forms:
-        _UNITS[_f] = (_kind, _unit, Decimal(_factor))
+        _UNITS[_f] = (_kind, _unit_name, Decimal(_factor))
 
 _M2 = {"m2": Decimal(1), "km2": Decimal(1_000_000), "ha": Decimal(10_000), "mu": Decimal(10_000) / 15}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from kg.extract.names import park_key
 from kg.extract.shortnames import DESCRIPTORS, LEGAL, brand, name_core
 from kg.language.lexicon import INDUSTRY_TERMS
-from kg.model import Fact, Mention, Sentence
+from kg.model import Fact, Mention, NameEvidence, Sentence
 
 ORGS = ("Company", "Institution")
 PLACES = ("IndustrialPark", "Region")
@@ -270,8 +270,8 @@ def _names(ctx, s, ms, add):
             for p in ms:
                 if p.label == "IndustrialPark" and not p.coref and p.start == m.end:
                     add(p, "PART_OF", m, "park-within-park", 0.8)
-            if "industry" in m.attrs:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
-                add(m, "IN_INDUSTRY", m.attrs["industry"], "park-named-after-industry", 0.7)
+            if m.industry is not None:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
+                add(m, "IN_INDUSTRY", m.industry, "park-named-after-industry", 0.7)
 
 
 def _park_of_body(ctx, m: Mention) -> Mention | None:
@@ -583,14 +583,14 @@ def _positions(ctx, s, ms, add):
     for p in ms:
         if p.label != "Person":
             continue
-        left = min(p.start, p.attrs.get("title_start", p.start))
+        left = p.start if p.title_start is None else min(p.start, p.title_start)
         # step over a coordination of people (张俊昌教授与夏龙教授): the organisation precedes the first
         people = [q for q in ms if q.label == "Person" and q.end <= left]
         while people:
             q = people[-1]
-            gap = text[max(q.end, q.attrs.get("title_end", q.end)):left]
+            gap = text[q.end if q.title_end is None else max(q.end, q.title_end):left]
             if len(gap) <= 2 and all(ch in "与和及、" for ch in gap):
-                left = min(q.start, q.attrs.get("title_start", q.start))
+                left = q.start if q.title_start is None else min(q.start, q.title_start)
                 people.pop()
             else:
                 break
@@ -610,7 +610,8 @@ def _positions(ctx, s, ms, add):
         if not orgs and not chain:
             # 校长蒋军成, 副校长徐树法: a title only one kind of body has, and the article names one
             # body of that kind
-            title = text[max(0, p.attrs.get("title_start", p.start) - 1):p.attrs.get("title_end", p.start)]
+            t_start = p.title_start if p.title_start is not None else p.start
+            title = text[max(0, t_start - 1):p.title_end if p.title_end is not None else p.start]
             kind = next((k for t, k in _TITLE_OF_KIND if title.endswith(t)), ())
             for ending in kind:   # the university before its schools (常州大学, 环境与安全工程学院)
                 bodies = {m.name: m for m in ctx.mentions if m.label == "Institution" and not m.coref
@@ -652,19 +653,19 @@ def _industries(ctx, s, ms, add):
         if prev:
             add(prev[0], "IN_INDUSTRY", ind, "region-industry", 0.8)
             continue
-        if ind.attrs.get("topic"):
+        if ind.name_evidence is NameEvidence.TOPIC:
             for c in subjects:
                 if c.start > ind.end and c.label == "Company":
                     add(c, "IN_INDUSTRY", ind, "topic-companies", 0.7)
             continue
-        if ind.rule == "field":
+        if ind.name_evidence is NameEvidence.FIELD:
             subj = [m for m in subjects if m.end <= ind.start]
             if subj:
                 add(subj[-1], "IN_INDUSTRY", ind, "field-of", 0.75)
             continue
         if not orgs_here:
             # 宁城县将持续壮大新能源…等产业: the region the sentence is about, else the article's
-            named = [m for m in ms if m.label == "Region" and m.end <= ind.start and not m.attrs.get("implicit")
+            named = [m for m in ms if m.label == "Region" and m.end <= ind.start and not m.implicit
                      and text[m.end:m.end + 1] not in ("、", "和", "与")]
             if named and named[0].start - s.start <= 8:
                 add(named[0], "IN_INDUSTRY", ind, "policy-of-region", 0.55)
@@ -682,7 +683,7 @@ def _industries(ctx, s, ms, add):
                 continue
         # 咸阳高新区“四大优势产业”，电子显示、…; 肥西经开区已经形成五大主导产业集群:以江淮为龙头的汽车…:
         # the industries a place's leading industries are said to be
-        places = [m for m in ms if m.label in PLACES and m.end <= ind.start and not m.attrs.get("implicit")]
+        places = [m for m in ms if m.label in PLACES and m.end <= ind.start and not m.implicit]
         if places:
             place = places[-1]
             between = text[place.end:ind.start]

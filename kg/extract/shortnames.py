@@ -6,6 +6,7 @@ business descriptor from a full name; what is left is the brand, found again wit
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Set as AbstractSet
 
@@ -14,7 +15,7 @@ import ahocorasick
 from kg.language import lexicon as lx
 from kg.extract.spans import Spans
 from kg.language.tokens import PUNCT, Tokens
-from kg.model import Mention
+from kg.model import Mention, NameEvidence
 
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
 DESCRIPTORS = sorted((
@@ -128,9 +129,10 @@ class ShortNames:
                 if found[-1].end - found[-1].start >= end - start:
                     continue
                 found.pop()
-            owners = sorted(self.owners[form])
+            owners = tuple(sorted(self.owners[form]))
             found.append(Mention("Company", form, start, end, rule="short-name" if owners else "known-bare-name",
-                                 confidence=0.75 if owners else 0.65, attrs={"full_names": owners}))
+                                 confidence=0.75 if owners else 0.65, full_names=owners,
+                                 name_evidence=NameEvidence.SHORT_FORM if owners else NameEvidence.OTHER))
         return found
 
 
@@ -147,9 +149,9 @@ class ShortNames:
             return None
         n = len(best)
         company = Mention("Company", best, project.start, project.start + n, rule="short-name", confidence=0.75,
-                          attrs={"full_names": sorted(self.owners[best])})
-        rest = Mention("Project", project.text[n:], project.start + n, project.end, rule=project.rule,
-                       confidence=project.confidence, props=project.props, attrs=project.attrs)
+                          name_evidence=NameEvidence.SHORT_FORM, full_names=tuple(sorted(self.owners[best])))
+        # the project without it: what its recogniser knew stays (its name is its new text)
+        rest = dataclasses.replace(project, label="Project", text=project.text[n:], start=project.start + n, name="")
         return company, rest
 
 
@@ -219,6 +221,5 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
     if not lead and (len(brand) < 3 or text.count(brand) < 2):
         return None
     company = Mention("Company", head, project.start, project.start + q, rule="owner-before-output", confidence=0.7)
-    rest = Mention("Project", name[q:], project.start + q, project.end, rule=project.rule,
-                   confidence=project.confidence, props=project.props, attrs=project.attrs)
+    rest = dataclasses.replace(project, text=name[q:], start=project.start + q, name="")
     return company, rest

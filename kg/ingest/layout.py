@@ -419,7 +419,7 @@ def split_articles(text: str, doc: str) -> list[Article]:
         elif k == 0 and s == 0:
             first = paras[0].text
             title = re.split(r"(?<=[。！？!?])", first, maxsplit=1)[0][:60]
-        left = [(i, paras[i].text) for i in run if i not in used]
+        left: list[tuple[int | None, str]] = [(i, paras[i].text) for i in run if i not in used]
         if left:
             pool.append(left)
         for p in paras[s:e]:
@@ -438,12 +438,12 @@ def split_articles(text: str, doc: str) -> list[Article]:
                 continue
             found: list[tuple[int | None, str]] = []
             score = 0
-            for i, text in lines:
+            for at, text in lines:
                 han = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
                 bg = [han[x:x + 2] for x in range(len(han) - 1)]
                 hit = sum(b in body for b in bg)    # the body's bigrams, without making them all
                 if len(bg) >= 3 and hit / len(bg) >= 0.5:
-                    found.append((i, text))
+                    found.append((at, text))
                     score += hit
             if score > best_score:
                 best, best_score, best_lines = g, score, found
@@ -478,6 +478,7 @@ def _fill_byline(a: Article, paras: list[_Para]) -> None:
         t = p.text
         if p.kind == "lead":
             m = _LEAD.match(t)
+            assert m is not None          # what made the paragraph a lead
             a.place = m.group("place") or ""
             a.date = m.group("date") or ""
             a.byline = (m.group("who") or "").strip(_WS)

@@ -47,7 +47,9 @@ class Token:
 def _dictionary() -> str:
     """The path of jieba's dictionary file (dict.txt ships with jieba)."""
     # only the location of the file: importing jieba itself costs a third of a second
-    return os.path.join(importlib.util.find_spec("jieba").submodule_search_locations[0], "dict.txt")
+    spec = importlib.util.find_spec("jieba")
+    assert spec is not None and spec.submodule_search_locations, "jieba (a dependency) is not installed"
+    return os.path.join(spec.submodule_search_locations[0], "dict.txt")
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +80,8 @@ def _parse_tags(lines: list[str]) -> dict[str, str]:
 def _parse_char_frequencies(lines: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for line in lines:
-        word, freq, _ = line.split(" ")
-        freq = int(freq)
+        word, count, _ = line.split(" ")
+        freq = int(count)
         for ch in word:
             counts[ch] = counts.get(ch, 0) + freq
     return counts

@@ -109,6 +109,7 @@ def run(args) -> int:
             n = writer.write(db, out or sys.stdout, fmt, base)
             if out is not None:
                 out.close()
+                assert tmp is not None and target is not None   # opened with `out`
                 os.replace(tmp, target)
                 out = tmp = None
             else:

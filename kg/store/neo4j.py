@@ -311,7 +311,7 @@ CREATE_RELATIONSHIPS = (
 def dynamic_labels(agent: str) -> bool:
     """Whether the server (its Bolt agent string, "Neo4j/5.26.0") takes labels and types as `$(…)`."""
     m = re.match(r"Neo4j/(\d+)\.(\d+)", agent or "")
-    return bool(m) and (int(m[1]), int(m[2])) >= (5, 26)
+    return m is not None and (int(m[1]), int(m[2])) >= (5, 26)
 
 
 def plan_fresh(entities, relations=(), documents=(), batch_size: int = 1000):

@@ -228,6 +228,7 @@ def _entity_rows(entities: Iterable[dict], doc_id_by_file: dict[str, str], doc_r
         extra = level if label == "Region" and level in REGION_LEVELS else None
         label_of[eid] = label
         spans: dict[str, list[tuple[int, int]]] = {}      # (a corpus has many mentions: kept lean)
+        doc: str
         for m in e.get("mentions") or ():
             if type(m) is tuple:        # (doc, start, end), as the graph holds them (kg build)
                 doc, start, end = m
