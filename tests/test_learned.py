@@ -448,3 +448,12 @@ def test_a_title_only_one_kind_of_body_has_goes_to_the_articles_body_of_that_kin
     facts = facts_of(ex, "HOLDS_POSITION")
     assert {(p, "HOLDS_POSITION", "常州大学") for p in ("陈群", "蒋军成", "徐树法")} <= facts
     assert not [f for f in facts if f[0] == "邱正祥"]
+
+
+def test_given_names_that_are_words_are_names_after_a_title():
+    """总经理郭建军带队, 总经理刘立新等 (建军 and 立新 are dictionary words); a verb is no given name
+    (局长王表示，)."""
+    from kg.extract.people import find_people
+    found = {(m.text, m.title) for m in find_people(XIANGCHENG + "局长王表示，要加快。")}
+    assert {("郭建军", "总经理"), ("刘立新", "总经理"), ("吴晓东", "副市长")} <= found
+    assert not [p for p, _ in found if p.startswith("王")]

@@ -46,8 +46,16 @@ def _valid(name: str) -> bool:
         return False
     if any(c in _NOT_NAME_CHARS for c in given) or given in _FORMS_OF_ADDRESS:
         return False
-    # 党组, 司法: an ordinary word is not a name, though 党 and 和 are surnames
-    return not (_is_common_word(name) or (len(given) == 2 and _is_common_word(given)))
+    # 党组, 司法: an ordinary word is not a name, though 党 and 和 are surnames; a given name may be
+    # a word (郭建军, 刘立新: 建军 and 立新 are words) but not a verb (王表示)
+    return not (_is_common_word(name) or (len(given) == 2 and _is_verb(given)) or given in _FOLLOW)
+
+
+def _is_verb(word: str) -> bool:
+    from kg.language.tokens import _tags
+
+    tag = _tags().get(word)
+    return tag is not None and (tag.startswith("v") or tag in ("p", "c", "u", "r", "m", "q", "f", "t"))
 
 
 _FORMS_OF_ADDRESS = {"先生", "女士", "老师", "同志", "师傅", "大爷", "大妈", "阿姨", "小姐", "某某", "某"}
