@@ -199,6 +199,7 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Company", "新能源龙头企业协鑫集团", ["协鑫集团"]),
     ("Company", "立控股子公司中一科技陕西有限公司", ["中一科技陕西有限公司"]),
     ("Company", "公司全资子公司", []),
+    ("Company", "设控股子公司", []),   # a headline: 中一科技：拟设控股子公司投建…
     ("IndustrialPark", "暨长株潭新能源产业园", ["长株潭新能源产业园"]),
     # tallies and generic phrases name no project (…产业项目四大类共16个重点项目, 15个新开工项目已开工7个)
     ("Project", "产业项目四大类共16个重点项目", []),

@@ -461,7 +461,7 @@ _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]"
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
                               r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
 # a company's relation to another standing for its name (公司全资子公司)
-_NO_COMPANY = re.compile(r"(?:公司|其|该公司)?(?:全资|控股)?子公司")
+_NO_COMPANY = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:全资|控股)?子公司")
 
 
 _TITLE_END = re.compile("(?:" + "|".join(sorted(map(re.escape, lx.TITLES_BEFORE_NAME), key=len, reverse=True)) + ")$")
