@@ -24,8 +24,7 @@ from kg.model import Mention, NameEvidence
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 
 SUFFIX_LABEL: dict[str, str] = {}
-for _label, _suffixes in (("Project", lx.PROJECT_SUFFIXES), ("IndustrialPark", lx.PARK_SUFFIXES),
-                          ("Institution", lx.INSTITUTION_SUFFIXES), ("Company", lx.COMPANY_SUFFIXES)):
+for _label, _suffixes in lx.NAME_SUFFIXES.items():
     for _s in _suffixes:
         SUFFIX_LABEL.setdefault(_s, _label)
 SUFFIX_LENGTHS = sorted({len(s) for s in SUFFIX_LABEL}, reverse=True)
@@ -62,7 +61,9 @@ _ABBREVIATED = re.compile("|".join(sorted(ABBREVIATED_INSTITUTIONS, key=len, rev
 def _stop_pos(pos: str) -> bool:
     return pos in STOP_POS or pos.startswith(STOP_POS_CLASSES)
 NOT_NAME_PLACES = {"以上", "以下", "之间", "之中", "期间", "中间", "以来", "其中", "上", "下", "中", "内", "外", "前", "后", "里"}
-MAX_LEN = {"Company": 30, "Institution": 30, "IndustrialPark": 30, "Project": 40}
+MAX_LEN = {"Project": 40}   # characters a name may reach left of its suffix; other labels 30
+# the labels the organisations' scan finds (projects are scanned after them, around them)
+ORG_SCAN_LABELS = tuple(label for label in lx.NAME_SUFFIXES if label != "Project")
 QUOTES = {"”": "“", "’": "‘", "》": "《", "」": "「"}
 DIGITS = re.compile(r"[0-9０-９]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -316,7 +317,7 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
     regions_at = _Regions(sorted(rs for rs, _ in region_spans), _tokens_inside(toks, region_spans))
     # the longest head ending at each token that can end one (both scans read them)
     heads = _heads(text, toks)
-    orgs = _scan(text, toks, heads, ("Company", "Institution", "IndustrialPark"), {}, regions_at)
+    orgs = _scan(text, toks, heads, ORG_SCAN_LABELS, {}, regions_at)
     for m in _ABBREVIATED.finditer(text):
         if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
             orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
@@ -352,7 +353,7 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         suffix, label, s_start = head
         end = toks.ends[i]
         k = toks.index_at(s_start)
-        start = min(_walk_left(text, toks, k, label, MAX_LEN[label], blockers, regions.tokens), toks.starts[k])
+        start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens), toks.starts[k])
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""

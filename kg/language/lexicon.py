@@ -37,6 +37,13 @@ PROJECT_SUFFIXES = (
     "高架", "示范站", "加氢站",
 )
 
+# Each label the suffix rules find, with its suffixes; where two labels share a suffix the first
+# listed wins. A label found by suffixes is one entry here (and one in kg.schema).
+NAME_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "Project": PROJECT_SUFFIXES, "IndustrialPark": PARK_SUFFIXES,
+    "Institution": INSTITUTION_SUFFIXES, "Company": COMPANY_SUFFIXES,
+}
+
 # Bare suffix words that name nothing on their own (该公司, 园区内…): a name needs more before them.
 GENERIC_HEADS = {
     "公司", "集团", "中心", "医院", "大学", "学院", "项目", "工程", "园区", "基地", "政府", "局", "厅",
