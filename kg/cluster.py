@@ -315,7 +315,7 @@ def _why(e: BaseException) -> str:
 def _warm_up() -> None:
     _allocator()
     passes.warm_up()
-    text = "本报讯 包头市稀土高新区的青川智能科技有限公司启动二期项目。"     # pass 1 once: the tagger's model too
+    text = "本报讯 甲市高新区的乙丙智能科技有限公司启动二期项目。"     # pass 1 once: the tagger's model too
     passes.first_pass("warm-up.txt", "warm-up.txt", "", cast(BuildCache, _Held()), data=text.encode("utf-8"))
 
 

@@ -89,7 +89,7 @@ class Mention:
     # a company's short form (evidence SHORT_FORM, or a bare name some article listed): the full
     # names of the corpus it may stand for, sorted
     full_names: tuple[str, ...] = ()
-    # a park named after an industry (哈尔滨新区健康食品产业园): that industry's mention
+    # a park named after an industry (甲新区健康食品产业园): that industry's mention
     industry: Mention | None = None
     # industries (kg.extract.industries):
     group: str = ""               # the enumeration it was listed in (enum0, enum1…): one list, one subject

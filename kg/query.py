@@ -2,7 +2,7 @@
 
     from kg.query import run_query
     cols, rows = run_query("parks_companies", graph="out")                  # a cypher/ file by name
-    cols, rows = run_query("company_profile", {"company": "金宇保灵"}, graph="out")
+    cols, rows = run_query("company_profile", {"company": "甲生物"}, graph="out")
     cols, rows = run_query("MATCH (n:Industry) RETURN n.name AS industry", graph="out")  # inline
     print(format_rows(cols, rows, "table"))
 
@@ -182,7 +182,7 @@ def resolve(query: str) -> QueryFile:
 
 def parse_value(text: str) -> Any:
     """A --param value: integers, floats, true/false/null and JSON lists, maps and "strings" are
-    typed; anything else is a string as written (so 金宇保灵 needs no quotes, "150100" stays text)."""
+    typed; anything else is a string as written (so 甲生物 needs no quotes, "150100" stays text)."""
     t = text.strip()
     if re.fullmatch(r"-?\d+", t):
         return int(t)

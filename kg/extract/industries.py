@@ -107,9 +107,9 @@ _NOT_OF_THE_NAME = ("国家", "中国", "特色", "创新")
 
 
 def named_industry(park: Mention, text: str, toks: Tokens, inside: list[Mention]) -> Mention | None:
-    """The industry a park is named after (哈尔滨新区健康食品产业园 → 健康食品; the guide: a park
+    """The industry a park is named after (甲新区健康食品产业园 → 健康食品; the guide: a park
     named X产业园 is IN_INDUSTRY X): what stands between the last place or park inside its name
-    (`inside`) and 产业园, when it is made of industry words (广清产业园, 创新创业产业园 are not)."""
+    (`inside`) and 产业园, when it is made of industry words (甲乙产业园, 双创产业园 are not)."""
     head = _PARK_OF_INDUSTRY.search(park.text)
     if head is None:
         return None

@@ -68,7 +68,7 @@ QUOTES = {"”": "“", "’": "‘", "》": "《", "」": "「"}
 DIGITS = re.compile(r"[0-9０-９]")
 LATIN = re.compile(r"[A-Za-z]")
 SLOGAN = re.compile(r"[“‘「《][^”’」》]{1,3}[”’」》]")
-# a number or length opening a project's name (40公里金海路, 2号线): dropped by _trim
+# a number or length opening a project's name (40公里甲乙路, 2号线): dropped by _trim
 MEASURE = re.compile(r"[0-9０-９.．A-Za-z]*[0-9０-９][0-9０-９.．A-Za-z]*(公里|千米|米|级|个|座|条|项)?|(公里|千米|米)")
 
 
@@ -148,7 +148,7 @@ def _stops(w: str, label: str, after_number: bool) -> int:
     if pos == "w" or w.strip() == "" or w in lx.BOUNDARY_WORDS:
         return _STOPS
     if label in ("Company", "Institution") and w in lx.TITLES_BEFORE_NAME:
-        return _STOPS  # 市长|沈先武代表洪湖市政府: a title ends the organisation's name it follows
+        return _STOPS  # 市长|张三代表甲市政府: a title ends the organisation's name it follows
     if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
         return _STOPS  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
     if pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
@@ -263,7 +263,7 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
 
 
 LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
-LENGTHS = ("公里", "千米", "米")  # 40公里金海路: the length built, not part of the name
+LENGTHS = ("公里", "千米", "米")  # 40公里甲乙路: the length built, not part of the name
 CAPACITY = re.compile(r"[0-9０-９.一二三四五六七八九十百千万亿两]+[万千百亿]?(?:吨|千瓦时|千瓦|兆瓦|吉瓦|瓦|亩|平方米|平方公里|"
                       r"公里|套|台|片|辆|头|只|张|立方米|标方|MW|GW|kW|P|EB|PB)")
 COUNT_PHRASE = re.compile(r"^[0-9０-９一二三四五六七八九十百千两几多数]+[余多]?[家个所座条项批]")
@@ -427,7 +427,7 @@ LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|
 
 
 def park_key(name: str) -> str:
-    """What names one park whatever the form (安徽肥西经济开发区, 肥西经开区 → 肥西经开区): without
+    """What names one park whatever the form (安徽甲县经济开发区, 甲县经开区 → 甲县经开区): without
     its province, with the abbreviation every report uses (经济技术开发区/经济开发区 → 经开区,
     高新技术(产业)开发区 → 高新区). Resolution keys parks by it; the rules compare parks by it."""
     name = LEADING_PLACE.sub(r"\1", _leading_province().sub("", name))
@@ -441,18 +441,18 @@ _PARK_KIND = re.compile("|".join(sorted(_PARK_ABBREVIATION, key=len, reverse=Tru
 
 @lru_cache(maxsize=1)
 def _leading_province() -> re.Pattern:
-    """A province's name or short form opening a longer name (安徽 of 安徽肥西经济开发区)."""
+    """A province's name or short form opening a longer name (安徽 of 安徽甲县经济开发区)."""
     forms = {f for d in Divisions.default() if d.level == "Province" for f in (d.name, *d.aliases) if len(f) >= 2}
     return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
 
 
-# what opens a clause, not a name (另有清远高新区管委会, 一是研发中心, 暨长株潭新能源产业园)
+# what opens a clause, not a name (另有甲市高新区管委会, 一是研发中心, 暨甲乙新能源产业园)
 _LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八九十]是|这是|也是|就是|包括|以及|暨|占|储备)")
-# what stands before a company's name without being part of it (企业奥能金属, 龙头企业协鑫集团,
-# 全资子公司上海思特威实业发展有限公司)
+# what stands before a company's name without being part of it (企业甲乙金属, 龙头企业丙丁集团,
+# 全资子公司上海甲乙实业发展有限公司)
 _BEFORE_COMPANY = re.compile(r"^(?:[\u4e00-\u9fff]{0,4}?(?:龙头企业|企业)(?!家)|[\u4e00-\u9fff]{0,2}?(?:全资|控股)?子公司)")
-# what follows a company's name without being part of it: its party group (中国航空工业集团|党组), a
-# tally (中船重工|四家上市公司), a headline's colon (中一科技|：拟设控股子公司)
+# what follows a company's name without being part of it: its party group (中国甲乙集团|党组), a
+# tally (甲乙重工|四家上市公司), a headline's colon (甲乙科技|：拟设控股子公司)
 _AFTER_COMPANY = re.compile(r"(?<=[团司])(?:党组|党委|纪委)$|[一二三四五六七八九十两几\d]+家[\u4e00-\u9fff]{0,4}(?:公司|企业)$|[：:].*$")
 # two bodies written as one (县委县政府, 江西省委省政府): the second a level's government
 _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政府|人民政府))$")
@@ -470,7 +470,7 @@ _SUFFIXES_LONGEST_FIRST = sorted(SUFFIX_LABEL, key=len, reverse=True)
 _ALL_SUFFIXES = tuple(_SUFFIXES_LONGEST_FIRST)
 
 
-# a park's name opening a project's (德令哈工业园|青海西部镁业年产2万吨…)
+# a park's name opening a project's (甲市工业园|青海甲乙镁业年产2万吨…)
 _PARK_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:工业园区|产业园区|工业园|产业园|经开区|高新区|开发区|化工区)(?=[\u4e00-\u9fff])")
 # a place and a year before a generic phrase (福建省重大项目, 沧州市2018年重点项目)
 _PLACE_AND_YEAR = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:自治区|省|市|区|县|旗|盟|州))?(?:\d{4}年度?)?")
@@ -506,7 +506,7 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
 
 
 def _split_at_verb(m: Mention) -> list[Mention]:
-    """崇左市签订大亚（崇左）林业…项目, 汽车工业园项目毗邻奥迪PPE新能源工厂: a verb joins two phrases;
+    """崇左市签订甲乙（崇左）林业…项目, 汽车工业园项目毗邻甲乙新能源工厂: a verb joins two phrases;
     each that ends like a name is one."""
     verb = _VERB_INSIDE.search(m.text, 2)
     if verb is None:
@@ -524,7 +524,7 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     if lead and len(m.text) - lead.end() >= 3:
         m = _cut(m, lead.end(), len(m.text))
     elif example and len(m.text) >= 5:
-        m = _cut(m, example.end(), len(m.text))   # ，如万丰奥特集团、…
+        m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
         if lead and len(m.text) - lead.end() >= 3:
@@ -548,14 +548,14 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
             return
         park = _PARK_BEFORE_PROJECT.match(m.text)
         if park and len(m.text) - park.end() >= 6 and not m.text.startswith(_PROJECT_WORDS, park.end()):
-            # 大柴旦工业园青海中天硼锂年产10000吨碳酸锂: the park the project is in, then the project
+            # 甲市工业园青海甲乙硼锂年产1万吨碳酸锂: the park the project is in, then the project
             out.append(_cut(m, 0, park.end()))
             out[-1].label = "IndustrialPark"
             m = _cut(m, park.end(), len(m.text))
     out.append(m)
 
 
-# what introduces examples after a comma (，如万丰奥特集团、三花集团…)
+# what introduces examples after a comma (，如甲乙集团、丙丁集团…)
 _EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
 # verbs that join two phrases and stand inside no name

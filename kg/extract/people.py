@@ -24,7 +24,7 @@ _FOLLOW = ("说", "表示", "介绍", "指出", "认为", "称", "告诉", "坦�
            "率领", "一行", "等", "在", "和", "与", "及", "的", "也", "就", "对", "向", "为", "同志", "先生", "女士",
            "出席", "主持", "致辞", "讲话", "参加", "见证", "会见", "调研", "代表", "宣布", "陪同", "率队", "带队",
            "发言", "分别", "一同", "共同", "亲自", "实地", "前往", "赴", "到")
-# What may stand before a name written before its title (该院张俊昌教授, 与夏龙教授)
+# What may stand before a name written before its title (该院张三教授, 与李四教授)
 _PRECEDE = ("该院", "该校", "该公司", "该中心", "该所", "与", "和", "及", "由", "、", "同", "以及", "院", "校",
             "中心", "公司", "团队", "学院", "大学", "医院", "研究所")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -47,7 +47,7 @@ def _valid(name: str) -> bool:
     if any(c in _NOT_NAME_CHARS for c in given) or given in _FORMS_OF_ADDRESS:
         return False
     # 党组, 司法: an ordinary word is not a name, though 党 and 和 are surnames; a given name may be
-    # a word (郭建军, 刘立新: 建军 and 立新 are words) but not a verb (王表示)
+    # a word (张建军, 李立新: 建军 and 立新 are words) but not a verb (王表示)
     return not (_is_common_word(name) or (len(given) == 2 and _is_verb(given)) or given in _FOLLOW)
 
 

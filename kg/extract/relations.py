@@ -48,7 +48,7 @@ _HELPS = re.compile(r"助力|服务于|服务")
 _SUBSIDIARY_GAP = re.compile(r"(旗下|下属|所属)的?|的?(全资|控股)?子公司")
 # what a parent's regional unit is called after the place (榆林化工公司, 苏州总部, 沧州分公司)
 _UNIT = re.compile(r"[\u4e00-\u9fff]{0,6}(?:分公司|公司|总部|分厂|工厂|厂|基地)")
-# a park's name opening a body's (肥西经开区|党工委, 榆林经济技术开发区（榆神工业区）|管委会)
+# a park's name opening a body's (甲县经开区|党工委, 乙市经济技术开发区（丙丁工业区）|管委会)
 _PARK_HEAD = re.compile(r".{2,14}?(?:经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|开发区|工业园区|"
                         r"产业园区|园区|新区|综合保税区)(?:[（(][^）)]{2,8}[）)])?")
 # the words before a park's companies are listed (园区企业…, 园区内有一些航母级企业,如…, 园区的四家企业,…)
@@ -257,7 +257,7 @@ def _names(ctx, s, ms, add):
         inside = [r for r in ctx.regions_within(m) if (r.start, r.end) != (m.start, m.end)]
         park = _park_of_body(ctx, m) if m.label == "Institution" else None
         if park is not None:
-            # 肥西经开区党工委, 曲靖市经开区管委会: a body named after a park the article names is the
+            # 甲县经开区党工委, 乙市经开区管委会: a body named after a park the article names is the
             # park's (the most specific place its name gives)
             add(m, "LOCATED_IN", park, "body-of-park", 0.75)
         elif inside:
@@ -270,7 +270,7 @@ def _names(ctx, s, ms, add):
             for p in ms:
                 if p.label == "IndustrialPark" and not p.coref and p.start == m.end:
                     add(p, "PART_OF", m, "park-within-park", 0.8)
-            if m.industry is not None:     # 哈尔滨新区健康食品产业园 → 健康食品 (industries.named_industry)
+            if m.industry is not None:     # 甲新区健康食品产业园 → 健康食品 (industries.named_industry)
                 add(m, "IN_INDUSTRY", m.industry, "park-named-after-industry", 0.7)
 
 
@@ -338,7 +338,7 @@ def _built_at(ctx, s, ms, add):
 
 
 def _listed_projects_land(ctx, s, ms, add):
-    """牧童实业、恩科科技…等12个项目落地奠基, 四川金汇能新材料等18个项目签约落户: the companies
+    """甲乙实业、丙丁科技…等12个项目落地奠基, 四川甲乙新材料等18个项目签约落户: the companies
     standing for the projects that land are where the article is about."""
     if ctx.topic is None:
         return
@@ -352,7 +352,7 @@ def _listed_projects_land(ctx, s, ms, add):
 
 
 def _firms_of_park(ctx, s, ms, add):
-    """园区企业奥能金属、大华科技…, 园区内有一些航母级企业,如A、B…: the companies listed are in the
+    """园区企业甲乙金属、丙丁科技…, 园区内有一些航母级企业,如A、B…: the companies listed are in the
     park: the last one the sentence names before the words, else the park the article is about."""
     text = ctx.text
     for words in _PARK_FIRMS.finditer(text, s.start, s.end):
@@ -541,7 +541,7 @@ def _subsidiary(ctx, s, ms, add):
                     and not _ALIAS.match(text, a.end):
                 add(a, "SUBSIDIARY_OF", b, "parent-brand-and-unit", 0.65)
                 break
-    # 曲靖亿纬锂能有限公司 beside 亿纬锂能, 国家能源集团榆林化工公司 beside 国家能源集团: a company named
+    # 曲靖甲乙锂能有限公司 beside 甲乙锂能, 国家甲乙集团榆林化工公司 beside 国家甲乙集团: a company named
     # by another of the article and a place (and unit) of its own is that company's
     for a in comps:
         for b in ctx.all_companies():
@@ -558,20 +558,20 @@ def _subsidiary(ctx, s, ms, add):
 
 def _regional_unit(a: str, b: str, ctx) -> bool:
     """Whether company name `a` is `b`'s name with a place of its own: `b` whole, then a place
-    and/or a unit (国家能源集团 + 榆林化工公司, 中建集团 + 苏州总部), or `b`'s core with a place
-    around it (曲靖 + 亿纬锂能 + 有限公司, 中粮可口可乐饮料 + （济南） + 有限公司)."""
+    and/or a unit (国家甲乙集团 + 榆林化工公司, 丙丁集团 + 苏州总部), or `b`'s core with a place
+    around it (曲靖 + 甲乙锂能 + 有限公司, 丙丁饮料 + （济南） + 有限公司)."""
     if len(b) >= 4 and a.startswith(b):
         rest = a[len(b):]
         place = next((f for f in ctx.places_longest_first() if rest.startswith(f) and len(f) >= 2), "")
         return bool(place) and _UNIT.fullmatch(rest[len(place):]) is not None
     core_b, extra_b = ctx.core(b)
     if len(core_b) < 3 or core_b not in a or a.endswith("股份有限公司"):
-        return False   # (广东高展光电股份有限公司 is the listed company 高展光电 itself)
+        return False   # (广东甲乙光电股份有限公司 is the listed company 甲乙光电 itself)
     core_a, extra_a = ctx.core(a)
     if core_a != core_b or extra_a or extra_b:
         return False
     # 内蒙古X有限公司 beside X有限公司 is one company named with and without its place; the place
-    # makes a unit of a parent known by its short name (亿纬锂能), or written in brackets
+    # makes a unit of a parent known by its short name (甲乙锂能), or written in brackets
     places = ctx.region_names()
     if b.endswith(LEGAL) and not any(f"（{f}）" in a or f"({f})" in a for f in places):
         return False
@@ -584,7 +584,7 @@ def _positions(ctx, s, ms, add):
         if p.label != "Person":
             continue
         left = p.start if p.title_start is None else min(p.start, p.title_start)
-        # step over a coordination of people (张俊昌教授与夏龙教授): the organisation precedes the first
+        # step over a coordination of people (张三教授与李四教授): the organisation precedes the first
         people = [q for q in ms if q.label == "Person" and q.end <= left]
         while people:
             q = people[-1]
@@ -608,7 +608,7 @@ def _positions(ctx, s, ms, add):
                     and not _NOT_TITLE.search(gap):
                 add(p, "HOLDS_POSITION", o, "title-chain", 0.75)
         if not orgs and not chain:
-            # 校长蒋军成, 副校长徐树法: a title only one kind of body has, and the article names one
+            # 校长张三, 副校长李四: a title only one kind of body has, and the article names one
             # body of that kind
             t_start = p.title_start if p.title_start is not None else p.start
             title = text[max(0, t_start - 1):p.title_end if p.title_end is not None else p.start]
@@ -681,7 +681,7 @@ def _industries(ctx, s, ms, add):
                     start <= m.start < ind.start for m in orgs_here):
                 add(ctx.topic, "IN_INDUSTRY", ind, "fields-of-topic-place", 0.55)
                 continue
-        # 咸阳高新区“四大优势产业”，电子显示、…; 肥西经开区已经形成五大主导产业集群:以江淮为龙头的汽车…:
+        # 甲市高新区“四大优势产业”，电子显示、…; 乙县经开区已经形成五大主导产业集群:以丙丁为龙头的汽车…:
         # the industries a place's leading industries are said to be
         places = [m for m in ms if m.label in PLACES and m.end <= ind.start and not m.implicit]
         if places:

@@ -155,13 +155,13 @@ class ShortNames:
         return company, rest
 
 
-# 牧童实业、恩科科技、翔达交通、泛瑞磁电等12个项目: companies standing for their projects
+# 甲乙实业、丙丁科技、戊己交通、庚辛磁电等12个项目: companies standing for their projects
 ENUM_FIRMS_PROJECTS = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)个?项目")
 
 
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
-    等N个项目 when most of them end like a company's short name (牧童实业、恩科科技…)."""
+    等N个项目 when most of them end like a company's short name (甲乙实业、丙丁科技…)."""
     matches = list(ENUM_COMPANIES.finditer(text)) if _ENUM_END.search(text) else []
     if "项目" in text:
         for match in ENUM_FIRMS_PROJECTS.finditer(text):
@@ -200,7 +200,7 @@ _NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今�
 
 
 def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> tuple[Mention, Mention] | None:
-    """江苏润泽年产2000吨…项目, 德方纳米年产11万吨…项目: a project named by its owner, then its
+    """江苏甲乙年产2000吨…项目, 丙丁纳米年产11万吨…项目: a project named by its owner, then its
     output, is that owner's; return (company, project without it), or None. The owner is a place
     and a brand (江苏 + 润泽), or a brand of three or more characters that the article also
     names outside the project (the output alone does not make a name: 一期年产…, 全市年产…)."""
