@@ -90,8 +90,6 @@ def _key(m: Mention) -> str:
     return _name_key(m.label, m.name)
 
 
-
-
 @lru_cache(maxsize=1 << 16)
 def _name_key(label: str, name: str) -> str:
     """(A corpus names the same things over and over: keys are worked out once per name.)"""

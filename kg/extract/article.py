@@ -7,10 +7,9 @@ industries, anaphora, quantities and the relations between them all.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -20,7 +19,7 @@ from kg.extract.names import find_bare_bodies, find_names, tidy
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
-from kg.extract.shortnames import owner_before_output, ShortNames, find_listed_companies
+from kg.extract.shortnames import ShortNames, find_listed_companies, owner_before_output
 from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.language.tokens import Tokens
@@ -210,10 +209,11 @@ def _topic(text: str, mentions: list[Mention], regions: Sequence[Mention] = ()) 
     parks = [m for m in here if m.label == "IndustrialPark"]
     if parks:
         return parks[0]
-    bodies = [m for m in mentions if m.label == "Institution" and m.end <= stop and not m.coref]
-    named = [m for m in here if m.level in _LEVEL_ORDER] \
-        or [m for m in regions if m.end <= stop and m.level in _LEVEL_ORDER
-            and any(b.start <= m.start and m.end <= b.end for b in bodies)]
+    named = [m for m in here if m.level in _LEVEL_ORDER]
+    if not named:
+        bodies = [m for m in mentions if m.label == "Institution" and m.end <= stop and not m.coref]
+        named = [m for m in regions if m.end <= stop and m.level in _LEVEL_ORDER
+                 and any(b.start <= m.start and m.end <= b.end for b in bodies)]
     return min(named, key=lambda m: (_LEVEL_ORDER[m.level], m.start)) if named else None
 
 

@@ -399,7 +399,6 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     return kept, inner
 
 
-_BARE_BODY_WORD = re.compile(lx.BARE_BODY.pattern)
 # 市政协委员 (a member, not the body), “管委会+公司”改革 (a model of governing, not a body)
 _NOT_A_BODY = re.compile(r"委员(?!会)|[+＋]")
 
@@ -410,7 +409,7 @@ def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[
     resolution gives each to its article (kg.resolve)."""
     out: list[Mention] = []
     spans = None   # made at the first candidate: most articles hold none
-    for m in _BARE_BODY_WORD.finditer(text):
+    for m in lx.BARE_BODY.finditer(text):
         start, end = m.span()
         if not (toks.is_boundary(start) and toks.is_boundary(end)) or _NOT_A_BODY.match(text, end):
             continue
@@ -426,6 +425,7 @@ def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[
 LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(市|盟|地区)(?!场|民|政|委|级|属|直)")
 
 
+@lru_cache(maxsize=1 << 12)
 def park_key(name: str) -> str:
     """What names one park whatever the form (安徽甲县经济开发区, 甲县经开区 → 甲县经开区): without
     its province, with the abbreviation every report uses (经济技术开发区/经济开发区 → 经开区,
@@ -537,7 +537,7 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     title = _TITLE_END.search(m.text)
     if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
         m = _cut(m, 0, title.start())
-        m.label = next(SUFFIX_LABEL[x] for x in _SUFFIXES_LONGEST_FIRST if m.text.endswith(x))
+        m.label = _label_by_suffix(m.text) or m.label
     if m.label == "Institution":
         two = _TWO_BODIES.match(m.text)
         if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
@@ -563,12 +563,18 @@ _VERB_INSIDE = re.compile(r"签订|签署|毗邻|进行|位于|落户于?")
 
 
 def _labelled(m: Mention) -> Mention | None:
-    """m labelled by the suffix its name ends with, or None if it ends with none."""
-    for x in _SUFFIXES_LONGEST_FIRST:
-        if m.text.endswith(x) and len(m.text) > len(x):
-            m.label = SUFFIX_LABEL[x]
-            return m
-    return None
+    """m labelled by the suffix its name ends with (something before it), or None if none."""
+    label = _label_by_suffix(m.text, before=1)
+    if label is None:
+        return None
+    m.label = label
+    return m
+
+
+def _label_by_suffix(text: str, before: int = 0) -> str | None:
+    """The label of the longest suffix `text` ends with that leaves `before` characters or more."""
+    return next((SUFFIX_LABEL[x] for x in _SUFFIXES_LONGEST_FIRST
+                 if text.endswith(x) and len(text) - len(x) >= before), None)
 
 
 def _cut(m: Mention, a: int, b: int) -> Mention:

@@ -61,6 +61,7 @@ _LANDS = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)个?�
 # titles only one kind of body has, with the endings of that kind's names
 _TITLE_OF_KIND = (("校长", ("大学", "学院", "学校")), ("校党委书记", ("大学", "学院", "学校")),
                   ("院长", ("研究院", "医院", "科学院", "设计院")), ("行长", ("银行",)), ("所长", ("研究所",)))
+_TRAILING_BRACKET = re.compile(r"[（(][^）)]*[）)]$")
 _UNIT_BEFORE = re.compile(r"(?:公司|其|旗下)的?(?:全资|控股)子公司$")
 _SUBSIDIARY_OF = re.compile(r"(是|为)([^，。；]{0,40}?)的?(全资|控股)?子公司")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -70,9 +71,9 @@ _NATIONAL = ("中国", "中华", "国家", "全国")
 _ALIAS = re.compile(r"[（(](?:以下)?简称")
 _NOT_BRANDS = frozenset(DESCRIPTORS) | INDUSTRY_TERMS
 _CARRIER = re.compile(r"以(?:其|公司)?(?:全资|控股)?(?:子公司)?([^，。；]{2,40}?)(?:[（(][^）)]*[）)])?为(?:项目)?(?:实施|建设|运营)主体")
-# the narrower verbs that introduce a list of fields in a clause of its own
 # what a place's leading industries are called (四大优势产业, 五大主导产业集群, 首位产业)
 _LEADING_INDUSTRIES = re.compile(r"(?:优势|主导|支柱|特色|重点|首位|战略性新兴)产业")
+# the narrower verbs that introduce a list of fields in a clause of its own
 _FIELDS_LIST = re.compile(r"涵盖|涉及|覆盖|囊括|集中在|分布在")
 _FIELDS_OF = re.compile(r"涵盖|涉及|覆盖|囊括|包括|集中在|分布在|聚焦|围绕|培育|壮大|做强|发展|打造|布局")
 
@@ -279,7 +280,7 @@ def _park_of_body(ctx, m: Mention) -> Mention | None:
     head = _PARK_HEAD.match(m.text)
     if head is None or head.end() == len(m.text):
         return None
-    key = park_key(re.sub(r"[（(][^）)]*[）)]$", "", head.group()))
+    key = park_key(_TRAILING_BRACKET.sub("", head.group()))
     return next((p for p in ctx.parks() if park_key(p.name) == key), None)
 
 
@@ -434,15 +435,15 @@ def _orgs_after(ms, text, pos):
 
 def _cooperates(ctx, s, ms, add):
     text = ctx.text
-    partners: set[int] = set()   # a party already on the far side of a 与 is no party of its own
+    far_side: set[int] = set()   # a party already on the far side of a 与 is no party of its own
     for m in ms:
-        if m.label not in ORGS or id(m) in partners:
+        if m.label not in ORGS or id(m) in far_side:
             continue
         joined = _WITH.match(text, m.end, s.end) if m.end <= s.end else None
         if joined:
             far = _signed_with(ms, text, s, joined.end(), _orgs_before(ms, text, m) + [m], add,
                                "with-cooperate", 0.8, respectively="分别" in joined.group())
-            partners.update(id(p) for p in far)
+            far_side.update(id(p) for p in far)
     for verb in _JOINTLY.finditer(text, s.start, s.end):
         pos = verb.end()
         partners = _orgs_after(ms, text, pos)

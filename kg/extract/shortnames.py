@@ -156,6 +156,7 @@ class ShortNames:
 
 
 # 甲乙实业、丙丁科技、戊己交通、庚辛磁电等12个项目: companies standing for their projects
+_DESCRIPTOR_ENDS = tuple(DESCRIPTORS)
 ENUM_FIRMS_PROJECTS = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)个?项目")
 
 
@@ -166,7 +167,7 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
     if "项目" in text:
         for match in ENUM_FIRMS_PROJECTS.finditer(text):
             items = match.group(1).split("、")
-            if 2 * sum(i.endswith(tuple(DESCRIPTORS)) and len(i) >= 4 for i in items) > len(items):
+            if 2 * sum(i.endswith(_DESCRIPTOR_ENDS) and len(i) >= 4 for i in items) > len(items):
                 matches.append(match)
     if not matches:
         return []
@@ -202,7 +203,7 @@ _NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今�
 def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> tuple[Mention, Mention] | None:
     """江苏甲乙年产2000吨…项目, 丙丁纳米年产11万吨…项目: a project named by its owner, then its
     output, is that owner's; return (company, project without it), or None. The owner is a place
-    and a brand (江苏 + 润泽), or a brand of three or more characters that the article also
+    and a brand (江苏 + 甲乙), or a brand of three or more characters that the article also
     names outside the project (the output alone does not make a name: 一期年产…, 全市年产…)."""
     name = project.text
     out = _OUTPUT.search(name)

@@ -156,7 +156,7 @@ def _unglue_titles(words: list[str]) -> list[str]:
     """jieba reads 局局长 as one word, hiding the name's head (太和县经济和信息化局|局长): split it."""
     out = []
     for w in words:
-        if len(w) == 3 and w[0] == w[1] and w[2] == "长" and _GLUED_TITLE.fullmatch(w):
+        if _GLUED_TITLE.fullmatch(w):
             out += [w[0], w[1:]]
         else:
             out.append(w)
