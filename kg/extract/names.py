@@ -171,7 +171,7 @@ def _stops(w: str, label: str, after_number: bool) -> int:
 
 
 def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: dict[int, tuple[int, int]],
-               names: set[int]) -> int:
+               names: set[int], legal: bool = False) -> int:
     """Where a name ends going left from token k (exclusive of k): the name's start offset.
 
     `blockers` maps a token to the first blocking span over it, `names` holds the tokens inside
@@ -222,6 +222,8 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             continue
         joined = False
         stops = _stops(w, label, w == "中" and j > 0 and tag_of(words[j - 1]) == "m")
+        if stops == _STOPS and legal and _inside_legal_name(words, j):
+            stops = _GOES_ON
         if stops == _GLUED:
             start = t_start + 1
             break
@@ -230,6 +232,29 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
         start = t_start
         j -= 1
     return start
+
+
+_SOFT_IN_LEGAL_NAMES = ("v", "vd", "vi", "vg", "j", "i")
+
+
+def _inside_legal_name(words: list[str], j: int) -> bool:
+    """Whether word j, which would end a name going left, is inside a registered company's name
+    (one ending in 有限公司): such names hold verbs and abbreviations (甲乙改装汽车制造有限公司,
+    甲市城市建设投资控股有限公司, 甲乙光电有限公司). A verb is taken only with a name word left of it
+    (a verb opening the phrase is its predicate: 走访|甲乙有限公司); 投资 and its kind only right
+    before another such word or the suffix (甲投资控股有限公司)."""
+    w = words[j]
+    pos = tag_of(w)
+    if w in lx.BOUNDARY_WORDS:
+        return (w in lx.NAME_VERBS or pos == "vn") and j + 1 < len(words) and (words[j + 1] in lx.NAME_VERBS or words[j + 1].endswith("公司"))
+    if pos not in _SOFT_IN_LEGAL_NAMES:
+        return False
+    if pos in ("j", "i"):
+        return True
+    if j == 0:
+        return False
+    left = words[j - 1]
+    return left not in lx.BOUNDARY_WORDS and tag_of(left) != "w" and not _stop_pos(tag_of(left))
 
 
 def _joins_departments(words: list[str], j: int) -> bool:
@@ -353,7 +378,8 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         suffix, label, s_start = head
         end = toks.ends[i]
         k = toks.index_at(s_start)
-        start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens), toks.starts[k])
+        start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens,
+                               suffix.endswith(("有限公司", "有限责任公司"))), toks.starts[k])
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
