@@ -240,7 +240,7 @@ _SOFT_IN_LEGAL_NAMES = ("v", "vd", "vi", "vg", "j", "i")
 def _inside_legal_name(words: list[str], j: int) -> bool:
     """Whether word j, which would end a name going left, is inside a registered company's name
     (one ending in 有限公司): such names hold verbs and abbreviations (甲乙改装汽车制造有限公司,
-    甲市城市建设投资控股有限公司, 甲乙光电有限公司). A verb is taken only with a name word left of it
+    甲市城市建设投资控股有限公司, 甲乙光电有限公司). A verb is taken only with a noun or a name left of it
     (a verb opening the phrase is its predicate: 走访|甲乙有限公司); 投资 and its kind only right
     before another such word or the suffix (甲投资控股有限公司)."""
     w = words[j]
@@ -254,7 +254,7 @@ def _inside_legal_name(words: list[str], j: int) -> bool:
     if j == 0:
         return False
     left = words[j - 1]
-    return left not in lx.BOUNDARY_WORDS and tag_of(left) != "w" and not _stop_pos(tag_of(left))
+    return left not in lx.BOUNDARY_WORDS and (tag_of(left) in PROPER_POS or tag_of(left).startswith("n"))
 
 
 def _joins_departments(words: list[str], j: int) -> bool:
