@@ -472,6 +472,13 @@ def _leading_province() -> re.Pattern:
     return re.compile("^(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=[\u4e00-\u9fff]{4})")
 
 
+def leading_province(name: str) -> str:
+    """The province (安徽, 江苏省) a name opens with, if four or more characters follow it; else ''.
+    Read on the text, not on jieba's words: 江苏甲乙 is often cut 江|苏甲乙."""
+    m = _leading_province().match(name)
+    return m.group() if m else ""
+
+
 # what opens a clause, not a name (另有甲市高新区管委会, 一是研发中心, 暨甲乙新能源产业园)
 _LEADING_WORDS = re.compile(r"^(?:另有|还有|其中|[一二三四五六七八九十]是|这是|也是|就是|包括|以及|暨|占|储备)")
 # what stands before a company's name without being part of it (企业甲乙金属, 龙头企业丙丁集团,

@@ -13,8 +13,9 @@ from collections.abc import Set as AbstractSet
 import ahocorasick
 
 from kg.language import lexicon as lx
+from kg.extract.names import leading_province
 from kg.extract.spans import Spans
-from kg.language.tokens import PUNCT, Tokens
+from kg.language.tokens import PUNCT, Tokens, tag_of
 from kg.model import Mention, NameEvidence
 
 # Business descriptors between a brand and the legal suffix (生物科技, 信息技术…), longest first.
@@ -24,7 +25,7 @@ DESCRIPTORS = sorted((
     "网络", "软件", "工业制造", "工业", "制造", "实业", "发展", "投资", "控股", "贸易", "商贸", "物流",
     "化工", "建设", "工程", "环保", "环境", "医药", "药业", "乳业", "食品", "农牧业", "农业", "矿业",
     "稀土", "装备", "机械", "汽车", "钢铁", "铝业", "光伏", "风电", "储能",
-    "股份", "集团", "进出口贸易", "进出口", "通信", "电信", "石油", "石化", "航空", "银行",
+    "股份", "集团", "工贸", "进出口贸易", "进出口", "通信", "电信", "石油", "石化", "航空", "银行",
 ), key=len, reverse=True)
 LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "公司", "集团")
 ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
@@ -200,11 +201,16 @@ _OUTPUT = re.compile(r"年产|年处理|年加工|年回收|\d")
 _NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今明]|期|批|项目|工程|[市县区镇乡村园]$")
 
 
+# a brand is no common word: 高端新材料, 绿色能源, 新型材料 describe, 甲乙新材料 names
+_COMMON_WORD = ("n", "a", "b", "vn", "d", "m", "f", "t")
+
+
 def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> tuple[Mention, Mention] | None:
-    """江苏甲乙年产2000吨…项目, 丙丁纳米年产11万吨…项目: a project named by its owner, then its
+    """江苏甲乙年产2000吨…项目, 丙丁新材料年产9.8万吨…项目: a project named by its owner, then its
     output, is that owner's; return (company, project without it), or None. The owner is a place
-    and a brand (江苏 + 甲乙), or a brand of three or more characters that the article also
-    names outside the project (the output alone does not make a name: 一期年产…, 全市年产…)."""
+    and a brand (江苏 + 甲乙), a brand and a business descriptor (丙丁 + 新材料), or a brand of
+    three or more characters that the article also names outside the project (the output alone
+    does not make a name: 一期年产…, 全市年产…, 光伏新材料年产…)."""
     name = project.text
     out = _OUTPUT.search(name)
     if out is None or not 2 <= out.start() <= 8 or len(name) - out.start() < 6:
@@ -213,14 +219,20 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
     head = name[:q]
     if not all("\u4e00" <= ch <= "\u9fff" for ch in head):
         return None
-    lead = [r for r in regions if r.start == project.start and r.end - project.start < q]
-    brand = head[lead[0].end - project.start:] if lead else head
-    if not 2 <= len(brand) <= 4 or _NOT_OWNER.search(brand) or brand in lx.GENERIC_MODIFIERS \
+    lead = [r.end - project.start for r in regions if r.start == project.start and r.end - project.start < q]
+    place = lead[0] if lead else len(leading_province(name))
+    brand = head[place:]
+    if not 2 <= len(brand) <= (4 if place else 6) or _NOT_OWNER.search(brand) or brand in lx.GENERIC_MODIFIERS \
             or brand in lx.INDUSTRY_TERMS \
             or any(r.start == project.start + q - len(brand) and r.end == project.start + q for r in regions):
         return None
-    if not lead and (len(brand) < 3 or text.count(brand) < 2):
+    if not place and len(brand) < 3:
         return None
+    if not place and text.count(brand) < 2:
+        core = next((brand[:-len(d)] for d in DESCRIPTORS if brand.endswith(d)), "")
+        if len(core) < 2 or core in lx.INDUSTRY_TERMS or core in lx.GENERIC_MODIFIERS or tag_of(core) in _COMMON_WORD \
+                or any(r.start == project.start and r.end == project.start + len(core) for r in regions):
+            return None
     company = Mention("Company", head, project.start, project.start + q, rule="owner-before-output", confidence=0.7)
     rest = dataclasses.replace(project, text=name[q:], start=project.start + q, name="")
     return company, rest
