@@ -57,6 +57,10 @@ CHANGDIAN = "长电科技CEO郑力先生出席活动并发表讲话"
 TAIYUAN = "华为矿山军团全球总部暨山西区域总部项目,总投资15亿元,落地晋源区,建设总部大楼、研发中心、全球矿山维护及运营中心和实验室等。"
 ZHONGYI = "公告显示,中一陕西拟在宝鸡市金台区建设8万吨先进电子材料产业基地项目。"
 XIANYANG_FIELDS = "签约项目深度契合咸阳高新区“四大优势产业”,电子显示、高端装备制造、生物医药、新材料等核心支柱产业领域项目占比达70%。"
+WUZHONG_PREPARING = "浙江湖州帕罗300万件羊绒衫深加工建设项目正在进行土地征收工作、江苏鸿业年产5万吨锂电池负极材料项目公司已注册"
+WEILAI = ("聚焦先进能源、先进制造等主导产业,未来科学城新引入中科联绿、易蔚新能源、前景云等10家创新企业。"
+          "推动紫光、中公教育、慧聪网、中软国际等一批数字经济龙头企业相继落户。")
+HERUN = "同时,园区还引进了资产管理公司、物业管理公司、工业互联网平台等服务企业,旨在为入驻企业提供全方位服务。"
 HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
 HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
                 "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
@@ -76,7 +80,7 @@ def test_sentences_are_from_the_dev_articles():
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
               "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS,
-              CHANGZHOU):
+              CHANGZHOU, WUZHONG_PREPARING, *WEILAI.split("。")[:2], HERUN):
         assert s in text
 
 
@@ -350,9 +354,27 @@ def test_a_project_named_by_its_owner_and_its_output_is_the_owners(gazetteer):
         m = Mention("Project", owner + project, start, start + len(owner + project), rule="tagger")
         company, rest = owner_before_output(m, text, gazetteer.find(text))
         assert (company.label, company.text, rest.text) == ("Company", owner, project)
-    for text in ("一期年产5万吨锂电池负极材料项目", "鸿业新材年产5万吨锂电池负极材料项目"):
+    # a province read on the characters (jieba cuts 江|苏鸿业), a brand with a business descriptor
+    for text, owner, project in ((WUZHONG_PREPARING, "江苏鸿业", "年产5万吨锂电池负极材料项目"),
+                                 (WUZHONG_BUILDING, "苏沪新材料", "年产9.8万吨醋酸衍生产品项目")):
+        start = text.index(owner)
+        m = Mention("Project", owner + project, start, start + len(owner + project), rule="tagger")
+        company, rest = owner_before_output(m, text, [])
+        assert (company.text, rest.text) == (owner, project)
+    for text in ("一期年产5万吨锂电池负极材料项目", "鸿业新材年产5万吨锂电池负极材料项目", "高端新材料年产5万吨锂电池负极材料项目"):
         m = Mention("Project", text, 0, len(text), rule="tagger")
         assert owner_before_output(m, text, gazetteer.find(text)) is None
+
+
+def test_companies_listed_before_a_kind_of_enterprise():
+    """甲、乙等10家创新企业, 甲、乙等一批数字经济龙头企业: what stands between 等 and 企业 does not
+    end the list; the clause's verb is no part of its first name (引入|中科联绿); a generic
+    company (物业管理公司) is no name."""
+    from kg.extract.shortnames import find_listed_companies
+    from kg.language.tokens import Tokens
+    got = [m.text for m in find_listed_companies(WEILAI, Tokens(WEILAI), [])]
+    assert got == ["中科联绿", "易蔚新能源", "前景云", "紫光", "中公教育", "慧聪网", "中软国际"]
+    assert not {"资产管理公司", "物业管理公司", "公司"} & {m.text for m in find_listed_companies(HERUN, Tokens(HERUN), [])}
 
 
 def test_a_body_named_after_a_park_is_in_that_park_one_node_whatever_the_form(tmp_path):

@@ -28,10 +28,13 @@ DESCRIPTORS = sorted((
     "股份", "集团", "工贸", "进出口贸易", "进出口", "通信", "电信", "石油", "石化", "航空", "银行",
 ), key=len, reverse=True)
 LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "公司", "集团")
-ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
+# 甲乙、丙丁等5家企业, 甲乙、丙丁等外资企业, 甲乙、丙丁等一批数字经济龙头企业: what the companies are
+# may stand between 等 and 企业 (a kind, a count), but no clause break
+_ENUM_TAIL = r"等(?:\d+|[一二三四五六七八九十多几数]+)?[家批]?(?:[\u4e00-\u9fff\d]{0,8}?(?<![的和与及在将已])(?:企业|公司))"
+ENUM_COMPANIES = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})" + _ENUM_TAIL)
 # The list's closing words alone: a text without them holds no such list, and finding them costs
 # a fraction of trying the list pattern at every character.
-_ENUM_END = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?家?(?:企业|公司)")
+_ENUM_END = re.compile(_ENUM_TAIL)
 
 
 def brand(name: str, region_forms: list[str]) -> str:
@@ -161,6 +164,10 @@ _DESCRIPTOR_ENDS = tuple(DESCRIPTORS)
 ENUM_FIRMS_PROJECTS = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:\d+|[一二三四五六七八九十多几数]+)个?项目")
 
 
+# the words that open the clause before a list, not its first name (引入|甲乙, 为|丙丁, 推动|戊己)
+_NOT_IN_FIRST_ITEM = ("v", "p", "c", "u", "d", "r", "q", "w", "t", "y", "e", "o")
+
+
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
     等N个项目 when most of them end like a company's short name (甲乙实业、丙丁科技…)."""
@@ -183,12 +190,13 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
             if n == 0:  # the list's first item starts at a word boundary after the clause's verb
                 t = toks.index_at(end - 1)
                 first = t
-                while first > 0 and toks[first - 1].start >= start and toks[first - 1].pos in ("x", "nz", "nr", "ns", "n", "j") \
+                while first > 0 and toks[first - 1].start >= start and not toks[first - 1].pos.startswith(_NOT_IN_FIRST_ITEM) \
                         and toks[first - 1].word not in lx.BOUNDARY_WORDS and end - toks[first - 1].start <= 6:
                     first -= 1
                 start = max(start, toks[first].start)
                 item = text[start:end]
-            if len(item) < 2 or item in lx.INDUSTRY_TERMS or item in lx.GENERIC_MODIFIERS or any(ch in PUNCT for ch in item):
+            if len(item) < 2 or item in lx.INDUSTRY_TERMS or item in lx.GENERIC_MODIFIERS or any(ch in PUNCT for ch in item) \
+                    or item.endswith(lx.COMPANY_SUFFIXES):   # 物业管理公司: had it been a name, its suffix had found it
                 continue
             if any(a < end and start < b for a, b in spans):
                 continue
