@@ -61,6 +61,8 @@ WUZHONG_PREPARING = "浙江湖州帕罗300万件羊绒衫深加工建设项目�
 WEILAI = ("聚焦先进能源、先进制造等主导产业,未来科学城新引入中科联绿、易蔚新能源、前景云等10家创新企业。"
           "推动紫光、中公教育、慧聪网、中软国际等一批数字经济龙头企业相继落户。")
 HERUN = "同时,园区还引进了资产管理公司、物业管理公司、工业互联网平台等服务企业,旨在为入驻企业提供全方位服务。"
+HANGJIN_HOST = "鄂尔多斯市人民政府、杭锦旗人民政府与北京昊华能源股份有限公司签订年产60万吨煤制烯烃项目合作框架协议。政府副旗长王高炜主持签约仪式。"
+XIANYANG_HOST = "陕西氢能产业发展有限公司党委书记、董事长黄晔出席并见证签约。副市长钟伟主持。"
 HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
 HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
                 "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
@@ -80,7 +82,7 @@ def test_sentences_are_from_the_dev_articles():
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
               "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS,
-              CHANGZHOU, WUZHONG_PREPARING, *WEILAI.split("。")[:2], HERUN):
+              CHANGZHOU, WUZHONG_PREPARING, "政府副旗长王高炜主持签约仪式", XIANYANG_HOST, *WEILAI.split("。")[:2], HERUN):
         assert s in text
 
 
@@ -479,3 +481,13 @@ def test_given_names_that_are_words_are_names_after_a_title():
     found = {(m.text, m.title) for m in find_people(XIANGCHENG + "局长王表示，要加快。")}
     assert {("郭建军", "总经理"), ("刘立新", "总经理"), ("吴晓东", "副市长")} <= found
     assert not [p for p, _ in found if p.startswith("王")]
+
+
+def test_a_head_of_government_is_a_person_only_with_the_government_named(extract_text):
+    """政府副旗长王高炜 holds a position in the 旗's government the article names; 副市长钟伟, in an
+    article naming no 市政府, holds none, and the guide keeps no Person without a position."""
+    ex = extract_text(HANGJIN_HOST)
+    assert ("王高炜", "HOLDS_POSITION", "杭锦旗人民政府") in facts_of(ex, "HOLDS_POSITION")
+    ex = extract_text(XIANYANG_HOST)
+    people = {m.text for m in ex.mentions if m.label == "Person"}
+    assert "黄晔" in people and "钟伟" not in people

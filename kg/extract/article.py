@@ -24,7 +24,7 @@ from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
-from kg.model import Article, ArticleExtraction, Mention, NameEvidence, Sentence
+from kg.model import Article, ArticleExtraction, Fact, Mention, NameEvidence, Sentence
 
 START = attrgetter("start")   # sort keys, made once (a lambda is called per element)
 FULL_NAME_ENDS = ("公司", "集团")   # what a full company name the tagger found ends with
@@ -295,12 +295,30 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     _attach_quantities(text, mentions, sentences)
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions, first.regions))
     facts = extract_relations(ctx, sentences)
+    mentions, facts = _without_unplaced_heads(text, mentions, facts)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
     return ArticleExtraction(article, sentences, sorted(mentions + inside + named, key=START), facts)
+
+
+# a head of government by title alone (副市长, 甲市市长): the guide's Person needs the 市政府 named
+_GOVERNMENT_HEAD = re.compile(r"副?[省市区县旗州盟]长$")
+
+
+def _without_unplaced_heads(text: str, mentions: list[Mention], facts: list[Fact]) -> tuple[list[Mention], list[Fact]]:
+    """Drop the people titled only as a head of government (副市长张三, 甲市市长李四) who hold no
+    position in any organisation the article names: the schema's Person is someone with a role
+    in an organisation of the graph, and a title alone gives none (the annotation guide)."""
+    placed = {id(f.subject) for f in facts if f.predicate == "HOLDS_POSITION"}
+    drop = {id(m) for m in mentions if m.label == "Person" and id(m) not in placed and m.title_start is not None and m.title_end is not None
+            and _GOVERNMENT_HEAD.search(text, m.title_start, m.title_end)}
+    if not drop:
+        return mentions, facts
+    return ([m for m in mentions if id(m) not in drop],
+            [f for f in facts if id(f.subject) not in drop and id(f.object) not in drop])
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:

@@ -36,7 +36,8 @@ _JOINTLY = re.compile(r"联合|携手|牵手|协同")
 # what a title in a chain ends with (书记, 董事长, 主任, 市长…), and what no chain of titles holds
 _TITLE_WORD = re.compile(r"书记|长|主任|主席|委员|常委|总监|总裁|经理|董事|总师|工程师|秘书")
 _NOT_TITLE = re.compile(r"[的是在与和为将对了]")
-_HEAD_OF_GOVERNMENT = re.compile(r"(?<![\u4e00-\u9fff])副?([省市区县旗])长")
+# 市长, 副省长, 代省长, 甲市市长, 江西省副省长, 政府副旗长: the government of that level heads it
+_HEAD_OF_GOVERNMENT = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[省市区县旗府]))(?:代|常务副|副)?([省市区县旗])长")
 _WITH = re.compile(r"(?:此次|本次|今天|今日|近日|日前|正式|已经|已|将|拟|计划|还|也|分别|再次|共同|当天)?[与和同]")
 # a heading about projects: the articles whose projects are where the article is (签约, 开工…)
 _PROJECT_NEWS = re.compile(r"项目|签约|开工|投产|落地|招商|落户")
