@@ -2,6 +2,7 @@
 (kg.extract.names), short company names (kg.extract.shortnames) and anaphora (kg.extract.coref)."""
 from __future__ import annotations
 
+from pathlib import Path
 import pytest
 
 from conftest import seed
@@ -31,6 +32,14 @@ def in_seed(prefix: str, *sentences: str) -> None:
     text = seed(prefix).read_text("utf-8")
     for s in sentences:
         assert s in text, f"not in seed {prefix}: {s}"
+
+
+def in_news(*sentences: str) -> None:
+    """Each sentence is copied from a development article (guards against invented text)."""
+    news = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news" / "texts"
+    text = "".join(p.read_text("utf-8") for p in sorted(news.glob("*.txt")))
+    for s in sentences:
+        assert s in text, f"not in the development articles: {s}"
 
 
 def test_sentences_are_from_the_seeds():
@@ -241,3 +250,14 @@ def test_examples_after_a_comma_lose_their_opener():
     start = text.index("如")
     out = tidy([Mention("Company", "如万丰奥特集团", start, start + 7, rule="tagger")], text)
     assert [m.text for m in out] == ["万丰奥特集团"]
+
+
+def test_a_companys_project_needs_no_proper_word_of_its_own():
+    """甲乙食品有限公司饮料生产线, 甲公司投资的测试仪器生产项目: right after its owner a project's plain
+    name is a name; alone (重点项目) it is not."""
+    text = ("甘肃达利食品有限公司饮料生产线、万吨小食品生产线建设已建成投产,"
+            "无锡清风源环保科技有限公司投资的研发中心及公司总部建设项目和上海金岛信息科技有限公司投资的测试仪器生产项目")
+    in_news(*text.split(","))
+    got = {(m.label, m.text) for m in names(text)}
+    assert {("Project", "饮料生产线"), ("Project", "测试仪器生产项目"), ("Company", "上海金岛信息科技有限公司")} <= got
+    assert not [m for m in names("今年全市重点项目和饮料生产线") if m.label == "Project"]

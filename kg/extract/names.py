@@ -348,7 +348,8 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
             orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
-    projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at)
+    owners = {m.end for m in orgs if m.label == "Company"}
+    projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at, owners)
     kept, inner2 = _outermost(orgs + projects)
     # a park or organisation named inside a project's name is an entity too (…至金川园区20公里…管线工程)
     hosted = [m for m in inner2 if m.label != "Project" and any(
@@ -370,7 +371,17 @@ class _Regions:
         return i < len(self.starts) and self.starts[i] < stop
 
 
-def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, regions: _Regions) -> list[Mention]:
+# what may stand between a company and the project it builds (甲公司投资的乙项目)
+_OWNER_LINK = ("投资建设的", "投资兴建的", "投资的", "建设的", "")
+
+
+def _owned(text: str, start: int, owners: set[int]) -> bool:
+    """Whether a company's name ends right before `start`, or before 投资的/建设的 there."""
+    return any(start - len(link) in owners and text.startswith(link, start - len(link)) for link in _OWNER_LINK)
+
+
+def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, regions: _Regions,
+          owners: set[int] = frozenset()) -> list[Mention]:  # type: ignore[assignment]
     found: list[Mention] = []
     for i, head in heads:
         if head[1] not in labels:
@@ -383,7 +394,9 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
-        if name in lx.GENERIC_HEADS or _generic(core, toks, start, s_start, label, regions, suffix):
+        if name in lx.GENERIC_HEADS or (_generic(core, toks, start, s_start, label, regions, suffix) and not (
+                # 甲乙食品有限公司饮料生产线: a company's project needs no proper word of its own
+                len(core) >= 2 and core not in lx.GENERIC_MODIFIERS and _owned(text, start, owners))):
             continue
         if COUNT_PHRASE.match(name) and label != "Project":
             continue  # 30余家省级发电集团: a count of organisations, not one
