@@ -7,7 +7,7 @@ import pytest
 
 from conftest import seed
 from kg.extract.coref import find_anaphora
-from kg.extract.names import find_names
+from kg.extract.names import find_names, tidy
 from kg.extract.shortnames import ShortNames, find_listed_companies, short_forms
 from kg.language.tokens import Tokens
 from kg.gazetteer import Gazetteer
@@ -261,3 +261,11 @@ def test_a_companys_project_needs_no_proper_word_of_its_own():
     got = {(m.label, m.text) for m in names(text)}
     assert {("Project", "饮料生产线"), ("Project", "测试仪器生产项目"), ("Company", "上海金岛信息科技有限公司")} <= got
     assert not [m for m in names("今年全市重点项目和饮料生产线") if m.label == "Project"]
+
+
+def test_enterprise_inside_a_registered_name_stays():
+    """甲乙企业管理有限公司: 企业 of the business (企业管理), not a word before the name (企业甲乙金属)."""
+    text = "西安瑞硕企业管理有限公司、驭腾能源环保科技股份有限公司"
+    in_news(text)
+    got = [m.text for m in tidy(names(text), text)]
+    assert got == ["西安瑞硕企业管理有限公司", "驭腾能源环保科技股份有限公司"]

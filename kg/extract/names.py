@@ -508,6 +508,7 @@ _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]"
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
                               r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
 # a company's relation to another standing for its name (公司全资子公司)
+_NAME_VERBS = tuple(lx.NAME_VERBS)
 _NO_COMPANY = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:全资|控股)?子公司")
 
 
@@ -573,7 +574,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
-        if lead and len(m.text) - lead.end() >= 3:
+        # (甲乙企业管理有限公司: 企业 of the business, not before the name)
+        if lead and len(m.text) - lead.end() >= 3 and not m.text.startswith(_NAME_VERBS, lead.end()):
             m = _cut(m, lead.end(), len(m.text))
         tail = _AFTER_COMPANY.search(m.text)
         if tail and tail.start() >= 2:
