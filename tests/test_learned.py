@@ -63,6 +63,8 @@ WEILAI = ("聚焦先进能源、先进制造等主导产业,未来科学城新�
 HERUN = "同时,园区还引进了资产管理公司、物业管理公司、工业互联网平台等服务企业,旨在为入驻企业提供全方位服务。"
 HANGJIN_HOST = "鄂尔多斯市人民政府、杭锦旗人民政府与北京昊华能源股份有限公司签订年产60万吨煤制烯烃项目合作框架协议。政府副旗长王高炜主持签约仪式。"
 XIANYANG_HOST = "陕西氢能产业发展有限公司党委书记、董事长黄晔出席并见证签约。副市长钟伟主持。"
+WUZHONG_OWNERS = (("浙江颐高", "吴忠新经济产业园项目"), ("上海纽艾斯", "风力、光伏发电设备运营维护及制造项目"),
+                  ("江苏新百超", "三维五轴激光加工机床博士工作站研发团队项目"))
 HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
 HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
                 "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
@@ -82,7 +84,8 @@ def test_sentences_are_from_the_dev_articles():
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
               "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS,
-              CHANGZHOU, WUZHONG_PREPARING, "政府副旗长王高炜主持签约仪式", XIANYANG_HOST, *WEILAI.split("。")[:2], HERUN):
+              CHANGZHOU, WUZHONG_PREPARING, "政府副旗长王高炜主持签约仪式", XIANYANG_HOST,
+              *(o + p for o, p in WUZHONG_OWNERS), *WEILAI.split("。")[:2], HERUN):
         assert s in text
 
 
@@ -491,3 +494,19 @@ def test_a_head_of_government_is_a_person_only_with_the_government_named(extract
     ex = extract_text(XIANYANG_HOST)
     people = {m.text for m in ex.mentions if m.label == "Person"}
     assert "黄晔" in people and "钟伟" not in people
+
+
+def test_a_project_opening_with_a_place_and_a_brand_is_the_brands(gazetteer):
+    """浙江甲乙吴忠新经济产业园项目, 上海丙丁风力…项目: a place, then a word jieba does not know, open
+    the name of the company whose project it is; a place alone (河北雄安新区…) or a joint venture's
+    name (甲乙-丙丁…) opens none."""
+    from kg.extract.shortnames import owner_before_product
+    from kg.model import Mention
+    for owner, project in WUZHONG_OWNERS:
+        text = owner + project
+        m = Mention("Project", text, 0, len(text), rule="tagger")
+        company, rest = owner_before_product(m, gazetteer.find(text))
+        assert (company.text, rest.text) == (owner, project)
+    for text in ("河北雄安新区建设项目", "厦门百利-龙程海洋科技孵化园项目"):
+        m = Mention("Project", text, 0, len(text), rule="tagger")
+        assert owner_before_product(m, gazetteer.find(text)) is None

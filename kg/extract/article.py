@@ -19,7 +19,7 @@ from kg.extract.names import find_bare_bodies, find_names, tidy
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
-from kg.extract.shortnames import ShortNames, find_listed_companies, owner_before_output
+from kg.extract.shortnames import ShortNames, find_listed_companies, owner_before_output, owner_before_product
 from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.language.tokens import Tokens
@@ -247,7 +247,8 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     article, text, toks = first.article, first.article.text, first.tokens
     names = list(first.names)
     for i, m in enumerate(names):
-        split = owner_before_output(m, text, first.regions) if m.label == "Project" else None
+        split = (owner_before_output(m, text, first.regions) or owner_before_product(m, first.regions)) \
+            if m.label == "Project" else None
         if split:
             names[i] = split[1]
             names.append(split[0])

@@ -244,3 +244,38 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
     company = Mention("Company", head, project.start, project.start + q, rule="owner-before-output", confidence=0.7)
     rest = dataclasses.replace(project, text=name[q:], start=project.start + q, name="")
     return company, rest
+
+
+# jieba's tags of a word it does not know or reads as a name: where a brand stands
+_BRAND_TAGS = ("x", "nz", "nr", "nrt", "nrfg")
+# what follows a place's unknown word when that word is a place of its own (甲乙镇, 甲乙园区)
+_PLACE_AFTER = ("镇", "乡", "村", "街", "县", "区", "新区", "市", "旗", "园", "港", "湾", "城", "岛", "山", "湖", "河")
+
+
+def owner_before_product(project: Mention, regions: list[Mention]) -> tuple[Mention, Mention] | None:
+    """上海甲乙风力发电设备…项目, 浙江丙丁吴忠新经济产业园项目: a project whose name opens with a
+    place and then a word jieba does not know (a brand) is that company's (place + brand), the
+    rest naming the project; return (company, project without it), or None. A joint venture's
+    name (甲乙-丙丁…项目) is the project's own."""
+    name = project.text
+    at = project.start
+    while True:   # the places the name opens with (湖南长沙…)
+        nxt = [r for r in regions if r.start == at and r.end <= project.end]
+        if not nxt:
+            break
+        at = max(r.end for r in nxt)
+    place = at - project.start or len(leading_province(name))
+    if not place:
+        return None
+    words = Tokens(name[place:]).words
+    if len(words) < 2:
+        return None
+    brand = words[0]
+    rest = name[place + len(brand):]
+    if not 2 <= len(brand) <= 4 or tag_of(brand) not in _BRAND_TAGS or len(rest) < 4 \
+            or rest.startswith(_PLACE_AFTER + ("-", "—", "·")) or any(r.start == project.start + place for r in regions) \
+            or not all("\u4e00" <= ch <= "\u9fff" for ch in brand):
+        return None
+    n = place + len(brand)
+    company = Mention("Company", name[:n], project.start, project.start + n, rule="owner-before-product", confidence=0.65)
+    return company, dataclasses.replace(project, text=rest, start=project.start + n, name="")
