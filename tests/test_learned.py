@@ -65,6 +65,7 @@ HANGJIN_HOST = "鄂尔多斯市人民政府、杭锦旗人民政府与北京昊�
 XIANYANG_HOST = "陕西氢能产业发展有限公司党委书记、董事长黄晔出席并见证签约。副市长钟伟主持。"
 WUZHONG_OWNERS = (("浙江颐高", "吴忠新经济产业园项目"), ("上海纽艾斯", "风力、光伏发电设备运营维护及制造项目"),
                   ("江苏新百超", "三维五轴激光加工机床博士工作站研发团队项目"))
+XIANGTAN_CREDIT = "(湘潭日报社全媒体记者 丁白玉 实习生 张捷)"
 HUBEI_TITLE = "湖北省政府与9家央企签订战略合作协议 王晓东出席"
 HUBEI_FIELDS = ("初步统计,此次签约的9家央企“十四五”期间在鄂战略协议投资额超7000亿元,涉及航空产业、高端制造、现代农业、"
                 "节能环保、新材料产业化、能源保障、重大基础设施等领域。")
@@ -84,7 +85,7 @@ def test_sentences_are_from_the_dev_articles():
               QUJING.split("”")[1], MINGSHUI.split(",")[0], WUZHONG, WUZHONG_BUILDING,
               *FEIXI.split("。")[:2], TAIHE_VISIT, HONGHU, HUBEI, CHANGDIAN, TAIYUAN,
               "在宝鸡市金台区建设8万吨先进电子材料产业基地项目", XIANYANG_FIELDS, HUBEI_TITLE, HUBEI_FIELDS,
-              CHANGZHOU, WUZHONG_PREPARING, "政府副旗长王高炜主持签约仪式", XIANYANG_HOST,
+              CHANGZHOU, WUZHONG_PREPARING, "政府副旗长王高炜主持签约仪式", XIANYANG_HOST, XIANGTAN_CREDIT, "信息来源:广西日报",
               *(o + p for o, p in WUZHONG_OWNERS), *WEILAI.split("。")[:2], HERUN):
         assert s in text
 
@@ -510,3 +511,12 @@ def test_a_project_opening_with_a_place_and_a_brand_is_the_brands(gazetteer):
     for text in ("河北雄安新区建设项目", "厦门百利-龙程海洋科技孵化园项目"):
         m = Mention("Project", text, 0, len(text), rule="tagger")
         assert owner_before_product(m, gazetteer.find(text)) is None
+
+
+def test_an_outlet_in_a_credit_or_source_line_is_no_mention(extract_text):
+    """（甲日报社全媒体记者 …）, 信息来源:乙日报: the outlet does not act in the article (the guide);
+    the same outlet in the body does."""
+    ex = extract_text("10月8日上午,湘潭经开区重点项目集中开工。\n" + XIANGTAN_CREDIT + "\n信息来源:广西日报\n")
+    assert not [m.text for m in ex.mentions if "日报" in m.text]
+    ex = extract_text("湘潭日报社与湘潭经开区签订战略合作协议。")
+    assert "湘潭日报社" in {m.text for m in ex.mentions}

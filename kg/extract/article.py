@@ -288,7 +288,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
             if ind is not None:
                 m.industry = ind
                 named.append(ind)
-    entities = sorted(names + top_regions + people + industries, key=START)
+    entities = _outside_credits(text, sorted(names + top_regions + people + industries, key=START))
     anaphora = find_anaphora(text, entities)
     focus = _focus(first.regions, article)
     local = _local_mentions(text, toks, focus, entities + anaphora)
@@ -303,6 +303,18 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
     return ArticleExtraction(article, sentences, sorted(mentions + inside + named, key=START), facts)
+
+
+# a source line or a credit (来源：甲日报, （乙日报社记者 丙丁）): the outlet does not act in the article
+_CREDIT = re.compile(r"(?:^|\n)[ \t\u3000]*(?:信息来源|来源|稿源|作者|编辑|责任编辑|责编|记者|通讯员|审核|校对|供稿)[:：][^\n]*"
+                     r"|[（(][^）)\n]{0,30}(?:记者|通讯员|实习生|摄影)[^）)\n]{0,30}[）)]")
+
+
+def _outside_credits(text: str, mentions: list[Mention]) -> list[Mention]:
+    """The mentions not inside a source line or a credit (the guide: an outlet is an entity only
+    when it acts in the body, not in a byline, source line or credit)."""
+    credits = Spans((m.start(), m.end()) for m in _CREDIT.finditer(text))
+    return [m for m in mentions if not credits.holds(m.start, m.end)] if credits.starts else mentions
 
 
 # a head of government by title alone (副市长, 甲市市长): the guide's Person needs the 市政府 named
