@@ -269,3 +269,22 @@ def test_enterprise_inside_a_registered_name_stays():
     in_news(text)
     got = [m.text for m in tidy(names(text), text)]
     assert got == ["西安瑞硕企业管理有限公司", "驭腾能源环保科技股份有限公司"]
+
+
+def test_local_departments_and_bodies_by_their_short_names(gazetteer):
+    """法制办, 旗政法委, 甲市发改委: a department's short name with its level or place; 旗委副书记,
+    区政协主席: a bare body before a title (jieba glues 旗委副); 甲乙区区委: the region names the body."""
+    from kg.extract.names import find_bare_bodies
+    from kg.language.tokens import Tokens
+    texts = ("鄂尔多斯市人民政府副秘书长、法制办主任李斌,旗委副书记、政府旗长王羽强出席签约仪式",
+             "旗政法委、发改、经信、环保等相关部门负责人", "漯河市发改委有关负责人介绍",
+             "相城区区委书记季晶", "区人大常委会主任朱华伦,区政协主席何建伟")
+    in_news(*texts)
+    got = set()
+    for text in texts:
+        toks = Tokens(text)
+        regions = [m for m in gazetteer.find(text, toks) if m.label == "Region"]
+        found = find_names(text, toks, regions)[0]
+        got |= {m.text for m in found + find_bare_bodies(text, toks, found + regions) if m.label == "Institution"}
+    assert {"法制办", "旗委", "旗政法委", "漯河市发改委", "相城区区委", "区政协"} <= got
+    assert "区委" not in got and "发改委" not in got

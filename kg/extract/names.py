@@ -42,7 +42,12 @@ ABBREVIATED_INSTITUTIONS = {
     "生态环境部", "自然资源部", "交通运输部", "住建部", "人社部", "民政部", "水利部", "国资委",
     "国家能源局", "海关总署", "市场监管总局", "国家统计局", "工信厅", "科技厅", "住建厅",
     "卫健委", "商务厅", "财政厅", "教育厅", "农牧厅", "能源局", "统计局",
+    # departments of a local government or party committee, known by their short names
+    "工信委", "经信委", "经济信息委", "政法委", "开发委", "商务委", "教委", "科委", "住建委", "编办", "法制办",
+    "帮扶办", "新闻办", "金融办", "外办", "侨办", "台办", "网信办", "工信厅", "工信局",
 }
+# what may open a local department's short name: its level (市发改委, 旗政法委)
+_LEVELS = ("自治区", "省", "市", "县", "区", "旗", "州", "盟", "镇", "乡")
 
 # Single-character heads match only as their own token or at the end of a longer unknown word:
 # 布局, 格局 and 客厅 are ordinary words.
@@ -343,9 +348,11 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
     # the longest head ending at each token that can end one (both scans read them)
     heads = _heads(text, toks)
     orgs = _scan(text, toks, heads, ORG_SCAN_LABELS, {}, regions_at)
+    region_ends = {e: s for s, e in region_spans}
     for m in _ABBREVIATED.finditer(text):
         if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
-            orgs.append(Mention("Institution", m.group(), m.start(), m.end(), rule="abbreviation", confidence=0.85))
+            start = _department_start(text, toks, m.start(), region_ends)
+            orgs.append(Mention("Institution", text[start:m.end()], start, m.end(), rule="abbreviation", confidence=0.85))
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
     owners = {m.end for m in orgs if m.label == "Company"}
@@ -356,6 +363,18 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
         p.label == "Project" and p.start <= m.start and m.end <= p.end for p in kept)]
     inner2 = [m for m in inner2 if m not in hosted]
     return sorted(kept + hosted, key=START), inner + inner2
+
+
+def _department_start(text: str, toks: Tokens, start: int, region_ends: dict[int, int]) -> int:
+    """Where a department's short name starts with the place or level before it (甲市发改委,
+    旗政法委, 自治区工信厅), which names whose department it is; else `start`."""
+    if start in region_ends:
+        return region_ends[start]
+    for level in _LEVELS:
+        s = start - len(level)
+        if s >= 0 and text.startswith(level, s) and toks.is_boundary(s):
+            return s
+    return start
 
 
 @dataclass
@@ -442,6 +461,9 @@ def _outermost(found: list[Mention]) -> tuple[list[Mention], list[Mention]]:
 _NOT_A_BODY = re.compile(r"委员(?!会)|[+＋]")
 
 
+_TITLE_AT = re.compile("(?:常务)?副?(?:" + "|".join(sorted(map(re.escape, lx.TITLES_BEFORE_NAME), key=len, reverse=True)) + ")")
+
+
 def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[Mention]:
     """Bodies named by their level alone (市委副书记X, 贯彻落实市委、市政府决策部署): words of their
     own, outside every name found. The guide makes them Institutions under the bare name;
@@ -450,13 +472,19 @@ def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[
     spans = None   # made at the first candidate: most articles hold none
     for m in lx.BARE_BODY.finditer(text):
         start, end = m.span()
-        if not (toks.is_boundary(start) and toks.is_boundary(end)) or _NOT_A_BODY.match(text, end):
+        if not (toks.is_boundary(start) and (toks.is_boundary(end) or _TITLE_AT.match(text, end))) \
+                or _NOT_A_BODY.match(text, end):   # (旗委副书记: jieba glues 旗委副)
             continue
         if spans is None:
             spans = Spans.of(taken)
         if spans.overlaps(start, end):
             continue
-        out.append(Mention("Institution", m.group(), start, end, rule="bare-body", confidence=0.7))
+        # 甲乙区|区委书记: the region written before the body names it (甲乙区区委)
+        place = next((r for r in taken if r.label == "Region" and r.end == start), None)
+        if place is not None:
+            out.append(Mention("Institution", text[place.start:end], place.start, end, rule="region-body", confidence=0.75))
+        else:
+            out.append(Mention("Institution", m.group(), start, end, rule="bare-body", confidence=0.7))
     return out
 
 
