@@ -288,3 +288,21 @@ def test_local_departments_and_bodies_by_their_short_names(gazetteer):
         got |= {m.text for m in found + find_bare_bodies(text, toks, found + regions) if m.label == "Institution"}
     assert {"法制办", "旗委", "旗政法委", "漯河市发改委", "相城区区委", "区政协"} <= got
     assert "区委" not in got and "发改委" not in got
+
+
+def test_clause_opener_with_a_bare_head_and_business_names_the_tagger_calls_bodies():
+    """这是政府…: an opener and a bare head is no name; a name the tagger calls a body without a
+    body's ending (江苏新百超, before its project) is a business; 党组副 (of 党组副书记) is no person."""
+    from kg.extract.people import find_people
+    text = "“这是政府支持企业创业创新的结果"
+    in_news(text)
+    assert tidy([Mention("Institution", "这是政府", 1, 5, rule="suffix:政府")], text) == []
+    text = "江苏新百超三维五轴激光加工机床博士工作站研发团队项目"
+    in_news(text)
+    [m] = tidy([Mention("Institution", "江苏新百超", 0, 5, rule="tagger", name_evidence=NameEvidence.TAGGER)], text)
+    assert m.label == "Company"
+    [m] = tidy([Mention("Institution", "西交大", 0, 3, rule="tagger", name_evidence=NameEvidence.TAGGER)], "西交大")
+    assert m.label == "Institution"
+    text = "市政协党组副书记、副主席田青云出席"
+    in_news(text)
+    assert [p.text for p in find_people(text)] == ["田青云"]

@@ -592,12 +592,20 @@ def _split_at_verb(m: Mention) -> list[Mention]:
     return [x for x in parts if x is not None and len(x.text) >= 3]
 
 
+# the last characters of the names of bodies (院, 委, 办, 局, 中心, 党中央, 西交大…)
+_BODY_ENDS = tuple("院校委办局部厅会所站馆社台报网署司处队室组联协盟央大") + ("中心", "政府")
+
+
 def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     """`m` tidied, appended to `out` (with a second name it held), or dropped."""
+    if m.label == "Institution" and m.name_evidence is NameEvidence.TAGGER and not m.text.endswith(_BODY_ENDS):
+        m.label = "Company"   # 甲乙新百超…项目: a name with no body's ending is a business's
     lead = _LEADING_WORDS.match(m.text)
     example = _EXAMPLE.match(m.text) if m.start > 0 and text[m.start - 1:m.start] in "，,：:" else None
     if lead and len(m.text) - lead.end() >= 3:
         m = _cut(m, lead.end(), len(m.text))
+    elif lead:
+        return   # 这是政府, 其中公司: a clause's opening and a bare head, no name
     elif example and len(m.text) >= 5:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "Company":
