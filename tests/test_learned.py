@@ -520,3 +520,15 @@ def test_an_outlet_in_a_credit_or_source_line_is_no_mention(extract_text):
     assert not [m.text for m in ex.mentions if "日报" in m.text]
     ex = extract_text("湘潭日报社与湘潭经开区签订战略合作协议。")
     assert "湘潭日报社" in {m.text for m in ex.mentions}
+
+
+def test_no_region_inside_an_outlet_or_named_like_another_citys_county(extract_text):
+    """来源:河北新闻网 and 河南日报讯 name no province (the guide: a name only inside a longer one);
+    苏州古城区 is an area of 苏州, not the county 古城区 of another city."""
+    text = "西衔太湖,北接无锡和常熟,南临苏州古城区、工业园区和高新区"
+    assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    regions = {m.name for m in extract_text(text).mentions if m.label == "Region"}
+    assert "苏州市" in regions and "古城区" not in regions
+    regions = {m.name for m in extract_text("河南日报讯:7月12日上午,漯河市79个大项目集中开工。").mentions
+               if m.label == "Region"}
+    assert regions == {"漯河市"}

@@ -34,6 +34,8 @@ LOCAL_WORDS = {"自治区": "Province", "全区": "Province", "我区": "Provinc
                "我市": "City", "全市": "City", "本市": "City"}
 
 
+# 甲省日报, 乙新闻网, 丙广播电视台: a region inside a media outlet's name is no mention (the guide)
+MEDIA = re.compile(r"(?:日报|晚报|新闻网|新闻|电视台|广播电视台|卫视|商报)")
 STREET = re.compile(r"[东西南北中]?(?:大街|街|路|大道|巷|胡同|小区|社区)")
 
 
@@ -103,7 +105,9 @@ def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[li
     if article.place:
         found = gazetteer.disambiguate(found, [article.place])
     # 包头大街, 鄂尔多斯西街, 海拉尔东街: streets named after places are not those places
-    regions = [m for m in found if m.label == "Region" and not STREET.match(text, m.end)]
+    regions = [m for m in found if m.label == "Region" and not STREET.match(text, m.end)
+               and not MEDIA.match(text, m.end)]
+    regions = _not_in_another_city(regions)
     gazetteer_parks = [m for m in found if m.label == "IndustrialPark"]
     names, inner = find_names(text, toks, regions)
     for p in gazetteer_parks:  # a park the code list knows: keep it unless a longer name holds it
@@ -116,6 +120,19 @@ def rule_names(article: Article, gazetteer: Gazetteer, toks: Tokens) -> tuple[li
             names.append(p)
     names.sort(key=START)
     return regions, names, inner
+
+
+def _not_in_another_city(regions: list[Mention]) -> list[Mention]:
+    """苏州古城区: a county-level name written right after a city it does not belong to is an area
+    of that city named like a county elsewhere (丽江's 古城区), no mention of that county."""
+    out = []
+    for i, r in enumerate(regions):
+        before = regions[i - 1] if i else None
+        if before is not None and before.end == r.start and before.level == "City" and r.level == "County" \
+                and r.adcode and before.adcode and not r.adcode.startswith(before.adcode[:4]):
+            continue
+        out.append(r)
+    return out
 
 
 def _districts_are_regions(names: list[Mention], regions: list[Mention]) -> list[Mention]:
