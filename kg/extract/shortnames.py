@@ -206,9 +206,11 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
 
 # what a project's name says right after its owner: its output (年产5万吨…, 300万件…)
 _OUTPUT = re.compile(r"年产|年处理|年加工|年回收|\d")
-_NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今明]|期|批|项目|工程|[市县区镇乡村园]$")
+_NOT_OWNER = re.compile(r"^[一二三四五六七八九十首新本该此全今明]|期|批|项目|工程|[区园]|[市县镇乡村]$")
 
 
+# jieba's tags of a word it does not know or reads as a name: where a brand stands
+_BRAND_TAGS = ("x", "nz", "nr", "nrt", "nrfg")
 # a brand is no common word: 高端新材料, 绿色能源, 新型材料 describe, 甲乙新材料 names
 _COMMON_WORD = ("n", "a", "b", "vn", "d", "m", "f", "t")
 
@@ -236,7 +238,8 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
         return None
     if not place and len(brand) < 3:
         return None
-    if not place and text.count(brand) < 2:
+    if not place and text.count(brand) < 2 and not (len(brand) >= 4 and tag_of(Tokens(brand).words[-1]) in _BRAND_TAGS):
+        # (a brand ending in a word jieba does not know names itself: 甲集乙瑞科6万立方米…)
         core = next((brand[:-len(d)] for d in DESCRIPTORS if brand.endswith(d)), "")
         if len(core) < 2 or core in lx.INDUSTRY_TERMS or core in lx.GENERIC_MODIFIERS or tag_of(core) in _COMMON_WORD \
                 or any(r.start == project.start and r.end == project.start + len(core) for r in regions):
@@ -246,8 +249,6 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
     return company, rest
 
 
-# jieba's tags of a word it does not know or reads as a name: where a brand stands
-_BRAND_TAGS = ("x", "nz", "nr", "nrt", "nrfg")
 # what follows a place's unknown word when that word is a place of its own (甲乙镇, 甲乙园区)
 _PLACE_AFTER = ("镇", "乡", "村", "街", "县", "区", "新区", "市", "旗", "园", "港", "湾", "城", "岛", "山", "湖", "河")
 
