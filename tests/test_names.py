@@ -34,6 +34,9 @@ def in_seed(prefix: str, *sentences: str) -> None:
         assert s in text, f"not in seed {prefix}: {s}"
 
 
+CHANGDIAN_CEO = "长电科技CEO郑力先生出席活动并发表讲话"
+
+
 def in_news(*sentences: str) -> None:
     """Each sentence is copied from a development article (guards against invented text)."""
     news = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news" / "texts"
@@ -306,3 +309,13 @@ def test_clause_opener_with_a_bare_head_and_business_names_the_tagger_calls_bodi
     text = "市政协党组副书记、副主席田青云出席"
     in_news(text)
     assert [p.text for p in find_people(text)] == ["田青云"]
+
+
+def test_a_name_after_a_title_ends_before_a_verb_or_an_adverb():
+    """科长甲乙丙都要…, 副经理甲乙丙迅速…, 副总经理甲乙丙作为…, 创办人甲乙通过…: what follows the name
+    is a verb, an adverb or a preposition; 郑力先生 ends the name before 先生."""
+    from kg.extract.people import find_people
+    texts = ("赣州经开区招商局内资科科长刘广森都要做回访", "贵州巨美环境科技有限公司安全环保部副经理李永林迅速换上工作服",
+             "广东牧童实业有限公司副总经理杜小利作为十二家企业代", "小米集团创办人雷军通过社交媒体宣布", CHANGDIAN_CEO)
+    in_news(*texts)
+    assert [p.text for t in texts for p in find_people(t)] == ["刘广森", "李永林", "杜小利", "雷军", "郑力"]

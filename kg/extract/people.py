@@ -69,7 +69,18 @@ def _is_common_word(word: str) -> bool:
 
 
 def _followed(text: str, pos: int) -> bool:
-    return pos >= len(text) or text[pos] in PUNCT or text.startswith(_FOLLOW, pos)
+    """Whether a name may end at `pos`: punctuation, a word of _FOLLOW, an adverb (都, 已…) or a
+    two-character verb, adverb or preposition (充满, 迅速, 作为, 通过) follows."""
+    if text[pos - 1:pos + 1] in _FORMS_OF_ADDRESS:
+        return False   # 郑力先|生出席: the name ends before 先生
+    if pos >= len(text) or text[pos] in PUNCT or text.startswith(_FOLLOW, pos) or text[pos] in _ADVERBS:
+        return True
+    from kg.language.tokens import _tags
+
+    return _tags().get(text[pos:pos + 2], "x").startswith(("v", "ad", "d", "p"))
+
+
+_ADVERBS = frozenset("都也还就又正已将曾")
 
 
 def _preceded(text: str, pos: int, org_ends: set[int]) -> bool:
