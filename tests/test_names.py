@@ -319,3 +319,11 @@ def test_a_name_after_a_title_ends_before_a_verb_or_an_adverb():
              "广东牧童实业有限公司副总经理杜小利作为十二家企业代", "小米集团创办人雷军通过社交媒体宣布", CHANGDIAN_CEO)
     in_news(*texts)
     assert [p.text for t in texts for p in find_people(t)] == ["刘广森", "李永林", "杜小利", "雷军", "郑力"]
+
+
+def test_names_listed_after_a_title_share_it():
+    """自治区人大常委会副主任甲乙丙、丁戊己分别…: the second name holds the same title."""
+    from kg.extract.people import find_people
+    text = "自治区人大常委会副主任段志强、丁绣峰分别在呼和浩特市、自"
+    in_seed("002", text)
+    assert [(p.text, p.title) for p in find_people(text)] == [("段志强", "副主任"), ("丁绣峰", "副主任")]

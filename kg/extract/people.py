@@ -99,6 +99,20 @@ def titled(text: str, person: Mention) -> Mention:
     return person
 
 
+def _sharing_the_title(text: str, title: re.Match, pos: int, add) -> None:
+    """副总经理甲乙丙、丁戊己等: the names listed after the first share its title."""
+    while pos < len(text) and text[pos] == "、":
+        for n in (3, 2):
+            name = text[pos + 1:pos + 1 + n]
+            after = pos + 1 + n
+            if len(name) == n and _valid(name) and (text[after:after + 1] == "、" or _followed(text, after)):
+                add(pos + 1, after, title.group(), title.start(), title.end(), "sharing-a-title")
+                pos = after
+                break
+        else:
+            return
+
+
 def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
     """Person mentions, with the title and where it stands, for HOLDS_POSITION."""
     org_ends = {m.end for m in orgs}
@@ -117,6 +131,7 @@ def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
             name = text[m.end():m.end() + n]
             if len(name) == n and _valid(name) and _followed(text, m.end() + n):
                 add(m.end(), m.end() + n, m.group(), m.start(), m.end(), "title-then-name")
+                _sharing_the_title(text, m, m.end() + n, add)
                 break
     for m in _AFTER.finditer(text):
         for n in (3, 2, 4):
