@@ -269,3 +269,10 @@ def test_enterprise_inside_a_registered_name_stays():
     in_news(text)
     got = [m.text for m in tidy(names(text), text)]
     assert got == ["西安瑞硕企业管理有限公司", "驭腾能源环保科技股份有限公司"]
+
+
+def test_a_products_size_opens_a_projects_name():
+    """8英寸甲乙芯片制造生产线: the size of what is made stays (only a length built, 40公里, goes)."""
+    text = "士兰微将在厦门建设国内第一条拥有完全自主知识产权的8英寸碳化硅功率器件芯片制造生产线"
+    in_news(text)
+    assert ("Project", "8英寸碳化硅功率器件芯片制造生产线") in {(m.label, m.text) for m in names(text)}

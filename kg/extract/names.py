@@ -279,7 +279,8 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
                 changed = True
         if label == "Project":
             m = MEASURE.match(text, start, end)
-            if m and m.end() > start and end - m.end() >= 4 and (m.group(1) in LENGTHS or not CAPACITY.match(text, start)):
+            if m and m.end() > start and end - m.end() >= 4 and (m.group(1) in LENGTHS or not (
+                    CAPACITY.match(text, start) or PRODUCT_SIZE.match(text, m.end()))):
                 start = m.end()
                 changed = True
     if text[start] in "和及与、" and toks.is_boundary(start) and toks.words[toks.index_at(start)] in ("和", "及", "与", "、"):
@@ -289,6 +290,8 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
 
 LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
 LENGTHS = ("公里", "千米", "米")  # 40公里甲乙路: the length built, not part of the name
+# the size of the product after a number (8英寸甲乙芯片生产线, 12英寸晶圆): part of what is built
+PRODUCT_SIZE = re.compile(r"英寸|寸|毫米|纳米|微米|厘米|mm|nm")
 CAPACITY = re.compile(r"[0-9０-９.一二三四五六七八九十百千万亿两]+[万千百亿]?(?:吨|千瓦时|千瓦|兆瓦|吉瓦|瓦|亩|平方米|平方公里|"
                       r"公里|套|台|片|辆|头|只|张|立方米|标方|MW|GW|kW|P|EB|PB)")
 COUNT_PHRASE = re.compile(r"^[0-9０-９一二三四五六七八九十百千两几多数]+[余多]?[家个所座条项批]")
