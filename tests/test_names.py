@@ -276,3 +276,26 @@ def test_a_products_size_opens_a_projects_name():
     text = "士兰微将在厦门建设国内第一条拥有完全自主知识产权的8英寸碳化硅功率器件芯片制造生产线"
     in_news(text)
     assert ("Project", "8英寸碳化硅功率器件芯片制造生产线") in {(m.label, m.text) for m in names(text)}
+
+
+@pytest.mark.parametrize("label, found, tidied", [
+    # a facility's manager after its name (兰西哈达…物流园总经理张文超说)
+    ("Project", "兰西哈达农产品国际物流园总经理", ["兰西哈达农产品国际物流园"]),
+    # a clause or an event before the project (公司正在实施二期扩建项目建设, …项目已开始楼宇内部装修工程,
+    # 重点招商引资企业座谈会暨项目集中签约仪式)
+    ("Project", "公司正在实施二期扩建项目", []),
+    ("Project", "开始楼宇内部装修工程", ["楼宇内部装修工程"]),
+    ("Project", "招商引资企业座谈会暨项目", []),
+    # examples, then what they are (日本岛津液压、美国科尔摩根伺服电机等优质项目签约落户西青)
+    ("Project", "美国科尔摩根伺服电机等优质项目", []),
+    # generic phrases (既有补链强链项目, 二是大型生产基地, 西青区高端制造业重点项目集中签约仪式)
+    ("Project", "补链强链项目", []),
+    ("Project", "大型生产基地", []),
+    ("Project", "西青区高端制造业重点项目", []),
+    # a count of parks (上半年武威、黄羊两个工业园区共开工, 打造国内第一个绿色低碳示范园区)
+    ("IndustrialPark", "黄羊两个工业园区", []),
+    ("IndustrialPark", "第一个绿色低碳示范园区", []),
+])
+def test_clauses_counts_and_generic_words_are_no_names(label, found, tidied):
+    in_news(found)
+    assert [x.text for x in tidy([Mention(label, found, 0, len(found), rule="tagger")], "")] == tidied

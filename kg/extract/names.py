@@ -509,7 +509,8 @@ _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政�
 _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]")
 # what a project's name can hold before 项目 and still name none (新开工项目, 二期项目, 新兴产业项目)
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
-                              r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
+                              r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类|"
+                              r"[补强延固]链|大型|中小型|小型)*(?:项目|工程|生产基地|基地|生产线)$")
 # a company's relation to another standing for its name (公司全资子公司)
 _NAME_VERBS = tuple(lx.NAME_VERBS)
 _NO_COMPANY = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:全资|控股)?子公司")
@@ -530,6 +531,7 @@ def _without_place_and_field(name: str) -> str:
     """A project's name without a leading place, year and industry (西青区高端制造业重点项目 → 重点项目)."""
     lead = _PLACE_AND_YEAR.match(name)   # (always matches: everything in it is optional)
     rest = name[lead.end():] if lead else name
+    rest = _FIELD_QUALIFIER.sub("", rest)
     for term in _INDUSTRY_PREFIXES:
         if rest.startswith(term) and len(rest) > len(term):
             rest = rest[len(term):]
@@ -537,7 +539,9 @@ def _without_place_and_field(name: str) -> str:
     return rest
 
 
-_INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS, key=len, reverse=True)
+# (制造 is no industry of its own, but 高端制造业 names a field, not a project)
+_INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS | {"制造"}, key=len, reverse=True)
+_FIELD_QUALIFIER = re.compile(r"^(?:高端|先进|新兴|战略性新兴|现代|传统)(?=[\u4e00-\u9fff]{3})")
 
 
 def tidy(names: list[Mention], text: str) -> list[Mention]:
@@ -575,6 +579,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         m = _cut(m, lead.end(), len(m.text))
     elif example and len(m.text) >= 5:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
+    if m.label == "IndustrialPark" and _TALLY.search(m.text):
+        return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
         # (甲乙企业管理有限公司: 企业 of the business, not before the name)
@@ -586,7 +592,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         if _NO_COMPANY.fullmatch(m.text):
             return
     title = _TITLE_END.search(m.text)
-    if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
+    if title and title.start() and (m.text.endswith(_ALL_SUFFIXES, 0, title.start()) or (
+            m.label == "Project" and title.start() >= 4)):   # 甲乙物流园总经理: a facility's manager
         m = _cut(m, 0, title.start())
         m.label = _label_by_suffix(m.text) or m.label
     if m.label == "Institution":
@@ -595,6 +602,12 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
             out.append(_cut(m, 0, two.end(1)))
             m = _cut(m, two.end(1), len(m.text))
     if m.label == "Project":
+        clause = _CLAUSE_BEFORE_PROJECT.match(m.text)
+        if clause and len(m.text) - clause.end() >= 2:
+            m = _cut(m, clause.end(), len(m.text))
+        listed = m.text.find("等")
+        if listed > 0 and _GENERIC_PROJECT.match(m.text[listed + 1:]):
+            return   # 甲乙伺服电机等优质项目: examples, then what they are
         if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
             return
         park = _PARK_BEFORE_PROJECT.match(m.text)
@@ -606,6 +619,10 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     out.append(m)
 
 
+# a clause before a project's name: its subject and what it is doing (公司正在实施二期扩建项目, 已开始装修工程),
+# or an event joined to it (甲企业座谈会暨项目集中签约)
+_CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
+                                    r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
 # what introduces examples after a comma (，如甲乙集团、丙丁集团…)
 _EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
