@@ -299,3 +299,17 @@ def test_a_products_size_opens_a_projects_name():
 def test_clauses_counts_and_generic_words_are_no_names(label, found, tidied):
     in_news(found)
     assert [x.text for x in tidy([Mention(label, found, 0, len(found), rule="tagger")], "")] == tidied
+
+
+def test_and_after_a_projects_head_joins_two_projects():
+    """甲风电场、乙风电场和丙三期风电场项目: three projects; 和 after a project's head joins two, whoever
+    found the span; a count before the second (72个…项目和6个…项目) makes no name of it."""
+    text = "此次集中开工的项目还包括四川能投承建的美姑县风电场、雷波拉咪北风电场和盐边大面山三期风电场项目,华西集团承建的沐川县市民广场工程"
+    tally = "中开工的78个项目包含72个亿元以上产业项目和6个城建基础设施项目"
+    in_news(text, tally)
+    got = {m.text for m in names(text) if m.label == "Project"}
+    assert {"美姑县风电场", "雷波拉咪北风电场"} <= got   # (jieba knows 盐边大面山's words: the tagger finds it)
+    joined = "雷波拉咪北风电场和盐边大面山三期风电场项目"
+    assert [m.text for m in tidy([Mention("Project", joined, 0, len(joined), rule="tagger")], "")] == [
+        "雷波拉咪北风电场", "盐边大面山三期风电场项目"]
+    assert not [m for m in names(tally) if m.label == "Project"]

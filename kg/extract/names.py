@@ -212,7 +212,7 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             start = t_start
             j -= 1
             continue
-        if project and w in ("及", "和") and j > 0 and tag_of(words[j - 1]) != "w":
+        if project and w in ("及", "和") and j > 0 and tag_of(words[j - 1]) != "w" and not text.endswith(_PROJECT_HEADS, 0, t_start):
             j -= 1
             joined = True
             continue
@@ -232,6 +232,10 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
         start = t_start
         j -= 1
     return start
+
+
+# (甲风电场|和|乙项目: and after a project's head joins two projects, not one)
+_PROJECT_HEADS = tuple(s for s, label in SUFFIX_LABEL.items() if label == "Project")
 
 
 _SOFT_IN_LEGAL_NAMES = ("v", "vd", "vi", "vg", "j", "i")
@@ -288,6 +292,7 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
     return start
 
 
+_COUNTED = re.compile(r"[0-9０-９]+[个批]")
 LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
 LENGTHS = ("公里", "千米", "米")  # 40公里甲乙路: the length built, not part of the name
 # the size of the product after a number (8英寸甲乙芯片生产线, 12英寸晶圆): part of what is built
@@ -394,6 +399,8 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         k = toks.index_at(s_start)
         start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens,
                                suffix.endswith(("有限公司", "有限责任公司"))), toks.starts[k])
+        if label == "Project" and _COUNTED.match(text, start):
+            continue   # 6个城建基础设施项目: a count of projects, not one
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
@@ -555,7 +562,8 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
             out.append(m)
             continue
         for part in _split_at_verb(m):
-            _tidy_one(part, text, out)
+            for one in _split_two_projects(part):
+                _tidy_one(one, text, out)
     return out
 
 
@@ -569,6 +577,17 @@ def _split_at_verb(m: Mention) -> list[Mention]:
     if not any(parts):
         return [m]
     return [x for x in parts if x is not None and len(x.text) >= 3]
+
+
+def _split_two_projects(m: Mention) -> list[Mention]:
+    """甲风电场和乙三期风电场项目: 和 after a project's head joins two projects (甲研发中心及乙生产基地项目,
+    an organisation's unit before 及, stays one)."""
+    if m.label != "Project":
+        return [m]
+    for at in (i for i, ch in enumerate(m.text) if ch == "和"):
+        if at >= 4 and len(m.text) - at > 4 and m.text.endswith(_PROJECT_HEADS, 0, at):
+            return [_cut(m, 0, at), *_split_two_projects(_cut(m, at + 1, len(m.text)))]
+    return [m]
 
 
 def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
