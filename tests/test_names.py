@@ -313,3 +313,12 @@ def test_and_after_a_projects_head_joins_two_projects():
     assert [m.text for m in tidy([Mention("Project", joined, 0, len(joined), rule="tagger")], "")] == [
         "雷波拉咪北风电场", "盐边大面山三期风电场项目"]
     assert not [m for m in names(tally) if m.label == "Project"]
+
+
+def test_a_park_followed_by_project_names_the_project():
+    """甲乙产业园项目已开始…: the project of building the park, named after it."""
+    text = "浙江颐高吴忠新经济产业园项目已开始楼宇内部装修工程"
+    in_news(text)
+    park = "浙江颐高吴忠新经济产业园"
+    out = tidy([Mention("IndustrialPark", park, 0, len(park), rule="tagger")], text)
+    assert [(m.label, m.text, m.end) for m in out] == [("Project", park + "项目", len(park) + 2)]

@@ -600,6 +600,10 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "IndustrialPark" and _TALLY.search(m.text):
         return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
+    if m.label == "IndustrialPark" and text.startswith("项目", m.end):
+        # 甲乙产业园项目: the project of building the park, named after it (the park, where the text
+        # names it alone, is found there)
+        m = dataclasses.replace(m, label="Project", text=m.text + "项目", end=m.end + 2, name="", props=dict(m.props))
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
         # (甲乙企业管理有限公司: 企业 of the business, not before the name)
