@@ -564,6 +564,26 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
         for part in _split_at_verb(m):
             for one in _split_two_projects(part):
                 _tidy_one(one, text, out)
+    parks = _parks_of_bodies(out)
+    return sorted(out + parks, key=START) if parks else out
+
+
+# a park's body (甲经开区管委会, 乙示范区党工委): the park it runs is named in it
+_PARK_BODY = re.compile("^(.{2,20}?(?:" + "|".join(sorted(lx.PARK_SUFFIXES + ("示范区", "新片区", "集聚区"), key=len, reverse=True))
+                        + "))(?:管委会|管理委员会|党工委)$")
+
+
+def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
+    """The parks named inside their bodies' names (甲经济开发区管委会 → 甲经济开发区), where no name
+    found is that park already: the guide annotates the park the body runs."""
+    parks = {m.text for m in names if m.label == "IndustrialPark"}
+    out = []
+    for m in names:
+        park = _PARK_BODY.match(m.text) if m.label == "Institution" else None
+        if park and park.group(1) not in parks:
+            parks.add(park.group(1))
+            out.append(dataclasses.replace(m, label="IndustrialPark", text=park.group(1), end=m.start + park.end(1),
+                                           name="", rule="park-of-body", props={}))
     return out
 
 
