@@ -335,3 +335,16 @@ def test_a_parks_body_names_the_park(body, park):
     out = tidy([Mention("Institution", body, 3, 3 + len(body), rule="tagger")], "")
     got = [(m.text, m.start, m.end) for m in out if m.label == "IndustrialPark"]
     assert got == ([(park, 3, 3 + len(park))] if park else [])
+
+
+def test_a_name_cut_short_takes_the_form_written_elsewhere():
+    """和润…项目 opening a sentence, cut 和|润 by jieba: where the article writes the fuller form
+    elsewhere, the shorter reading takes it (the characters before it are the same)."""
+    first, later = "和润汽车工业园项目负责人王巍介绍。", "和润汽车工业园项目投资15亿元"
+    in_news(first, later)
+    text = first + later
+    short = Mention("Project", "汽车工业园项目", 2, 9, rule="tagger")
+    full_start = len(first)
+    full = Mention("Project", "和润汽车工业园项目", full_start, full_start + 9, rule="tagger")
+    assert [(m.text, m.start) for m in tidy([short, full], text)] == [("和润汽车工业园项目", 0),
+                                                                     ("和润汽车工业园项目", full_start)]

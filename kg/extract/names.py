@@ -565,7 +565,29 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
             for one in _split_two_projects(part):
                 _tidy_one(one, text, out)
     parks = _parks_of_bodies(out)
-    return sorted(out + parks, key=START) if parks else out
+    return _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+
+
+_NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
+
+
+def _as_written_elsewhere(names: list[Mention], text: str) -> list[Mention]:
+    """A name that lost its first characters where the article writes them elsewhere with it
+    (和润…项目 at a sentence's start, cut 和|润 by jieba, read as 汽车工业园项目): the fuller form."""
+    known = {m.text for m in names if m.label in _NAME_LABELS and len(m.text) >= 4}
+    ends = {m.end for m in names}
+    out = []
+    for m in names:
+        if m.label in _NAME_LABELS and m.start not in ends:
+            for p in range(1, 4):
+                lead = text[max(0, m.start - p):m.start]
+                if len(lead) < p or not lead.isalnum():
+                    break
+                if any(y.startswith(lead) and len(y) - p >= 4 and m.text.startswith(y[p:]) for y in known):
+                    m = dataclasses.replace(m, text=lead + m.text, start=m.start - p, name="", props=dict(m.props))
+                    break
+        out.append(m)
+    return out
 
 
 # a park's body (甲经开区管委会, 乙示范区党工委): the park it runs is named in it
