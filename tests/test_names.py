@@ -200,7 +200,7 @@ def test_anaphor_without_a_fitting_antecedent_is_dropped():
 def test_names_are_tidied_whoever_found_them(found, tidied):
     from kg.extract.names import tidy
     m = Mention("Institution", found, 10, 10 + len(found), rule="tagger")
-    out = tidy([m], "")
+    out = [x for x in tidy([m], "") if x.label == "Institution"]   # (the park a body runs: below)
     assert [x.text for x in out] == tidied
     assert [(x.start, x.end) for x in out][-1][1] == 10 + len(found) - (2 if found.endswith("常委") else 0)
 
@@ -327,3 +327,82 @@ def test_names_listed_after_a_title_share_it():
     text = "自治区人大常委会副主任段志强、丁绣峰分别在呼和浩特市、自"
     in_seed("002", text)
     assert [(p.text, p.title) for p in find_people(text)] == [("段志强", "副主任"), ("丁绣峰", "副主任")]
+
+
+def test_a_products_size_opens_a_projects_name():
+    """8英寸甲乙芯片制造生产线: the size of what is made stays (only a length built, 40公里, goes)."""
+    text = "士兰微将在厦门建设国内第一条拥有完全自主知识产权的8英寸碳化硅功率器件芯片制造生产线"
+    in_news(text)
+    assert ("Project", "8英寸碳化硅功率器件芯片制造生产线") in {(m.label, m.text) for m in names(text)}
+
+
+@pytest.mark.parametrize("label, found, tidied", [
+    # a facility's manager after its name (兰西哈达…物流园总经理张文超说)
+    ("Project", "兰西哈达农产品国际物流园总经理", ["兰西哈达农产品国际物流园"]),
+    # a clause or an event before the project (公司正在实施二期扩建项目建设, …项目已开始楼宇内部装修工程,
+    # 重点招商引资企业座谈会暨项目集中签约仪式)
+    ("Project", "公司正在实施二期扩建项目", []),
+    ("Project", "开始楼宇内部装修工程", ["楼宇内部装修工程"]),
+    ("Project", "招商引资企业座谈会暨项目", []),
+    # examples, then what they are (日本岛津液压、美国科尔摩根伺服电机等优质项目签约落户西青)
+    ("Project", "美国科尔摩根伺服电机等优质项目", []),
+    # generic phrases (既有补链强链项目, 二是大型生产基地, 西青区高端制造业重点项目集中签约仪式)
+    ("Project", "补链强链项目", []),
+    ("Project", "大型生产基地", []),
+    ("Project", "西青区高端制造业重点项目", []),
+    # a count of parks (上半年武威、黄羊两个工业园区共开工, 打造国内第一个绿色低碳示范园区)
+    ("IndustrialPark", "黄羊两个工业园区", []),
+    ("IndustrialPark", "第一个绿色低碳示范园区", []),
+])
+def test_clauses_counts_and_generic_words_are_no_names(label, found, tidied):
+    in_news(found)
+    assert [x.text for x in tidy([Mention(label, found, 0, len(found), rule="tagger")], "")] == tidied
+
+
+def test_and_after_a_projects_head_joins_two_projects():
+    """甲风电场、乙风电场和丙三期风电场项目: three projects; 和 after a project's head joins two, whoever
+    found the span; a count before the second (72个…项目和6个…项目) makes no name of it."""
+    text = "此次集中开工的项目还包括四川能投承建的美姑县风电场、雷波拉咪北风电场和盐边大面山三期风电场项目,华西集团承建的沐川县市民广场工程"
+    tally = "中开工的78个项目包含72个亿元以上产业项目和6个城建基础设施项目"
+    in_news(text, tally)
+    got = {m.text for m in names(text) if m.label == "Project"}
+    assert {"美姑县风电场", "雷波拉咪北风电场"} <= got   # (jieba knows 盐边大面山's words: the tagger finds it)
+    joined = "雷波拉咪北风电场和盐边大面山三期风电场项目"
+    assert [m.text for m in tidy([Mention("Project", joined, 0, len(joined), rule="tagger")], "")] == [
+        "雷波拉咪北风电场", "盐边大面山三期风电场项目"]
+    assert not [m for m in names(tally) if m.label == "Project"]
+
+
+def test_a_park_followed_by_project_names_the_project():
+    """甲乙产业园项目已开始…: the project of building the park, named after it."""
+    text = "浙江颐高吴忠新经济产业园项目已开始楼宇内部装修工程"
+    in_news(text)
+    park = "浙江颐高吴忠新经济产业园"
+    out = tidy([Mention("IndustrialPark", park, 0, len(park), rule="tagger")], text)
+    assert [(m.label, m.text, m.end) for m in out] == [("Project", park + "项目", len(park) + 2)]
+
+
+@pytest.mark.parametrize("body, park", [
+    ("诸暨经济开发区管委会", "诸暨经济开发区"),   # 杭州港二期是诸暨经济开发区管委会与…共同投资
+    ("沈抚示范区党工委", "沈抚示范区"),           # 沈抚示范区党工委委员、管委会副主任
+    ("东莞水乡特色发展经济区党工委", "东莞水乡特色发展经济区"),
+    ("高新区党工委", None),                       # a bare level word names no park
+])
+def test_a_parks_body_names_the_park(body, park):
+    in_news(body)
+    out = tidy([Mention("Institution", body, 3, 3 + len(body), rule="tagger")], "")
+    got = [(m.text, m.start, m.end) for m in out if m.label == "IndustrialPark"]
+    assert got == ([(park, 3, 3 + len(park))] if park else [])
+
+
+def test_a_name_cut_short_takes_the_form_written_elsewhere():
+    """和润…项目 opening a sentence, cut 和|润 by jieba: where the article writes the fuller form
+    elsewhere, the shorter reading takes it (the characters before it are the same)."""
+    first, later = "和润汽车工业园项目负责人王巍介绍。", "和润汽车工业园项目投资15亿元"
+    in_news(first, later)
+    text = first + later
+    short = Mention("Project", "汽车工业园项目", 2, 9, rule="tagger")
+    full_start = len(first)
+    full = Mention("Project", "和润汽车工业园项目", full_start, full_start + 9, rule="tagger")
+    assert [(m.text, m.start) for m in tidy([short, full], text)] == [("和润汽车工业园项目", 0),
+                                                                     ("和润汽车工业园项目", full_start)]

@@ -217,7 +217,7 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
             start = t_start
             j -= 1
             continue
-        if project and w in ("及", "和") and j > 0 and tag_of(words[j - 1]) != "w":
+        if project and w in ("及", "和") and j > 0 and tag_of(words[j - 1]) != "w" and not text.endswith(_PROJECT_HEADS, 0, t_start):
             j -= 1
             joined = True
             continue
@@ -237,6 +237,10 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
         start = t_start
         j -= 1
     return start
+
+
+# (甲风电场|和|乙项目: and after a project's head joins two projects, not one)
+_PROJECT_HEADS = tuple(s for s, label in SUFFIX_LABEL.items() if label == "Project")
 
 
 _SOFT_IN_LEGAL_NAMES = ("v", "vd", "vi", "vg", "j", "i")
@@ -284,7 +288,8 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
                 changed = True
         if label == "Project":
             m = MEASURE.match(text, start, end)
-            if m and m.end() > start and end - m.end() >= 4 and (m.group(1) in LENGTHS or not CAPACITY.match(text, start)):
+            if m and m.end() > start and end - m.end() >= 4 and (m.group(1) in LENGTHS or not (
+                    CAPACITY.match(text, start) or PRODUCT_SIZE.match(text, m.end()))):
                 start = m.end()
                 changed = True
     if text[start] in "和及与、" and toks.is_boundary(start) and toks.words[toks.index_at(start)] in ("和", "及", "与", "、"):
@@ -292,8 +297,11 @@ def _trim(text: str, start: int, end: int, label: str, toks: Tokens) -> int:
     return start
 
 
+_COUNTED = re.compile(r"[0-9０-９]+[个批]")
 LEGAL_SUFFIXES = ("有限公司", "有限责任公司", "集团")
 LENGTHS = ("公里", "千米", "米")  # 40公里甲乙路: the length built, not part of the name
+# the size of the product after a number (8英寸甲乙芯片生产线, 12英寸晶圆): part of what is built
+PRODUCT_SIZE = re.compile(r"英寸|寸|毫米|纳米|微米|厘米|mm|nm")
 CAPACITY = re.compile(r"[0-9０-９.一二三四五六七八九十百千万亿两]+[万千百亿]?(?:吨|千瓦时|千瓦|兆瓦|吉瓦|瓦|亩|平方米|平方公里|"
                       r"公里|套|台|片|辆|头|只|张|立方米|标方|MW|GW|kW|P|EB|PB)")
 COUNT_PHRASE = re.compile(r"^[0-9０-９一二三四五六七八九十百千两几多数]+[余多]?[家个所座条项批]")
@@ -410,6 +418,8 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         k = toks.index_at(s_start)
         start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens,
                                suffix.endswith(("有限公司", "有限责任公司"))), toks.starts[k])
+        if label == "Project" and _COUNTED.match(text, start):
+            continue   # 6个城建基础设施项目: a count of projects, not one
         start = _trim(text, start, end, label, toks)
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
@@ -534,7 +544,8 @@ _TWO_BODIES = re.compile(r"^(.+?[委])((?:[省市县区旗盟州镇乡])(?:政�
 _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]")
 # what a project's name can hold before 项目 and still name none (新开工项目, 二期项目, 新兴产业项目)
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
-                              r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类)*(?:项目|工程)$")
+                              r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类|"
+                              r"[补强延固]链|大型|中小型|小型)*(?:项目|工程|生产基地|基地|生产线)$")
 # a company's relation to another standing for its name (公司全资子公司)
 _NAME_VERBS = tuple(lx.NAME_VERBS)
 _NO_COMPANY = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:全资|控股)?子公司")
@@ -555,6 +566,7 @@ def _without_place_and_field(name: str) -> str:
     """A project's name without a leading place, year and industry (西青区高端制造业重点项目 → 重点项目)."""
     lead = _PLACE_AND_YEAR.match(name)   # (always matches: everything in it is optional)
     rest = name[lead.end():] if lead else name
+    rest = _FIELD_QUALIFIER.sub("", rest)
     for term in _INDUSTRY_PREFIXES:
         if rest.startswith(term) and len(rest) > len(term):
             rest = rest[len(term):]
@@ -562,7 +574,9 @@ def _without_place_and_field(name: str) -> str:
     return rest
 
 
-_INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS, key=len, reverse=True)
+# (制造 is no industry of its own, but 高端制造业 names a field, not a project)
+_INDUSTRY_PREFIXES = sorted(lx.INDUSTRY_TERMS | {"制造"}, key=len, reverse=True)
+_FIELD_QUALIFIER = re.compile(r"^(?:高端|先进|新兴|战略性新兴|现代|传统)(?=[\u4e00-\u9fff]{3})")
 
 
 def tidy(names: list[Mention], text: str) -> list[Mention]:
@@ -576,7 +590,50 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
             out.append(m)
             continue
         for part in _split_at_verb(m):
-            _tidy_one(part, text, out)
+            for one in _split_two_projects(part):
+                _tidy_one(one, text, out)
+    parks = _parks_of_bodies(out)
+    return _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+
+
+_NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
+
+
+def _as_written_elsewhere(names: list[Mention], text: str) -> list[Mention]:
+    """A name that lost its first characters where the article writes them elsewhere with it
+    (和润…项目 at a sentence's start, cut 和|润 by jieba, read as 汽车工业园项目): the fuller form."""
+    known = {m.text for m in names if m.label in _NAME_LABELS and len(m.text) >= 4}
+    ends = {m.end for m in names}
+    out = []
+    for m in names:
+        if m.label in _NAME_LABELS and m.start not in ends:
+            for p in range(1, 4):
+                lead = text[max(0, m.start - p):m.start]
+                if len(lead) < p or not lead.isalnum():
+                    break
+                if any(y.startswith(lead) and len(y) - p >= 4 and m.text.startswith(y[p:]) for y in known):
+                    m = dataclasses.replace(m, text=lead + m.text, start=m.start - p, name="", props=dict(m.props))
+                    break
+        out.append(m)
+    return out
+
+
+# a park's body (甲经开区管委会, 乙示范区党工委): the park it runs is named in it
+_PARK_BODY = re.compile("^(.{2,20}?(?:" + "|".join(sorted(lx.PARK_SUFFIXES + ("示范区", "新片区", "集聚区"), key=len, reverse=True))
+                        + "))(?:管委会|管理委员会|党工委)$")
+
+
+def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
+    """The parks named inside their bodies' names (甲经济开发区管委会 → 甲经济开发区), where no name
+    found is that park already: the guide annotates the park the body runs."""
+    parks = {m.text for m in names if m.label == "IndustrialPark"}
+    out = []
+    for m in names:
+        park = _PARK_BODY.match(m.text) if m.label == "Institution" else None
+        if park and park.group(1) not in parks:
+            parks.add(park.group(1))
+            out.append(dataclasses.replace(m, label="IndustrialPark", text=park.group(1), end=m.start + park.end(1),
+                                           name="", rule="park-of-body", props={}))
     return out
 
 
@@ -590,6 +647,17 @@ def _split_at_verb(m: Mention) -> list[Mention]:
     if not any(parts):
         return [m]
     return [x for x in parts if x is not None and len(x.text) >= 3]
+
+
+def _split_two_projects(m: Mention) -> list[Mention]:
+    """甲风电场和乙三期风电场项目: 和 after a project's head joins two projects (甲研发中心及乙生产基地项目,
+    an organisation's unit before 及, stays one)."""
+    if m.label != "Project":
+        return [m]
+    for at in (i for i, ch in enumerate(m.text) if ch == "和"):
+        if at >= 4 and len(m.text) - at > 4 and m.text.endswith(_PROJECT_HEADS, 0, at):
+            return [_cut(m, 0, at), *_split_two_projects(_cut(m, at + 1, len(m.text)))]
+    return [m]
 
 
 # the last characters of the names of bodies (院, 委, 办, 局, 中心, 党中央, 西交大…)
@@ -608,6 +676,12 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         return   # 这是政府, 其中公司: a clause's opening and a bare head, no name
     elif example and len(m.text) >= 5:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
+    if m.label == "IndustrialPark" and _TALLY.search(m.text):
+        return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
+    if m.label == "IndustrialPark" and text.startswith("项目", m.end):
+        # 甲乙产业园项目: the project of building the park, named after it (the park, where the text
+        # names it alone, is found there)
+        m = dataclasses.replace(m, label="Project", text=m.text + "项目", end=m.end + 2, name="", props=dict(m.props))
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
         # (甲乙企业管理有限公司: 企业 of the business, not before the name)
@@ -619,7 +693,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         if _NO_COMPANY.fullmatch(m.text):
             return
     title = _TITLE_END.search(m.text)
-    if title and title.start() and m.text.endswith(_ALL_SUFFIXES, 0, title.start()):
+    if title and title.start() and (m.text.endswith(_ALL_SUFFIXES, 0, title.start()) or (
+            m.label == "Project" and title.start() >= 4)):   # 甲乙物流园总经理: a facility's manager
         m = _cut(m, 0, title.start())
         m.label = _label_by_suffix(m.text) or m.label
     if m.label == "Institution":
@@ -628,6 +703,12 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
             out.append(_cut(m, 0, two.end(1)))
             m = _cut(m, two.end(1), len(m.text))
     if m.label == "Project":
+        clause = _CLAUSE_BEFORE_PROJECT.match(m.text)
+        if clause and len(m.text) - clause.end() >= 2:
+            m = _cut(m, clause.end(), len(m.text))
+        listed = m.text.find("等")
+        if listed > 0 and _GENERIC_PROJECT.match(m.text[listed + 1:]):
+            return   # 甲乙伺服电机等优质项目: examples, then what they are
         if _TALLY.search(m.text) or _GENERIC_PROJECT.match(_without_place_and_field(m.text)):
             return
         park = _PARK_BEFORE_PROJECT.match(m.text)
@@ -639,6 +720,10 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     out.append(m)
 
 
+# a clause before a project's name: its subject and what it is doing (公司正在实施二期扩建项目, 已开始装修工程),
+# or an event joined to it (甲企业座谈会暨项目集中签约)
+_CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
+                                    r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
 # what introduces examples after a comma (，如甲乙集团、丙丁集团…)
 _EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
