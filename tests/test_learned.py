@@ -539,3 +539,10 @@ def test_no_region_inside_an_outlet_or_named_like_another_citys_county(extract_t
     regions = {m.name for m in extract_text("河南日报讯:7月12日上午,漯河市79个大项目集中开工。").mentions
                if m.label == "Region"}
     assert regions == {"漯河市"}
+
+
+def test_firms_listed_as_of_an_industry_are_in_it(extract_text):
+    """甲、乙、丙等一批数字经济龙头企业: each listed company IN_INDUSTRY 数字经济."""
+    text = WEILAI.split("。")[1] + "。"
+    facts = facts_of(extract_text(text), "IN_INDUSTRY")
+    assert {(c, "IN_INDUSTRY", "数字经济") for c in ("紫光", "中公教育", "慧聪网", "中软国际")} <= facts

@@ -643,6 +643,34 @@ def _government(ctx, level: str):
     return None
 
 
+# 甲、乙等一批数字经济龙头企业, 甲、乙等5家新能源企业 / 新能源龙头企业丙: firms said to be of an industry
+_LIST_BEFORE_KIND = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)?[家批个]?$")
+_FIRMS_AFTER_KIND = re.compile(r"(?:产业|行业)?(?:龙头|骨干|领军|重点)?(?:企业|公司)")
+
+
+def _firms_of_kind(text: str, ind, ms) -> list:
+    """The companies the text calls firms of industry `ind`: those listed right before
+    等…<ind>企业, or the one right after <ind>龙头企业."""
+    kind = _FIRMS_AFTER_KIND.match(text, ind.end)
+    if kind is None:
+        return []
+    after = [m for m in ms if m.start == kind.end() and m.label == "Company"]
+    if after:
+        return after
+    lead = _LIST_BEFORE_KIND.search(text, max(0, ind.start - 6), ind.start)
+    if lead is None:
+        return []
+    listed, at = [], lead.start()
+    for m in sorted((m for m in ms if m.end <= at), key=lambda m: -m.end):
+        if m.end != at or m.label != "Company":
+            break
+        listed.append(m)
+        at = m.start - 1
+        if at < 0 or text[at] != "、":
+            break
+    return listed
+
+
 def _industries(ctx, s, ms, add):
     text = ctx.text
     inds = [m for m in ms if m.label == "Industry"]
@@ -654,6 +682,11 @@ def _industries(ctx, s, ms, add):
         prev = [m for m in ms if m.end == ind.start and m.label == "Region"]
         if prev:
             add(prev[0], "IN_INDUSTRY", ind, "region-industry", 0.8)
+            continue
+        firms = _firms_of_kind(text, ind, ms)
+        if firms:
+            for c in firms:
+                add(c, "IN_INDUSTRY", ind, "firms-of-industry", 0.7)
             continue
         if ind.name_evidence is NameEvidence.TOPIC:
             for c in subjects:
