@@ -546,3 +546,11 @@ def test_firms_listed_as_of_an_industry_are_in_it(extract_text):
     text = WEILAI.split("。")[1] + "。"
     facts = facts_of(extract_text(text), "IN_INDUSTRY")
     assert {(c, "IN_INDUSTRY", "数字经济") for c in ("紫光", "中公教育", "慧聪网", "中软国际")} <= facts
+
+
+def test_listed_projects_are_where_they_start(extract_text):
+    """甲项目、乙项目等11个项目在丙县集中开工: each listed project LOCATED_IN 丙县."""
+    text = "7月12日上午,舞莲面粉20万吨小麦深加工智能化改造项目、维森生物医药生物保健品项目等11个项目在舞阳县集中开工"
+    assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    located = {(a, b) for a, _, b in facts_of(extract_text(text), "LOCATED_IN")}
+    assert ("维森生物医药生物保健品项目", "舞阳县") in located

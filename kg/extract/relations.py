@@ -56,6 +56,8 @@ _PARK_HEAD = re.compile(r".{2,14}?(?:经济技术开发区|经济开发区|经�
 _PARK_FIRMS = re.compile(r"(?:园区|开发区|经开区|高新区|该区|园内|区内)(?:内|里)?(?:的|有)?(?:一些|一批|多家|众多)?"
                          r"[\u4e00-\u9fff]{0,4}?企业[，,：:]?(?:如|有|包括|像)?")
 # 在X建设, 于X投资建设, 在X新建: where a project is built (X: the places, up to the verb)
+_START_AT = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)个?项目[在于]([^，。；在于]{2,20}?)"
+                       r"(?:集中|正式|同时|顺利)?(?:开工|签约|落地|落户|奠基|开建|投产)")
 _BUILT_AT = re.compile(r"[在于]([^，。；在于]{2,20}?)(?:投资)?(?:新建|兴建|建设|打造|开工建设|布局)")
 # the projects a list of companies stands for, landing (…等12个项目落地奠基, …等18个项目签约落户)
 _LANDS = re.compile(r"等(?:\d+|[一二三四五六七八九十多几数]+)个?项目[^，。；]{0,8}?(?:落地|落户|入驻|进驻|开工|奠基)")
@@ -205,6 +207,7 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _listed_projects_land(ctx, s, ms, add)
         if "Project" in labels and not labels.isdisjoint(PLACES):
             _built_at(ctx, s, ms, add)
+            _listed_projects_start_at(ctx, s, ms, add)
         if "IndustrialPark" in labels:
             _park_prefix(ms, add)
         if "Project" in labels:
@@ -337,6 +340,30 @@ def _built_at(ctx, s, ms, add):
         places = [m for m in ms if m.label in PLACES and verb.start(1) <= m.start and m.end <= verb.end(1)]
         if places:
             add(p, "LOCATED_IN", places[-1], "built-at", 0.7)
+
+
+def _listed_projects_start_at(ctx, s, ms, add):
+    """甲项目、乙项目等11个项目在丙县集中开工: the listed projects are where they start (or are signed)."""
+    text = ctx.text
+    for at in _START_AT.finditer(text, s.start, s.end):
+        places = [m for m in ms if m.label in PLACES and at.start(1) <= m.start and m.end <= at.end(1)]
+        if not places:
+            continue
+        for p in _listed_before(text, ms, at.start(), "Project"):
+            add(p, "LOCATED_IN", places[-1], "listed-projects-start-at", 0.65)
+
+
+def _listed_before(text: str, ms, at: int, label: str) -> list:
+    """The mentions of `label` listed (甲、乙、丙) right before offset `at`, last first."""
+    listed = []
+    for m in sorted((m for m in ms if m.end <= at), key=lambda m: -m.end):
+        if m.end != at or m.label != label:
+            break
+        listed.append(m)
+        at = m.start - 1
+        if at < 0 or text[at] != "、":
+            break
+    return listed
 
 
 def _listed_projects_land(ctx, s, ms, add):
@@ -660,15 +687,7 @@ def _firms_of_kind(text: str, ind, ms) -> list:
     lead = _LIST_BEFORE_KIND.search(text, max(0, ind.start - 6), ind.start)
     if lead is None:
         return []
-    listed, at = [], lead.start()
-    for m in sorted((m for m in ms if m.end <= at), key=lambda m: -m.end):
-        if m.end != at or m.label != "Company":
-            break
-        listed.append(m)
-        at = m.start - 1
-        if at < 0 or text[at] != "、":
-            break
-    return listed
+    return _listed_before(text, ms, lead.start(), "Company")
 
 
 def _industries(ctx, s, ms, add):
