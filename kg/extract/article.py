@@ -158,12 +158,18 @@ def _arbitrate(names: list[Mention], tagged: list[Mention]) -> list[Mention]:
     name that it tagged the same way keeps the rule's mention (and what the rule knew, such as a
     park's code), a rule's name it overlapped differently goes, and one it left alone stays."""
     by_span = {(m.start, m.end): m for m in names}
+    registered = {m.end: m for m in names if m.label == "Company" and m.rule.endswith(("有限公司", "有限责任公司"))}
     out = []
     for t in tagged:
         same = by_span.get((t.start, t.end))
+        longer = registered.get(t.end) if t.label == "Company" else None
         if same is not None:
             same.label = t.label
             out.append(same)
+        elif longer is not None and longer.start < t.start:
+            # a registered name read whole off its suffix (甲市乙丙光电有限公司): the tagger's
+            # shorter reading cuts its place or brand; what stands before it goes in tidy
+            out.append(longer)
         else:
             out.append(t)
     taken = Spans.of(tagged)
