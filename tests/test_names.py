@@ -406,3 +406,16 @@ def test_a_name_cut_short_takes_the_form_written_elsewhere():
     full = Mention("Project", "和润汽车工业园项目", full_start, full_start + 9, rule="tagger")
     assert [(m.text, m.start) for m in tidy([short, full], text)] == [("和润汽车工业园项目", 0),
                                                                      ("和润汽车工业园项目", full_start)]
+
+
+def test_a_registered_name_read_whole_wins_over_the_taggers_shorter_reading():
+    """专精特新“小巨人”企业合肥中南光电有限公司: the suffix rule reads the whole registered name (tidy
+    drops 企业); the tagger's 中南光电有限公司 cuts the place off and loses."""
+    from kg.extract.article import _arbitrate
+    text = "专精特新“小巨人”企业合肥中南光电有限公司与百色市签订高效智能光伏组件、铝边框、储能运维产业项目"
+    in_news(text)
+    rule = [m for m in names(text) if m.label == "Company"]
+    assert [m.text for m in rule] == ["企业合肥中南光电有限公司"]
+    start = text.index("中南光电")
+    tagged = [Mention("Company", "中南光电有限公司", start, start + 8, rule="tagger", name_evidence=NameEvidence.TAGGER)]
+    assert [m.text for m in tidy(_arbitrate(rule, tagged), text)] == ["合肥中南光电有限公司"]
