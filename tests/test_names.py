@@ -419,3 +419,14 @@ def test_a_registered_name_read_whole_wins_over_the_taggers_shorter_reading():
     start = text.index("中南光电")
     tagged = [Mention("Company", "中南光电有限公司", start, start + 8, rule="tagger", name_evidence=NameEvidence.TAGGER)]
     assert [m.text for m in tidy(_arbitrate(rule, tagged), text)] == ["合肥中南光电有限公司"]
+
+
+def test_a_verb_inside_a_name_splits_it_or_makes_it_a_clause():
+    """甲新区委托乙集团建设: two names; 甲物流园进行加工: a clause, no name."""
+    text = "产业园由哈尔滨新区委托哈尔滨水投集团建设"
+    in_news(text, "兰西物流园进行加工")
+    start = text.index("哈尔滨新区")
+    m = Mention("Company", "哈尔滨新区委托哈尔滨水投集团", start, start + 14, rule="tagger")
+    assert [(x.label, x.text) for x in tidy([m], text)] == [("IndustrialPark", "哈尔滨新区"), ("Company", "哈尔滨水投集团")]
+    m = Mention("Project", "兰西物流园进行加工", 0, 9, rule="tagger")
+    assert tidy([m], "兰西物流园进行加工") == []

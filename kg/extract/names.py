@@ -638,14 +638,14 @@ def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
 
 
 def _split_at_verb(m: Mention) -> list[Mention]:
-    """崇左市签订甲乙（崇左）林业…项目, 汽车工业园项目毗邻甲乙新能源工厂: a verb joins two phrases;
-    each that ends like a name is one."""
+    """崇左市签订甲乙（崇左）林业…项目, 汽车工业园项目毗邻甲乙新能源工厂, 甲新区委托乙集团: a verb
+    joins two phrases; each that ends like a name is one, and without one the whole is a clause."""
     verb = _VERB_INSIDE.search(m.text, 2)
     if verb is None:
         return [m]
     parts = [_labelled(_cut(m, 0, verb.start())), _labelled(_cut(m, verb.end(), len(m.text)))]
     if not any(parts):
-        return [m]
+        return []   # 甲乙物流园进行加工: a clause, no name
     return [x for x in parts if x is not None and len(x.text) >= 3]
 
 
@@ -728,7 +728,7 @@ _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已
 _EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")
 # verbs that join two phrases and stand inside no name
-_VERB_INSIDE = re.compile(r"签订|签署|毗邻|进行|位于|落户于?")
+_VERB_INSIDE = re.compile(r"签订|签署|毗邻|进行|位于|落户于?|委托")
 
 
 def _labelled(m: Mention) -> Mention | None:
