@@ -554,3 +554,12 @@ def test_listed_projects_are_where_they_start(extract_text):
     assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     located = {(a, b) for a, _, b in facts_of(extract_text(text), "LOCATED_IN")}
     assert ("维森生物医药生物保健品项目", "舞阳县") in located
+
+
+def test_the_manager_of_a_park_or_project_is_no_person(extract_text):
+    """甲物流园总经理乙丙丁说: a park is no organisation, and the guide keeps people with a position in
+    one; 甲公司总经理 is."""
+    text = "兰西哈达农产品国际物流园总经理张文超说,物流园会把国内以及俄罗斯远东深海海鲜集中到兰西物流园进行加工、仓储"
+    assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    assert not [m for m in extract_text(text).mentions if m.label == "Person"]
+    assert [m.text for m in extract_text(XIANYANG_HOST).mentions if m.label == "Person"] == ["黄晔"]

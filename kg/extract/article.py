@@ -319,7 +319,7 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     _attach_quantities(text, mentions, sentences)
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions, first.regions))
     facts = extract_relations(ctx, sentences)
-    mentions, facts = _without_unplaced_heads(text, mentions, facts)
+    mentions, facts = _without_unplaced_people(text, mentions, facts)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)
@@ -344,13 +344,18 @@ def _outside_credits(text: str, mentions: list[Mention]) -> list[Mention]:
 _GOVERNMENT_HEAD = re.compile(r"副?[省市区县旗州盟]长$")
 
 
-def _without_unplaced_heads(text: str, mentions: list[Mention], facts: list[Fact]) -> tuple[list[Mention], list[Fact]]:
-    """Drop the people titled only as a head of government (副市长张三, 甲市市长李四) who hold no
-    position in any organisation the article names: the schema's Person is someone with a role
-    in an organisation of the graph, and a title alone gives none (the annotation guide)."""
+def _without_unplaced_people(text: str, mentions: list[Mention], facts: list[Fact]) -> tuple[list[Mention], list[Fact]]:
+    """Drop the people who hold no position in any organisation the article names: those titled
+    only as a head of government (副市长张三, 甲市市长李四), as the manager of a park or project
+    (甲物流园总经理), or with no title at all. The schema's Person is someone with a role in an
+    organisation of the graph, and a title alone gives none (the annotation guide)."""
     placed = {id(f.subject) for f in facts if f.predicate == "HOLDS_POSITION"}
-    drop = {id(m) for m in mentions if m.label == "Person" and id(m) not in placed and m.title_start is not None and m.title_end is not None
-            and _GOVERNMENT_HEAD.search(text, m.title_start, m.title_end)}
+    named = {m.name for m in mentions if id(m) in placed}
+    places = {m.end for m in mentions if m.label in ("Project", "IndustrialPark")}
+    drop = {id(m) for m in mentions if m.label == "Person" and id(m) not in placed and m.name not in named and (
+        m.title_start is None or m.title_end is None        # 甲乙表示 (the tagger's, no title)
+        or _GOVERNMENT_HEAD.search(text, m.title_start, m.title_end)
+        or m.title_start in places)}                        # 甲物流园总经理, 乙项目经理: no organisation
     if not drop:
         return mentions, facts
     return ([m for m in mentions if id(m) not in drop],
