@@ -348,3 +348,21 @@ def test_a_name_cut_short_takes_the_form_written_elsewhere():
     full = Mention("Project", "和润汽车工业园项目", full_start, full_start + 9, rule="tagger")
     assert [(m.text, m.start) for m in tidy([short, full], text)] == [("和润汽车工业园项目", 0),
                                                                      ("和润汽车工业园项目", full_start)]
+
+
+def test_products_listed_after_a_verb_of_building_name_one_project():
+    """建设年产20万吨甲、乙、10万吨丙基地项目: the products listed name the project; a clause
+    (…项目正在进行土地征收工作、乙年产…项目) or names of their own (甲总部、乙基地) do not join."""
+    listed = "建设年产20万吨铝棒、铝型材、10万吨再生铝产业园基地项目,建成后年实现产值56亿元"
+    signed = "合肥中南光电有限公司与百色市签订高效智能光伏组件、铝边框、储能运维产业项目,签约金额达17亿元"
+    clause = "羊绒衫深加工建设项目正在进行土地征收工作、江苏鸿业年产5万吨锂电池负极材料项目公司已注册"
+    named = "签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等"
+    in_news(listed, signed, clause, named)
+    for text, last, whole in [(listed, "10万吨再生铝产业园基地项目", "年产20万吨铝棒、铝型材、10万吨再生铝产业园基地项目"),
+                              (signed, "储能运维产业项目", "高效智能光伏组件、铝边框、储能运维产业项目"),
+                              (clause, "江苏鸿业年产5万吨锂电池负极材料项目", None),
+                              (named, "英飞源华东研发生产基地", None)]:
+        at = text.index(last)
+        out = tidy([Mention("Project", last, at, at + len(last), rule="tagger")], text)
+        assert [m.text for m in out] == [whole or last]
+        assert out[0].end == at + len(last) and text[out[0].start:out[0].end] == out[0].text
