@@ -366,3 +366,14 @@ def test_products_listed_after_a_verb_of_building_name_one_project():
         out = tidy([Mention("Project", last, at, at + len(last), rule="tagger")], text)
         assert [m.text for m in out] == [whole or last]
         assert out[0].end == at + len(last) and text[out[0].start:out[0].end] == out[0].text
+
+
+@pytest.mark.parametrize("text, park", [
+    ("上海临港新片区12个重点产业项目的落地开工", "上海临港新片区"),
+    ("吉利(赣州)42GWh动力电池项目坐落于赣州经开区新能源科技城,是近年来", "赣州经开区新能源科技城"),
+    ("总投资90亿元,落地大盂产业新城核心区", "大盂产业新城"),
+])
+def test_new_areas_and_science_cities_are_parks(text, park):
+    """新片区, 陆港区, 科学城, 科技城, 产业新城: zones run like parks."""
+    in_news(text)
+    assert ("IndustrialPark", park) in {(m.label, m.text) for m in names(text)}
