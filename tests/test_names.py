@@ -430,3 +430,32 @@ def test_a_verb_inside_a_name_splits_it_or_makes_it_a_clause():
     assert [(x.label, x.text) for x in tidy([m], text)] == [("IndustrialPark", "哈尔滨新区"), ("Company", "哈尔滨水投集团")]
     m = Mention("Project", "兰西物流园进行加工", 0, 9, rule="tagger")
     assert tidy([m], "兰西物流园进行加工") == []
+
+
+def test_products_listed_after_a_verb_of_building_name_one_project():
+    """建设年产20万吨甲、乙、10万吨丙基地项目: the products listed name the project; a clause
+    (…项目正在进行土地征收工作、乙年产…项目) or names of their own (甲总部、乙基地) do not join."""
+    listed = "建设年产20万吨铝棒、铝型材、10万吨再生铝产业园基地项目,建成后年实现产值56亿元"
+    signed = "合肥中南光电有限公司与百色市签订高效智能光伏组件、铝边框、储能运维产业项目,签约金额达17亿元"
+    clause = "羊绒衫深加工建设项目正在进行土地征收工作、江苏鸿业年产5万吨锂电池负极材料项目公司已注册"
+    named = "签约项目包括腾讯智慧产业江苏总部、英飞源华东研发生产基地等"
+    in_news(listed, signed, clause, named)
+    for text, last, whole in [(listed, "10万吨再生铝产业园基地项目", "年产20万吨铝棒、铝型材、10万吨再生铝产业园基地项目"),
+                              (signed, "储能运维产业项目", "高效智能光伏组件、铝边框、储能运维产业项目"),
+                              (clause, "江苏鸿业年产5万吨锂电池负极材料项目", None),
+                              (named, "英飞源华东研发生产基地", None)]:
+        at = text.index(last)
+        out = tidy([Mention("Project", last, at, at + len(last), rule="tagger")], text)
+        assert [m.text for m in out] == [whole or last]
+        assert out[0].end == at + len(last) and text[out[0].start:out[0].end] == out[0].text
+
+
+@pytest.mark.parametrize("text, park", [
+    ("上海临港新片区12个重点产业项目的落地开工", "上海临港新片区"),
+    ("吉利(赣州)42GWh动力电池项目坐落于赣州经开区新能源科技城,是近年来", "赣州经开区新能源科技城"),
+    ("总投资90亿元,落地大盂产业新城核心区", "大盂产业新城"),
+])
+def test_new_areas_and_science_cities_are_parks(text, park):
+    """新片区, 陆港区, 科学城, 科技城, 产业新城: zones run like parks."""
+    in_news(text)
+    assert ("IndustrialPark", park) in {(m.label, m.text) for m in names(text)}

@@ -593,7 +593,55 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
             for one in _split_two_projects(part):
                 _tidy_one(one, text, out)
     parks = _parks_of_bodies(out)
-    return _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+    out = _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+    return [_with_listed_products(m, text) if m.label == "Project" else m for m in out]
+
+
+# what opens a list of products built (建设年产…、…项目, 签订…、…项目)
+_BUILD_VERB = re.compile(r"(?:签订|签署|投资建设|建设|新建|扩建|实施|投建)(?!.*(?:签订|签署|建设|新建|扩建|实施|投建))")
+_LIST_BREAK = re.compile(r"[，,。；;：:！？!?“”‘’（）()《》\n\s]")
+_PROPER_IN_ITEM = {"ns", "nz", "nt", "x", "nrt", "nrfg", "eng"}
+
+
+def _with_listed_products(m: Mention, text: str) -> Mention:
+    """建设年产20万吨甲、乙、10万吨丙基地项目, 签订甲组件、乙、丙产业项目: products listed with 、 after
+    a verb of building, the last ending in the head, name one project. Every item before the last is
+    a plain product (no place or brand: 签约项目包括甲乙总部、丙丁基地 are two), as is the last's start."""
+    if m.start < 2 or text[m.start - 1:m.start] != "、" or _proper_start(m.text):
+        return m
+    at = m.start - 1   # the 、 before the item being read
+    while True:
+        brk = max(text.rfind("、", 0, at), max((x.end() - 1 for x in _LIST_BREAK.finditer(text, max(0, at - 30), at)),
+                                               default=-1))
+        if brk >= 0 and text[brk] == "、" and 1 <= at - brk - 1 <= 10:
+            if _plain_product(text[brk + 1:at]):
+                at = brk
+                continue
+            return m
+        verb = _BUILD_VERB.search(text, brk + 1, at)
+        if verb is None:
+            return m
+        item = text[verb.end():at]
+        if 1 <= len(item) <= 12 and _plain_product(item):
+            return dataclasses.replace(m, text=text[verb.end():m.end], start=verb.end(), name="", props=dict(m.props))
+        return m
+
+
+def _plain_product(item: str) -> bool:
+    """Whether a listed item is a plain product (铝型材, 高效智能光伏组件, 年产20万吨铝棒): nouns and
+    their qualifiers and amounts, no head, no proper word, no verb (…项目正在进行征收工作 is a clause)."""
+    return not item.endswith(_ALL_SUFFIXES) and "项目" not in item and all(
+        tag_of(w) in _PRODUCT_TAGS or (tag_of(w).startswith("n") and tag_of(w) not in _PROPER_IN_ITEM)
+        for w in Tokens(item).words)
+
+
+_PRODUCT_TAGS = {"a", "b", "j", "m", "vn"}
+
+
+def _proper_start(name: str) -> bool:
+    """Whether a name opens with a place or a brand (江苏甲乙年产…, 甲乙华东研发基地)."""
+    words = Tokens(name).words
+    return bool(leading_province(name)) or (bool(words) and tag_of(words[0]) in _PROPER_IN_ITEM)
 
 
 _NAME_LABELS = ("Company", "Institution", "IndustrialPark", "Project")
