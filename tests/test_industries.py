@@ -91,3 +91,16 @@ def test_an_industry_node_is_named_as_the_guide_names_it(tmp_path):
     g = build_graph_from([tmp_path])
     industries = [(d["name"], d["aliases"]) for _, d in g.nodes(data=True) if d["label"] == "Industry"]
     assert industries == [("先进装备制造", ["先进装备制造业"])]
+
+
+def test_a_list_vouched_for_by_a_term_inside_an_item():
+    """半导体新材料、…、冷链仓储、石化装备等领域, 绿色硅光伏产业、绿色铝精深加工产业…等3个千亿级产业:
+    an item holding a term of the lexicon vouches for the whole list; items run to ten characters."""
+    from pathlib import Path
+    news = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news" / "texts"
+    dev = "".join(p.read_text("utf-8") for p in sorted(news.glob("*.txt")))
+    fields = "此次集中签约的项目涵盖了半导体新材料、汽车零部件、冷链仓储、石化装备等领域"
+    chains = "曲靖加快构建绿色硅光伏产业、绿色铝精深加工产业、新能源电池产业等3个千亿级产业"
+    assert fields in dev and chains in dev
+    assert [m.name for m in industries(fields)] == ["半导体新材料", "汽车零部件", "冷链仓储", "石化装备"]
+    assert [m.name for m in find_industries(chains, Tokens(chains))] == ["绿色硅光伏", "绿色铝精深加工", "新能源电池"]

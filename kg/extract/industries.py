@@ -18,9 +18,9 @@ from kg.language.tokens import Tokens
 from kg.model import Mention, NameEvidence
 
 _HEADS = "|".join(lx.INDUSTRY_HEADS)
-# A list A、B、C等…领域: the items, up to 6 characters each, before 等 and an industry head.
+# A list A、B、C等…领域: the items, up to 10 characters each, before 等 and an industry head.
 ENUMERATION = re.compile(
-    r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u9fffA-Za-z]{2,8})等(?:[^，。；、]{0,12}?)(?:" + _HEADS + ")")
+    r"((?:[\u4e00-\u9fffA-Za-z]{2,10}、)+[\u4e00-\u9fffA-Za-z]{2,10})等(?:[^，。；、]{0,12}?)(?:" + _HEADS + ")")
 FIELD = re.compile(r"在([\u4e00-\u9fff]{2,8})(?:[（(]([A-Za-z0-9\-]{2,12})[)）])?(?:等)?领域")
 TOPIC = re.compile(r"(?:^|[。；，\n])([\u4e00-\u9fff]{2,8})方面[，,]")
 # What every enumeration ends with: most texts have none, and finding that out this way costs a
@@ -149,7 +149,8 @@ def find_industries(text: str, toks: Tokens, occupied: Sequence[Mention] = ()) -
     enumerations = _enumerations(text) if "、" in text else ()
     for n, match in enumerate(enumerations):
         items = match.group(1).split("、")
-        known = sum(_strip_head(i) in lx.INDUSTRY_TERMS or i in lx.INDUSTRY_TERMS for i in items)
+        # one item holding a term of the lexicon (半导体新材料, 绿色硅光伏产业) vouches for the list
+        known = any(True for i in items for _ in _automaton().iter(i))
         pos = match.start(1)
         first = True
         for item in items:
@@ -160,9 +161,12 @@ def find_industries(text: str, toks: Tokens, occupied: Sequence[Mention] = ()) -
                 t = toks.index_at(end - 1)
                 while t > 0 and toks[t - 1].start >= start and _in_term(toks[t - 1]):
                     t -= 1
+                # stopped by the clause's verb or particle (涵盖了|半导体新材料): the item is whole;
+                # else it may hold more of the clause, and the lexicon's term it ends with is taken
+                whole = t > 0 and toks[t - 1].start >= start
                 start = max(start, toks[t].start)
                 item = text[start:end]
-                for term in _LONGEST_FIRST:
+                for term in _LONGEST_FIRST if not whole else ():
                     if item.endswith(term):
                         start, item = end - len(term), term
                         break
