@@ -563,3 +563,16 @@ def test_the_manager_of_a_park_or_project_is_no_person(extract_text):
     assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     assert not [m for m in extract_text(text).mentions if m.label == "Person"]
     assert [m.text for m in extract_text(XIANYANG_HOST).mentions if m.label == "Person"] == ["黄晔"]
+
+
+def test_a_chain_of_titles_does_not_reach_past_another_person_with_a_body_of_its_own(extract_text):
+    """甲局副局长张三、乙局局长李四: 李四 holds no position in 甲局; 甲公司董事长张三、纪委书记李四: the
+    officers listed after the company's chairman are the company's."""
+    dev = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    officials = "市政府副秘书长周青、市经济信息委副主任杨正华、市生态环境局副局长陈卫、市能源局局长王祖勋出席。"
+    officers = "晋陵投资集团有限公司董事长王伟明、总经理高轶、纪委书记周峰、副总经理杨自强、戚科骏等出席签约仪式。"
+    assert officials in dev and officers in dev
+    held = facts_of(extract_text(officials), "HOLDS_POSITION")
+    assert ("王祖勋", "HOLDS_POSITION", "市能源局") in held and ("王祖勋", "HOLDS_POSITION", "市生态环境局") not in held
+    held = facts_of(extract_text(officers), "HOLDS_POSITION")
+    assert ("周峰", "HOLDS_POSITION", "晋陵投资集团有限公司") in held

@@ -631,6 +631,11 @@ def _positions(ctx, s, ms, add):
         # and the government a bare 市长/省长/区长… heads
         start = _clause_start(text, s.start, left)
         chain = [m for m in ms if m.label in ORGS and start <= m.start and m.end <= left and not m.coref]
+        # 甲局局长张三、乙委副主任李四: 李四's chain starts after 张三 where it names a body of its own
+        # (甲公司董事长张三、总经理李四: 李四's is 张三's)
+        after = max([start] + [m.end for m in ms if m.label == "Person" and m is not p and m.end <= left])
+        if any(m.start >= after for m in chain):
+            chain = [m for m in chain if m.start >= after]
         for o, nxt in zip(chain, chain[1:] + [None]):
             gap = text[o.end:nxt.start if nxt is not None else left]
             if (not orgs or o is not orgs[-1]) and 0 < len(gap) <= 16 and _TITLE_WORD.search(gap) \
