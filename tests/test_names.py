@@ -459,3 +459,10 @@ def test_new_areas_and_science_cities_are_parks(text, park):
     """新片区, 陆港区, 科学城, 科技城, 产业新城: zones run like parks."""
     in_news(text)
     assert ("IndustrialPark", park) in {(m.label, m.text) for m in names(text)}
+
+
+def test_a_registered_name_holds_a_verb_after_a_verbal_noun():
+    """甲（乙）融资担保有限公司: 担保 after 融资 is inside the name, and so is the bracketed place."""
+    text = "西部（银川）融资担保有限公司、银川市城市建设投资控股有限公司"
+    in_news(text.replace("（", "(").replace("）", ")"))
+    assert [m.text for m in tidy(names(text), text)] == ["西部（银川）融资担保有限公司", "银川市城市建设投资控股有限公司"]

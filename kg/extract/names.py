@@ -263,7 +263,7 @@ def _inside_legal_name(words: list[str], j: int) -> bool:
     if j == 0:
         return False
     left = words[j - 1]
-    return left not in lx.BOUNDARY_WORDS and (tag_of(left) in PROPER_POS or tag_of(left).startswith("n"))
+    return left not in lx.BOUNDARY_WORDS and (tag_of(left) in PROPER_POS or tag_of(left).startswith(("n", "vn")))
 
 
 def _joins_departments(words: list[str], j: int) -> bool:
