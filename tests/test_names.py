@@ -466,3 +466,13 @@ def test_a_registered_name_holds_a_verb_after_a_verbal_noun():
     text = "西部（银川）融资担保有限公司、银川市城市建设投资控股有限公司"
     in_news(text.replace("（", "(").replace("）", ")"))
     assert [m.text for m in tidy(names(text), text)] == ["西部（银川）融资担保有限公司", "银川市城市建设投资控股有限公司"]
+
+
+def test_a_town_body_takes_the_towns_name_that_opens_the_clause():
+    """道滘镇党委书记…,镇党委副书记: the town's name (no division list holds towns) before 镇党委 names
+    the body; the later bare 镇党委 stays bare (resolution joins it to the fuller name)."""
+    from kg.extract.names import find_bare_bodies
+    text = "道滘镇党委书记曾平治,镇党委副书记、镇长陈涛"
+    in_news(text)
+    assert [m.text for m in find_bare_bodies(text, Tokens(text), [])] == ["道滘镇党委", "镇党委"]
+    assert [m.text for m in find_bare_bodies("全镇党委书记", Tokens("全镇党委书记"), [])] == []

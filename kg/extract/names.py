@@ -474,6 +474,15 @@ _NOT_A_BODY = re.compile(r"委员(?!会)|[+＋]")
 _TITLE_AT = re.compile("(?:常务)?副?(?:" + "|".join(sorted(map(re.escape, lx.TITLES_BEFORE_NAME), key=len, reverse=True)) + ")")
 
 
+def _town_before(text: str, start: int) -> int:
+    """Where a town's name of two or three characters before `start` begins, when the clause
+    opens with it (，甲乙镇党委); else `start`."""
+    k = start
+    while k > 0 and start - k < 4 and "\u4e00" <= text[k - 1] <= "\u9fff":
+        k -= 1
+    return k if 2 <= start - k <= 3 and (k == 0 or text[k - 1] in "，。；、：,;:\n （(") else start
+
+
 def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[Mention]:
     """Bodies named by their level alone (市委副书记X, 贯彻落实市委、市政府决策部署): words of their
     own, outside every name found. The guide makes them Institutions under the bare name;
@@ -491,8 +500,11 @@ def find_bare_bodies(text: str, toks: Tokens, taken: Sequence[Mention]) -> list[
             continue
         # 甲乙区|区委书记: the region written before the body names it (甲乙区区委)
         place = next((r for r in taken if r.label == "Region" and r.end == start), None)
+        named = _town_before(text, start) if place is None and text[start] in "镇乡" else start
         if place is not None:
             out.append(Mention("Institution", text[place.start:end], place.start, end, rule="region-body", confidence=0.75))
+        elif named < start:   # 甲乙镇党委: a town's name (no division list holds towns) opening the clause
+            out.append(Mention("Institution", text[named:end], named, end, rule="region-body", confidence=0.7))
         else:
             out.append(Mention("Institution", m.group(), start, end, rule="bare-body", confidence=0.7))
     return out

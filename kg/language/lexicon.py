@@ -22,7 +22,7 @@ INSTITUTION_SUFFIXES = (
 )
 # A body named by its level alone (市委, 县政府, 区人大常委会, 管委会, 党工委): the article's own body of
 # that level, never a name shared across articles; a name only for want of a fuller one.
-BARE_BODY = re.compile(r"(?:[省市县区旗盟州镇乡](?:委|政府|人民政府|人大常委会|人大|政协|纪委)|管委会|党工委)")
+BARE_BODY = re.compile(r"(?:[省市县区旗盟州镇乡](?:委|党委|政府|人民政府|人大常委会|人大|政协|纪委)|管委会|党工委)")
 
 PARK_SUFFIXES = (
     "高新技术产业开发区", "经济技术开发区", "经济开发区", "高新技术开发区", "开发区", "高新区",
