@@ -576,3 +576,23 @@ def test_a_chain_of_titles_does_not_reach_past_another_person_with_a_body_of_its
     assert ("王祖勋", "HOLDS_POSITION", "市能源局") in held and ("王祖勋", "HOLDS_POSITION", "市生态环境局") not in held
     held = facts_of(extract_text(officers), "HOLDS_POSITION")
     assert ("周峰", "HOLDS_POSITION", "晋陵投资集团有限公司") in held
+
+
+def test_a_brand_before_a_place_in_a_projects_name_is_its_owner(gazetteer):
+    """甲乙太原旗舰康养社区项目, 丙丁(赣州)42GWh动力电池项目: the brand before the place the name holds
+    is the owner (a bracketed place goes with it); 甲乙（丙市）数据中心 keeps its brand (a bare facility
+    type names no project alone), and a verb before a place is no brand."""
+    from kg.extract.shortnames import owner_before_place
+    from kg.model import Mention
+    dev = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+
+    def split(text):
+        regions = [r for r in gazetteer.find(text) if r.label == "Region" and r.start > 0]
+        got = owner_before_place(Mention("Project", text, 0, len(text), rule="tagger"), regions)
+        return got and (got[0].text, got[1].text)
+
+    assert "泰康太原旗舰康养社区项目" in dev and "吉利(赣州)42GWh动力电池项目" in dev
+    assert split("泰康太原旗舰康养社区项目") == ("泰康", "太原旗舰康养社区项目")
+    assert split("吉利(赣州)42GWh动力电池项目") == ("吉利", "42GWh动力电池项目")
+    assert "悦科（乌兰察布）数据中心" in seed("002").read_text("utf-8")
+    assert not split("悦科（乌兰察布）数据中心") and not split("新建太原旗舰康养社区项目")

@@ -19,7 +19,8 @@ from kg.extract.names import find_bare_bodies, find_names, tidy
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
-from kg.extract.shortnames import ShortNames, find_listed_companies, owner_before_output, owner_before_product
+from kg.extract.shortnames import (ShortNames, find_listed_companies, owner_before_output, owner_before_place,
+                                   owner_before_product)
 from kg.extract.spans import Spans
 from kg.extract import tagger
 from kg.language.tokens import Tokens
@@ -277,7 +278,12 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
             names.append(split[0])
     if short_names is not None:
         for i, m in enumerate(names):
+            # a known company's short form first (甲乙 of 甲乙人造板集团有限公司), else a brand before a place
             split = short_names.split_owner(m) if m.label == "Project" else None
+            if split is None and m.label == "Project":
+                split = owner_before_place(m, [r for r in first.regions if m.start < r.start < m.end])
+                if split is not None:
+                    _short_of_fuller(split[0], names)
             if split:
                 names[i] = split[1]
                 names.append(split[0])
@@ -360,6 +366,14 @@ def _without_unplaced_people(text: str, mentions: list[Mention], facts: list[Fac
         return mentions, facts
     return ([m for m in mentions if id(m) not in drop],
             [f for f in facts if id(f.subject) not in drop and id(f.object) not in drop])
+
+
+def _short_of_fuller(brand: Mention, names: list[Mention]) -> None:
+    """甲乙（丙市）…项目 beside 甲乙人造板集团有限公司: the brand is that company's short form."""
+    fuller = sorted({n.name or n.text for n in names if n.label == "Company"
+                     and (n.name or n.text).startswith(brand.text) and n.text != brand.text})
+    if fuller:
+        brand.rule, brand.name_evidence, brand.full_names = "short-name", NameEvidence.SHORT_FORM, tuple(fuller)
 
 
 def _distinct(industries: list[Mention]) -> list[Mention]:

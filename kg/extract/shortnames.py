@@ -280,3 +280,38 @@ def owner_before_product(project: Mention, regions: list[Mention]) -> tuple[Ment
     n = place + len(brand)
     company = Mention("Company", name[:n], project.start, project.start + n, rule="owner-before-product", confidence=0.65)
     return company, dataclasses.replace(project, text=rest, start=project.start + n, name="")
+
+
+_NATIONAL = ("中国", "中华", "全国", "国家", "国际")
+
+
+def owner_before_place(project: Mention, regions: list[Mention]) -> tuple[Mention, Mention] | None:
+    """甲乙太原旗舰康养社区项目, 丙丁（赣州）42GWh动力电池项目: a brand of two to four characters
+    before a place that the project's name holds is its owner's; return (company, project without
+    it, and without the place when bracketed), or None. Unbracketed, the brand must be a word
+    jieba does not know or reads as a name (新建太原… opens with a verb)."""
+    name = project.text
+    for r in regions:
+        k = r.start - project.start
+        bracketed = k > 0 and name[k - 1:k] in ("（", "(")
+        brand = name[:k - 1] if bracketed else name[:k]
+        if not (2 <= len(brand) <= 4 and r.end < project.end - 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in brand):
+            continue
+        if any(x.start == project.start for x in regions) or _NOT_OWNER.search(brand) or brand in lx.GENERIC_MODIFIERS \
+                or brand.startswith(_NATIONAL):   # 中国（甲市）…交易中心: the country's, no owner
+            return None
+        tag = tag_of(brand)
+        if not (tag in _BRAND_TAGS or (bracketed and tag not in _COMMON_WORD and not tag.startswith("v"))):
+            return None
+        rest = k
+        if bracketed:
+            close = name.find("）" if name[k - 1] == "（" else ")", k)
+            if close < 0 or close > k + len(r.text) + 1:
+                return None
+            rest = close + 1
+        if len(name) - rest < 6:
+            return None   # 甲乙（丙市）数据中心: a bare facility type names no project alone (the guide)
+        company = Mention("Company", brand, project.start, project.start + len(brand), rule="owner-before-place",
+                          confidence=0.65)
+        return company, dataclasses.replace(project, text=name[rest:], start=project.start + rest, name="")
+    return None
