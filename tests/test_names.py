@@ -377,3 +377,44 @@ def test_new_areas_and_science_cities_are_parks(text, park):
     """新片区, 陆港区, 科学城, 科技城, 产业新城: zones run like parks."""
     in_news(text)
     assert ("IndustrialPark", park) in {(m.label, m.text) for m in names(text)}
+
+
+def test_a_projects_name_runs_on_from_a_park_before_it():
+    """甲陆港区国际粮油交易中心项目, 未来甲城机器人产业园项目: a common word after the park, and the
+    project's name runs on from it (the park is an entity too); a place or brand after the park starts
+    the name (甲开发区|石家庄乙集团…项目)."""
+    text = "能钻井研发测试组装基地、昌平未来美城产业创新基地、未来科学城机器人产业园项目、中软国际"
+    port = "乌鲁木齐国际陆港区集结中心金阳路(苏州路—北站公路)道路工程项目、乌鲁木齐铁路口岸快件中心项目"
+    in_news(text, port)
+    assert ("Project", "未来科学城机器人产业园项目") in {(m.label, m.text) for m in names(text)}
+    got = {(m.label, m.text) for m in names(port)}
+    assert {("Project", "乌鲁木齐国际陆港区集结中心金阳路(苏州路—北站公路)道路工程项目"),
+            ("IndustrialPark", "乌鲁木齐国际陆港区")} <= got
+    owner = "主会场活动在渤海新区临港经济技术开发区石家庄四药集团医药产业园项目现场举行"
+    in_news(owner)
+    got = {(m.label, m.text) for m in names(owner)}
+    assert {("Project", "石家庄四药集团医药产业园项目"), ("IndustrialPark", "临港经济技术开发区")} <= got
+
+
+def test_a_centre_followed_by_project_names_the_project():
+    """甲国际粮油交易中心项目: the project of building the centre, not the centre (a body that governs,
+    甲市政府项目, is no facility)."""
+    text = "当天,乌鲁木齐国际陆港区国际粮油交易中心项目也拉开了开工序幕"
+    in_news(text)
+    centre = "乌鲁木齐国际陆港区国际粮油交易中心"
+    at = text.index(centre)
+    out = tidy([Mention("Institution", centre, at, at + len(centre), rule="suffix")], text)
+    assert [(m.label, m.text) for m in out if m.label != "IndustrialPark"] == [("Project", centre + "项目")]
+
+
+def test_a_park_opening_a_projects_name_stays_after_arbitration():
+    """The tagger's project holding a park the rules found: the park stays where the project runs on
+    from it, not where the project is the park's own (甲产业园二期项目, 甲产业园建设项目)."""
+    from kg.extract.article import _arbitrate
+    park = Mention("IndustrialPark", "乌鲁木齐国际陆港区", 0, 9, rule="suffix")
+    project = Mention("Project", "乌鲁木齐国际陆港区国际粮油交易中心项目", 0, 19, rule="tagger")
+    assert [m.label for m in _arbitrate([park], [project])] == ["Project", "IndustrialPark"]
+    own = Mention("IndustrialPark", "液压科技产业园", 0, 7, rule="suffix")
+    second = Mention("Project", "液压科技产业园二期项目", 0, 11, rule="tagger")
+    in_news(own.text + "二期项目", project.text)
+    assert [m.label for m in _arbitrate([own], [second])] == ["Project"]
