@@ -418,3 +418,18 @@ def test_a_park_opening_a_projects_name_stays_after_arbitration():
     second = Mention("Project", "液压科技产业园二期项目", 0, 11, rule="tagger")
     in_news(own.text + "二期项目", project.text)
     assert [m.label for m in _arbitrate([own], [second])] == ["Project"]
+
+
+def test_a_company_right_before_project_names_its_project():
+    """主会场设在甲科技项目现场: 项目 after a company's name is the company's project; the company
+    stays (its owner), and no short name cuts it off again (the rest, 项目 or 二期项目, names nothing)."""
+    text = "主会场设在长电科技项目现场。长电科技项目是补齐新片区集成电路产"
+    phase = "这次还集中开工了正和顺汽车部件有限公司二期项目"
+    in_news(text, phase, "长电科技高密度系统级封装模组项目")
+    at = text.index("长电科技")
+    out = tidy([Mention("Company", "长电科技", at, at + 4, rule="short-name")], text)
+    assert [(m.label, m.text) for m in out] == [("Company", "长电科技"), ("Project", "长电科技项目")]
+    sn = ShortNames({"和顺汽车部件有限公司": set(), "长电科技股份有限公司": set()})
+    for name in ("长电科技项目", "和顺汽车部件有限公司二期项目"):
+        assert sn.split_owner(Mention("Project", name, 0, len(name), rule="company-project")) is None
+    assert sn.split_owner(Mention("Project", "长电科技高密度系统级封装模组项目", 0, 16, rule="tagger")) is not None

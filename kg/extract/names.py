@@ -582,8 +582,8 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
         for part in _split_at_verb(m):
             for one in _split_two_projects(part):
                 _tidy_one(one, text, out)
-    parks = _parks_of_bodies(out)
-    out = _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+    more = _parks_of_bodies(out) + _company_projects(out, text)
+    out = _as_written_elsewhere(sorted(out + more, key=START) if more else out, text)
     return [_with_listed_products(m, text) if m.label == "Project" else m for m in out]
 
 
@@ -659,6 +659,23 @@ def _as_written_elsewhere(names: list[Mention], text: str) -> list[Mention]:
 # a park's body (甲经开区管委会, 乙示范区党工委): the park it runs is named in it
 _PARK_BODY = re.compile("^(.{2,20}?(?:" + "|".join(sorted(lx.PARK_SUFFIXES + ("示范区", "新片区", "集聚区"), key=len, reverse=True))
                         + "))(?:管委会|管理委员会|党工委)$")
+
+
+# a company's project named by the company alone (甲科技项目, 甲乙有限公司二期项目); not its staff (甲项目经理)
+_COMPANY_PROJECT = re.compile(r"(?:[一二三四五六七八九十]期)?项目(?!经理|负责人|部|团队|组)")
+
+
+def _company_projects(names: list[Mention], text: str) -> list[Mention]:
+    """甲科技项目现场: right after a company's name, 项目 names the company's project (the guide keeps
+    the owner where the rest, 项目 or 二期项目, names nothing alone); the company stays its owner."""
+    out = []
+    starts = {m.start for m in names}
+    for m in names:
+        project = _COMPANY_PROJECT.match(text, m.end) if m.label == "Company" and m.end not in starts else None
+        if project:
+            out.append(dataclasses.replace(m, label="Project", text=m.text + project.group(), end=project.end(),
+                                           name="", rule="company-project", props={}))
+    return out
 
 
 def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
