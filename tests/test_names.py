@@ -292,6 +292,8 @@ def test_a_products_size_opens_a_projects_name():
     ("Project", "补链强链项目", []),
     ("Project", "大型生产基地", []),
     ("Project", "西青区高端制造业重点项目", []),
+    # a part of a park (落地大盂产业新城核心区)
+    ("IndustrialPark", "大盂产业新城核心区", ["大盂产业新城"]),
     # a count of parks (上半年武威、黄羊两个工业园区共开工, 打造国内第一个绿色低碳示范园区)
     ("IndustrialPark", "黄羊两个工业园区", []),
     ("IndustrialPark", "第一个绿色低碳示范园区", []),

@@ -725,6 +725,9 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "IndustrialPark" and _TALLY.search(m.text):
         return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
+    part = _PARK_PART.search(m.text) if m.label == "IndustrialPark" else None
+    if part and m.text.endswith(PARK_HEADS, 0, part.start()):
+        m = _cut(m, 0, part.start())   # 甲产业新城核心区: a part of the park, named after it
     if (m.label == "IndustrialPark" or (m.label == "Institution" and m.text.endswith(_FACILITY_HEADS))) and \
             text.startswith("项目", m.end):
         # 甲乙产业园项目, 甲国际粮油交易中心项目: the project of building the park or centre, named after
@@ -772,6 +775,9 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
 # or an event joined to it (甲企业座谈会暨项目集中签约)
 _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
                                     r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
+# the parts of a park (甲产业新城核心区, 乙航天城起步区)
+_PARK_PART = re.compile(r"(?:核心区|起步区|启动区|拓展区)$")
+PARK_HEADS = tuple(lx.PARK_SUFFIXES)
 # the heads of institutions that are built (a centre, a laboratory), not bodies that govern
 _FACILITY_HEADS = ("中心", "研究院", "研究所", "实验室", "馆", "工作站")
 # what introduces examples after a comma (，如甲乙集团、丙丁集团…)
