@@ -226,7 +226,7 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Project", "哈尔滨新区健康食品产业园项目", ["哈尔滨新区健康食品产业园项目"]),
     # a verb joins two phrases: 合肥中南光电…与百色市签订…项目, 和润汽车工业园项目毗邻奥迪PPE新能源工厂
     ("Project", "崇左市签订大亚（崇左）林业全产业链基地项目", ["大亚（崇左）林业全产业链基地项目"]),
-    ("Project", "汽车工业园项目毗邻奥迪PPE新能源工厂", ["汽车工业园项目"]),
+    ("Project", "汽车工业园项目毗邻奥迪PPE新能源工厂", ["汽车工业园项目", "奥迪PPE新能源工厂"]),
 ])
 def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
     from kg.extract.names import tidy
@@ -435,3 +435,24 @@ def test_a_company_right_before_project_names_its_project():
     for name in ("长电科技项目", "和顺汽车部件有限公司二期项目"):
         assert sn.split_owner(Mention("Project", name, 0, len(name), rule="company-project")) is None
     assert sn.split_owner(Mention("Project", "长电科技高密度系统级封装模组项目", 0, 16, rule="tagger")) is not None
+
+
+def test_a_factory_is_a_project_unless_generic():
+    """甲PPE新能源工厂, 甲红旗繁荣工厂: a named factory is a project; 黑灯工厂, 绿色工厂 name kinds."""
+    text = "和润汽车工业园项目毗邻奥迪PPE新能源工厂、一汽红旗繁荣工厂、一汽中车电驱系统"
+    in_news(text)
+    got = {(m.label, m.text) for m in tidy(names(text), text)}
+    assert {("Project", "奥迪PPE新能源工厂"), ("Project", "一汽红旗繁荣工厂")} <= got
+    generic = "新认定绿色工厂90家"
+    in_seed("000", generic)
+    assert not [m for m in names(generic) if m.label == "Project"]
+
+
+def test_the_longest_form_written_elsewhere_is_taken():
+    """汽车工业园项目 after 和润, where the article holds both 润… and 和润…: the fuller one."""
+    text = "”和润汽车工业园项目负责人"
+    cut = Mention("Project", "汽车工业园项目", 3, 10, rule="tagger")
+    known = [Mention("Project", "润汽车工业园项目", 20, 28, rule="tagger"),
+             Mention("Project", "和润汽车工业园项目", 40, 49, rule="tagger")]
+    in_news(text)
+    assert tidy([cut, *known], text + " " * 50)[0].text == "和润汽车工业园项目"

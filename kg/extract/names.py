@@ -645,10 +645,10 @@ def _as_written_elsewhere(names: list[Mention], text: str) -> list[Mention]:
     out = []
     for m in names:
         if m.label in _NAME_LABELS and m.start not in ends:
-            for p in range(1, 4):
+            for p in range(3, 0, -1):   # (the longest lead first: 和润 before 润)
                 lead = text[max(0, m.start - p):m.start]
                 if len(lead) < p or not lead.isalnum():
-                    break
+                    continue
                 if any(y.startswith(lead) and len(y) - p >= 4 and m.text.startswith(y[p:]) for y in known):
                     m = dataclasses.replace(m, text=lead + m.text, start=m.start - p, name="", props=dict(m.props))
                     break
