@@ -331,6 +331,7 @@ def test_a_park_followed_by_project_names_the_project():
     ("沈抚示范区党工委", "沈抚示范区"),           # 沈抚示范区党工委委员、管委会副主任
     ("东莞水乡特色发展经济区党工委", "东莞水乡特色发展经济区"),
     ("高新区党工委", None),                       # a bare level word names no park
+    ("经济开发区党工委", None),                   # (东营港|经济开发区党工委, cut by the tagger)
 ])
 def test_a_parks_body_names_the_park(body, park):
     in_news(body)

@@ -678,6 +678,10 @@ def _company_projects(names: list[Mention], text: str) -> list[Mention]:
     return out
 
 
+# a park's kind alone (经济开发区党工委 where the article names the park before): no park's name
+_BARE_PARKS = frozenset(lx.PARK_SUFFIXES) | {"经济" + s for s in lx.PARK_SUFFIXES}
+
+
 def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
     """The parks named inside their bodies' names (甲经济开发区管委会 → 甲经济开发区), where no name
     found is that park already: the guide annotates the park the body runs."""
@@ -685,7 +689,7 @@ def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
     out = []
     for m in names:
         park = _PARK_BODY.match(m.text) if m.label == "Institution" else None
-        if park and park.group(1) not in parks:
+        if park and park.group(1) not in parks and park.group(1) not in _BARE_PARKS:
             parks.add(park.group(1))
             out.append(dataclasses.replace(m, label="IndustrialPark", text=park.group(1), end=m.start + park.end(1),
                                            name="", rule="park-of-body", props={}))
