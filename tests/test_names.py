@@ -229,7 +229,7 @@ def test_names_are_tidied_whoever_found_them(found, tidied):
     ("Project", "哈尔滨新区健康食品产业园项目", ["哈尔滨新区健康食品产业园项目"]),
     # a verb joins two phrases: 合肥中南光电…与百色市签订…项目, 和润汽车工业园项目毗邻奥迪PPE新能源工厂
     ("Project", "崇左市签订大亚（崇左）林业全产业链基地项目", ["大亚（崇左）林业全产业链基地项目"]),
-    ("Project", "汽车工业园项目毗邻奥迪PPE新能源工厂", ["汽车工业园项目"]),
+    ("Project", "汽车工业园项目毗邻奥迪PPE新能源工厂", ["汽车工业园项目", "奥迪PPE新能源工厂"]),
 ])
 def test_names_lose_what_stands_before_them_and_generic_phrases_go(label, found, tidied):
     from kg.extract.names import tidy
@@ -350,6 +350,8 @@ def test_a_products_size_opens_a_projects_name():
     ("Project", "补链强链项目", []),
     ("Project", "大型生产基地", []),
     ("Project", "西青区高端制造业重点项目", []),
+    # a part of a park (落地大盂产业新城核心区)
+    ("IndustrialPark", "大盂产业新城核心区", ["大盂产业新城"]),
     # a count of parks (上半年武威、黄羊两个工业园区共开工, 打造国内第一个绿色低碳示范园区)
     ("IndustrialPark", "黄羊两个工业园区", []),
     ("IndustrialPark", "第一个绿色低碳示范园区", []),
@@ -387,6 +389,7 @@ def test_a_park_followed_by_project_names_the_project():
     ("沈抚示范区党工委", "沈抚示范区"),           # 沈抚示范区党工委委员、管委会副主任
     ("东莞水乡特色发展经济区党工委", "东莞水乡特色发展经济区"),
     ("高新区党工委", None),                       # a bare level word names no park
+    ("经济开发区党工委", None),                   # (东营港|经济开发区党工委, cut by the tagger)
 ])
 def test_a_parks_body_names_the_park(body, park):
     in_news(body)
@@ -476,3 +479,80 @@ def test_a_town_body_takes_the_towns_name_that_opens_the_clause():
     in_news(text)
     assert [m.text for m in find_bare_bodies(text, Tokens(text), [])] == ["道滘镇党委", "镇党委"]
     assert [m.text for m in find_bare_bodies("全镇党委书记", Tokens("全镇党委书记"), [])] == []
+
+
+def test_a_projects_name_runs_on_from_a_park_before_it():
+    """甲陆港区国际粮油交易中心项目, 未来甲城机器人产业园项目: a common word after the park, and the
+    project's name runs on from it (the park is an entity too); a place or brand after the park starts
+    the name (甲开发区|石家庄乙集团…项目)."""
+    text = "能钻井研发测试组装基地、昌平未来美城产业创新基地、未来科学城机器人产业园项目、中软国际"
+    port = "乌鲁木齐国际陆港区集结中心金阳路(苏州路—北站公路)道路工程项目、乌鲁木齐铁路口岸快件中心项目"
+    in_news(text, port)
+    assert ("Project", "未来科学城机器人产业园项目") in {(m.label, m.text) for m in names(text)}
+    got = {(m.label, m.text) for m in names(port)}
+    assert {("Project", "乌鲁木齐国际陆港区集结中心金阳路(苏州路—北站公路)道路工程项目"),
+            ("IndustrialPark", "乌鲁木齐国际陆港区")} <= got
+    owner = "主会场活动在渤海新区临港经济技术开发区石家庄四药集团医药产业园项目现场举行"
+    in_news(owner)
+    got = {(m.label, m.text) for m in names(owner)}
+    assert {("Project", "石家庄四药集团医药产业园项目"), ("IndustrialPark", "临港经济技术开发区")} <= got
+
+
+def test_a_centre_followed_by_project_names_the_project():
+    """甲国际粮油交易中心项目: the project of building the centre, not the centre (a body that governs,
+    甲市政府项目, is no facility)."""
+    text = "当天,乌鲁木齐国际陆港区国际粮油交易中心项目也拉开了开工序幕"
+    in_news(text)
+    centre = "乌鲁木齐国际陆港区国际粮油交易中心"
+    at = text.index(centre)
+    out = tidy([Mention("Institution", centre, at, at + len(centre), rule="suffix")], text)
+    assert [(m.label, m.text) for m in out if m.label != "IndustrialPark"] == [("Project", centre + "项目")]
+
+
+def test_a_park_opening_a_projects_name_stays_after_arbitration():
+    """The tagger's project holding a park the rules found: the park stays where the project runs on
+    from it, not where the project is the park's own (甲产业园二期项目, 甲产业园建设项目)."""
+    from kg.extract.article import _arbitrate
+    park = Mention("IndustrialPark", "乌鲁木齐国际陆港区", 0, 9, rule="suffix")
+    project = Mention("Project", "乌鲁木齐国际陆港区国际粮油交易中心项目", 0, 19, rule="tagger")
+    assert [m.label for m in _arbitrate([park], [project])] == ["Project", "IndustrialPark"]
+    own = Mention("IndustrialPark", "液压科技产业园", 0, 7, rule="suffix")
+    second = Mention("Project", "液压科技产业园二期项目", 0, 11, rule="tagger")
+    in_news(own.text + "二期项目", project.text)
+    assert [m.label for m in _arbitrate([own], [second])] == ["Project"]
+
+
+def test_a_company_right_before_project_names_its_project():
+    """主会场设在甲科技项目现场: 项目 after a company's name is the company's project; the company
+    stays (its owner), and no short name cuts it off again (the rest, 项目 or 二期项目, names nothing)."""
+    text = "主会场设在长电科技项目现场。长电科技项目是补齐新片区集成电路产"
+    phase = "这次还集中开工了正和顺汽车部件有限公司二期项目"
+    in_news(text, phase, "长电科技高密度系统级封装模组项目")
+    at = text.index("长电科技")
+    out = tidy([Mention("Company", "长电科技", at, at + 4, rule="short-name")], text)
+    assert [(m.label, m.text) for m in out] == [("Company", "长电科技"), ("Project", "长电科技项目")]
+    sn = ShortNames({"和顺汽车部件有限公司": set(), "长电科技股份有限公司": set()})
+    for name in ("长电科技项目", "和顺汽车部件有限公司二期项目"):
+        assert sn.split_owner(Mention("Project", name, 0, len(name), rule="company-project")) is None
+    assert sn.split_owner(Mention("Project", "长电科技高密度系统级封装模组项目", 0, 16, rule="tagger")) is not None
+
+
+def test_a_factory_is_a_project_unless_generic():
+    """甲PPE新能源工厂, 甲红旗繁荣工厂: a named factory is a project; 黑灯工厂, 绿色工厂 name kinds."""
+    text = "和润汽车工业园项目毗邻奥迪PPE新能源工厂、一汽红旗繁荣工厂、一汽中车电驱系统"
+    in_news(text)
+    got = {(m.label, m.text) for m in tidy(names(text), text)}
+    assert {("Project", "奥迪PPE新能源工厂"), ("Project", "一汽红旗繁荣工厂")} <= got
+    generic = "新认定绿色工厂90家"
+    in_seed("000", generic)
+    assert not [m for m in names(generic) if m.label == "Project"]
+
+
+def test_the_longest_form_written_elsewhere_is_taken():
+    """汽车工业园项目 after 和润, where the article holds both 润… and 和润…: the fuller one."""
+    text = "”和润汽车工业园项目负责人"
+    cut = Mention("Project", "汽车工业园项目", 3, 10, rule="tagger")
+    known = [Mention("Project", "润汽车工业园项目", 20, 28, rule="tagger"),
+             Mention("Project", "和润汽车工业园项目", 40, 49, rule="tagger")]
+    in_news(text)
+    assert tidy([cut, *known], text + " " * 50)[0].text == "和润汽车工业园项目"

@@ -174,8 +174,21 @@ def _arbitrate(names: list[Mention], tagged: list[Mention]) -> list[Mention]:
         else:
             out.append(t)
     taken = Spans.of(tagged)
-    out += [m for m in names if not taken.overlaps(m.start, m.end)]
+    projects = [t for t in out if t.label == "Project"]
+    out += [m for m in names if not taken.overlaps(m.start, m.end) or (m.label == "IndustrialPark" and any(
+        _opens_project(m, p) for p in projects))]
     return sorted(out, key=START)
+
+
+# what follows a park in the name of the project of building it (甲产业园二期项目, 甲产业园建设项目)
+_PARKS_OWN_PROJECT = re.compile(r"(?:[一二三四五六七八九十]期|建设|扩建|新建|基地)*(?:项目|工程)")
+
+
+def _opens_project(park: Mention, project: Mention) -> bool:
+    """Whether a park opens a project's name that runs on with more than its own building
+    (甲陆港区国际粮油交易中心项目): the park is an entity as well (kg.extract.names)."""
+    return park.start == project.start and park.end < project.end and not _PARKS_OWN_PROJECT.fullmatch(
+        project.text[park.end - project.start:])
 
 
 def _with_tagged(names: list[Mention], tagged: list[Mention]) -> list[Mention]:

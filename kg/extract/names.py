@@ -158,6 +158,8 @@ def _stops(w: str, label: str, after_number: bool) -> int:
         return _STOPS  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
     if pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
         return _GLUED  # jieba glued a preposition to an unknown name: 至|托清
+    if w == "未来" and project:
+        return _GOES_ON   # 未来甲乙产业园项目: jieba tags it a time
     if _stop_pos(pos):
         return _STOPS
     if pos.startswith("f") and w in NOT_NAME_PLACES and not (w == "中" and after_number):
@@ -176,10 +178,11 @@ def _stops(w: str, label: str, after_number: bool) -> int:
 
 
 def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers: dict[int, tuple[int, int]],
-               names: set[int], legal: bool = False) -> int:
+               names: set[int], legal: bool = False, flows: frozenset[tuple[int, int]] = frozenset()) -> int:
     """Where a name ends going left from token k (exclusive of k): the name's start offset.
 
-    `blockers` maps a token to the first blocking span over it, `names` holds the tokens inside
+    `blockers` maps a token to the first blocking span over it (those in `flows`, parks a project's
+    name runs on from, are taken in whole), `names` holds the tokens inside
     names (see _first_overlapping, _tokens_inside): the walk asks about every token it passes.
     It reads the token lists directly (making a `Token` for every word passed cost more than the
     walk itself); what a word does on its own is memoised in _stops.
@@ -198,6 +201,10 @@ def _walk_left(text: str, toks: Tokens, k: int, label: str, limit: int, blockers
                 start = blocker[0]
                 j = toks.index_at(blocker[0]) - 1
                 joined = False
+                continue
+            if blocker in flows:
+                start = blocker[0]
+                j = toks.index_at(blocker[0]) - 1
                 continue
             break
         if w in OPEN_BRACKETS or (project and w in QUOTES):
@@ -364,7 +371,9 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
     orgs, inner = _outermost(orgs)
     blockers = [(m.start, m.end) for m in orgs]  # an owner or a park before a project is not its name
     owners = {m.end for m in orgs if m.label == "Company"}
-    projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at, owners)
+    org_starts = {m.start for m in orgs}
+    flows = frozenset((m.start, m.end) for m in orgs if m.label == "IndustrialPark" and _runs_on(text, toks, m.end, org_starts))
+    projects = _scan(text, toks, heads, ("Project",), _first_overlapping(toks, blockers), regions_at, owners, flows)
     kept, inner2 = _outermost(orgs + projects)
     # a park or organisation named inside a project's name is an entity too (…至金川园区20公里…管线工程)
     hosted = [m for m in inner2 if m.label != "Project" and any(
@@ -407,8 +416,17 @@ def _owned(text: str, start: int, owners: set[int]) -> bool:
     return any(start - len(link) in owners and text.startswith(link, start - len(link)) for link in _OWNER_LINK)
 
 
+def _runs_on(text: str, toks: Tokens, end: int, org_starts: set[int]) -> bool:
+    """Whether a project's name may run on from a park ending at `end` (甲陆港区国际粮油交易中心项目,
+    甲科学城机器人产业园项目): a common word follows it, not an owner (甲工业园|青海乙丙, 甲开发区|丁集团)."""
+    if end >= len(text) or end in org_starts or not toks.is_boundary(end) or leading_province(text[end:end + 12]):
+        return False
+    i = toks.index_at(end)
+    return tag_of(toks.words[i]) not in PROPER_POS and tag_of(toks.words[i]) != "w" and "\u4e00" <= text[end] <= "\u9fff"
+
+
 def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, regions: _Regions,
-          owners: set[int] = frozenset()) -> list[Mention]:  # type: ignore[assignment]
+          owners: set[int] = frozenset(), flows: frozenset[tuple[int, int]] = frozenset()) -> list[Mention]:  # type: ignore[assignment]
     found: list[Mention] = []
     for i, head in heads:
         if head[1] not in labels:
@@ -417,7 +435,7 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         end = toks.ends[i]
         k = toks.index_at(s_start)
         start = min(_walk_left(text, toks, k, label, MAX_LEN.get(label, 30), blockers, regions.tokens,
-                               suffix.endswith(("有限公司", "有限责任公司"))), toks.starts[k])
+                               suffix.endswith(("有限公司", "有限责任公司")), flows), toks.starts[k])
         if label == "Project" and _COUNTED.match(text, start):
             continue   # 6个城建基础设施项目: a count of projects, not one
         start = _trim(text, start, end, label, toks)
@@ -604,8 +622,8 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
         for part in _split_at_verb(m):
             for one in _split_two_projects(part):
                 _tidy_one(one, text, out)
-    parks = _parks_of_bodies(out)
-    out = _as_written_elsewhere(sorted(out + parks, key=START) if parks else out, text)
+    more = _parks_of_bodies(out) + _company_projects(out, text)
+    out = _as_written_elsewhere(sorted(out + more, key=START) if more else out, text)
     return [_with_listed_products(m, text) if m.label == "Project" else m for m in out]
 
 
@@ -667,10 +685,10 @@ def _as_written_elsewhere(names: list[Mention], text: str) -> list[Mention]:
     out = []
     for m in names:
         if m.label in _NAME_LABELS and m.start not in ends:
-            for p in range(1, 4):
+            for p in range(3, 0, -1):   # (the longest lead first: 和润 before 润)
                 lead = text[max(0, m.start - p):m.start]
                 if len(lead) < p or not lead.isalnum():
-                    break
+                    continue
                 if any(y.startswith(lead) and len(y) - p >= 4 and m.text.startswith(y[p:]) for y in known):
                     m = dataclasses.replace(m, text=lead + m.text, start=m.start - p, name="", props=dict(m.props))
                     break
@@ -683,6 +701,27 @@ _PARK_BODY = re.compile("^(.{2,20}?(?:" + "|".join(sorted(lx.PARK_SUFFIXES + ("�
                         + "))(?:管委会|管理委员会|党工委)$")
 
 
+# a company's project named by the company alone (甲科技项目, 甲乙有限公司二期项目); not its staff (甲项目经理)
+_COMPANY_PROJECT = re.compile(r"(?:[一二三四五六七八九十]期)?项目(?!经理|负责人|部|团队|组)")
+
+
+def _company_projects(names: list[Mention], text: str) -> list[Mention]:
+    """甲科技项目现场: right after a company's name, 项目 names the company's project (the guide keeps
+    the owner where the rest, 项目 or 二期项目, names nothing alone); the company stays its owner."""
+    out = []
+    starts = {m.start for m in names}
+    for m in names:
+        project = _COMPANY_PROJECT.match(text, m.end) if m.label == "Company" and m.end not in starts else None
+        if project:
+            out.append(dataclasses.replace(m, label="Project", text=m.text + project.group(), end=project.end(),
+                                           name="", rule="company-project", props={}))
+    return out
+
+
+# a park's kind alone (经济开发区党工委 where the article names the park before): no park's name
+_BARE_PARKS = frozenset(lx.PARK_SUFFIXES) | {"经济" + s for s in lx.PARK_SUFFIXES}
+
+
 def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
     """The parks named inside their bodies' names (甲经济开发区管委会 → 甲经济开发区), where no name
     found is that park already: the guide annotates the park the body runs."""
@@ -690,7 +729,7 @@ def _parks_of_bodies(names: list[Mention]) -> list[Mention]:
     out = []
     for m in names:
         park = _PARK_BODY.match(m.text) if m.label == "Institution" else None
-        if park and park.group(1) not in parks:
+        if park and park.group(1) not in parks and park.group(1) not in _BARE_PARKS:
             parks.add(park.group(1))
             out.append(dataclasses.replace(m, label="IndustrialPark", text=park.group(1), end=m.start + park.end(1),
                                            name="", rule="park-of-body", props={}))
@@ -738,9 +777,13 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
     if m.label == "IndustrialPark" and _TALLY.search(m.text):
         return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
-    if m.label == "IndustrialPark" and text.startswith("项目", m.end):
-        # 甲乙产业园项目: the project of building the park, named after it (the park, where the text
-        # names it alone, is found there)
+    part = _PARK_PART.search(m.text) if m.label == "IndustrialPark" else None
+    if part and m.text.endswith(PARK_HEADS, 0, part.start()):
+        m = _cut(m, 0, part.start())   # 甲产业新城核心区: a part of the park, named after it
+    if (m.label == "IndustrialPark" or (m.label == "Institution" and m.text.endswith(_FACILITY_HEADS))) and \
+            text.startswith("项目", m.end):
+        # 甲乙产业园项目, 甲国际粮油交易中心项目: the project of building the park or centre, named after
+        # it (the park, where the text names it alone, is found there)
         m = dataclasses.replace(m, label="Project", text=m.text + "项目", end=m.end + 2, name="", props=dict(m.props))
     if m.label == "Company":
         lead = _BEFORE_COMPANY.match(m.text)
@@ -784,6 +827,11 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
 # or an event joined to it (甲企业座谈会暨项目集中签约)
 _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
                                     r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
+# the parts of a park (甲产业新城核心区, 乙航天城起步区)
+_PARK_PART = re.compile(r"(?:核心区|起步区|启动区|拓展区)$")
+PARK_HEADS = tuple(lx.PARK_SUFFIXES)
+# the heads of institutions that are built (a centre, a laboratory), not bodies that govern
+_FACILITY_HEADS = ("中心", "研究院", "研究所", "实验室", "馆", "工作站")
 # what introduces examples after a comma (，如甲乙集团、丙丁集团…)
 _EXAMPLE = re.compile(r"^(?:例如|比如|如|像)")
 _PROJECT_WORDS = ("项目", "工程", "一期", "二期", "三期", "四期")

@@ -149,14 +149,19 @@ class ShortNames:
         for end, form in self.automaton.iter(project.text):
             if end + 1 == len(form) and len(project.text) - len(form) >= 4:
                 best = form if best is None or len(form) > len(best) else best
-        if best is None:
-            return None
+        if best is None or _NOT_ALONE.match(project.text, len(best)):
+            return None   # 甲乙有限公司二期项目: the short name opens the full one; 甲科技项目: the rest names nothing
         n = len(best)
         company = Mention("Company", best, project.start, project.start + n, rule="short-name", confidence=0.75,
                           name_evidence=NameEvidence.SHORT_FORM, full_names=tuple(sorted(self.owners[best])))
         # the project without it: what its recogniser knew stays (its name is its new text)
         rest = dataclasses.replace(project, label="Project", text=project.text[n:], start=project.start + n, name="")
         return company, rest
+
+
+# what follows an owner's short name in a project's name that the owner keeps (the guide): the rest of
+# its full name, or only the project's phase and head
+_NOT_ALONE = re.compile("(?:" + "|".join(lx.COMPANY_SUFFIXES) + ")|(?:[一二三四五六七八九十]期)?(?:项目|工程)$")
 
 
 # 甲乙实业、丙丁科技、戊己交通、庚辛磁电等12个项目: companies standing for their projects
