@@ -596,3 +596,18 @@ def test_a_brand_before_a_place_in_a_projects_name_is_its_owner(gazetteer):
     assert split("吉利(赣州)42GWh动力电池项目") == ("吉利", "42GWh动力电池项目")
     assert "悦科（乌兰察布）数据中心" in seed("002").read_text("utf-8")
     assert not split("悦科（乌兰察布）数据中心") and not split("新建太原旗舰康养社区项目")
+
+
+def test_a_group_opening_a_companys_name_is_its_parent(extract_text):
+    """甲乙集团工程材料研究院有限公司: 甲乙集团 is an entity and the company SUBSIDIARY_OF it; a group
+    in brackets (甲（集团）有限责任公司) or registered at a place (甲集团（深圳）有限公司) is itself."""
+    ex = extract_text(XIANYANG)
+    assert ("中国石油集团工程材料研究院有限公司", "SUBSIDIARY_OF", "中国石油集团") in facts_of(ex, "SUBSIDIARY_OF")
+    assert "中国石油集团" in {m.text for m in ex.mentions if m.label == "Company"}
+    dev = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    seeds = "".join(seed(k).read_text("utf-8") for k in ("000", "001", "002", "003", "004"))
+    power = "内蒙古电力(集团)有限责任公司A级大数据中心、国家重点实验室和科技报告厅项目获评二星级绿色建筑标识"
+    cloud = "主要有中云科技集团(深圳)有限公司投资30亿元的智能制造产业项目"
+    assert power in seeds and cloud in dev
+    for text in (power, cloud):
+        assert not facts_of(extract_text(text), "SUBSIDIARY_OF")

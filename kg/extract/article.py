@@ -339,12 +339,13 @@ def extract(first: FirstPass, sentences: list[Sentence], short_names: ShortNames
     ctx = Context(text, mentions, first.inner, first.regions, focus, _distinct(industries), _topic(text, mentions, first.regions))
     facts = extract_relations(ctx, sentences)
     mentions, facts = _without_unplaced_people(text, mentions, facts)
+    parents = _parents_in_names(mentions, facts, sentences)
     # regions inside names are entities too (their facts were just read); they join the mentions
     top = {id(r) for r in top_regions}
     top_spans = {(r.start, r.end) for r in top_regions}   # (an equal region has the same span)
     inside = [r for r in first.regions
               if id(r) not in top and ((r.start, r.end) not in top_spans or r not in top_regions)]
-    return ArticleExtraction(article, sentences, sorted(mentions + inside + named, key=START), facts)
+    return ArticleExtraction(article, sentences, sorted(mentions + inside + named + parents, key=START), facts)
 
 
 # a source line or a credit (来源：甲日报, （乙日报社记者 丙丁）): the outlet does not act in the article
@@ -379,6 +380,33 @@ def _without_unplaced_people(text: str, mentions: list[Mention], facts: list[Fac
         return mentions, facts
     return ([m for m in mentions if id(m) not in drop],
             [f for f in facts if id(f.subject) not in drop and id(f.object) not in drop])
+
+
+# a group's unit named after it (甲乙集团苏州总部, 甲乙集团丙丁化工公司, 甲乙集团工程材料研究院有限公司)
+_GROUP_UNIT = re.compile(r"^(.{2,10}?集团)(.{2,12}?)(?:分公司|有限公司|有限责任公司|公司|总部|厂|研究院)$")
+_NO_UNIT = ("股份", "控股", "有限", "集团", "（", "(")   # (甲乙集团（深圳）有限公司 is the group registered there)
+
+
+def _parents_in_names(mentions: list[Mention], facts: list[Fact], sentences: list[Sentence]) -> list[Mention]:
+    """The group a company's name opens with (甲乙集团 of 甲乙集团苏州总部): an entity too, the company
+    SUBSIDIARY_OF it (the guide: a company named parent + unit is its parent's). The facts are
+    added to `facts`; the parents' mentions are returned (nested in the names, like their regions)."""
+    held = {id(f.subject) for f in facts if f.predicate == "SUBSIDIARY_OF"}
+    out: list[Mention] = []
+    for m in mentions:
+        if m.label != "Company" or m.coref or id(m) in held:
+            continue
+        unit = _GROUP_UNIT.match(m.text)
+        if unit is None or unit.group(2).startswith(_NO_UNIT) or unit.group(2)[0] in "）)":
+            continue   # (甲乙（集团）有限责任公司: the group itself)
+        parent = Mention("Company", unit.group(1), m.start, m.start + len(unit.group(1)), rule="parent-in-name",
+                         confidence=0.7)
+        sentence = next((x for x in sentences if x.start <= m.start < x.end), None)
+        if sentence is None:
+            continue
+        out.append(parent)
+        facts.append(Fact(m, "SUBSIDIARY_OF", parent, "parent-in-name", 0.7, sentence))
+    return out
 
 
 def _short_of_fuller(brand: Mention, names: list[Mention]) -> None:
