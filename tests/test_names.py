@@ -457,3 +457,16 @@ def test_the_longest_form_written_elsewhere_is_taken():
              Mention("Project", "和润汽车工业园项目", 40, 49, rule="tagger")]
     in_news(text)
     assert tidy([cut, *known], text + " " * 50)[0].text == "和润汽车工业园项目"
+
+
+@pytest.mark.parametrize("sentence, found", [
+    ("海南自由贸易港建设项目2021年度第四批集中开工活动", "海南自由贸易港建设项目"),
+    ("宁夏国资国企银川行项目合作洽谈签约会在银川市召开", "宁夏国资国企银川行项目"),
+    ("东营港经济开发区举行新旧动能转换重大工程启动暨2018年重点项目春季集中开工", "新旧动能转换重大工程"),
+])
+def test_a_batch_or_an_event_is_no_project(sentence, found):
+    """What is started or signed in a batch, or met about (…项目2021年度第四批集中开工, …项目合作洽谈签约会),
+    is a programme or an event, not one project."""
+    in_news(sentence)
+    at = sentence.index(found)
+    assert tidy([Mention("Project", found, at, at + len(found), rule="tagger")], sentence) == []

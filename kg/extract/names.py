@@ -757,6 +757,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
             out.append(_cut(m, 0, two.end(1)))
             m = _cut(m, two.end(1), len(m.text))
+    if m.label == "Project" and _BATCH_AFTER.match(text, m.end):
+        return   # 甲自由贸易港建设项目2021年度第四批集中开工, 乙行项目合作洽谈签约会: a batch or an event
     if m.label == "Project":
         clause = _CLAUSE_BEFORE_PROJECT.match(m.text)
         if clause and len(m.text) - clause.end() >= 2:
@@ -779,6 +781,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
 # or an event joined to it (甲企业座谈会暨项目集中签约)
 _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
                                     r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
+# what follows a programme's or an event's name, not a project's: a batch started or signed together
+_BATCH_AFTER = re.compile(r"(?:\d{4}年度?)?第[一二三四五六七八九十\d]+批|集中(?:开工|签约|开复工|竣工|投产)|合作洽谈|签约会|推介会|启动暨")
 # the parts of a park (甲产业新城核心区, 乙航天城起步区)
 _PARK_PART = re.compile(r"(?:核心区|起步区|启动区|拓展区)$")
 PARK_HEADS = tuple(lx.PARK_SUFFIXES)
