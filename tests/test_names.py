@@ -342,7 +342,7 @@ def test_a_products_size_opens_a_projects_name():
     # a clause or an event before the project (公司正在实施二期扩建项目建设, …项目已开始楼宇内部装修工程,
     # 重点招商引资企业座谈会暨项目集中签约仪式)
     ("Project", "公司正在实施二期扩建项目", []),
-    ("Project", "开始楼宇内部装修工程", ["楼宇内部装修工程"]),
+    ("Project", "开始楼宇内部装修工程", []),   # (and the stage of work it names is no project)
     ("Project", "招商引资企业座谈会暨项目", []),
     # examples, then what they are (日本岛津液压、美国科尔摩根伺服电机等优质项目签约落户西青)
     ("Project", "美国科尔摩根伺服电机等优质项目", []),
@@ -437,7 +437,8 @@ def test_a_verb_inside_a_name_splits_it_or_makes_it_a_clause():
 
 def test_products_listed_after_a_verb_of_building_name_one_project():
     """建设年产20万吨甲、乙、10万吨丙基地项目: the products listed name the project; a clause
-    (…项目正在进行土地征收工作、乙年产…项目) or names of their own (甲总部、乙基地) do not join."""
+    (…项目正在进行土地征收工作、乙年产…项目) or names of their own (甲总部、乙基地) do not join;
+    建设年产甲、乙等丙产业基地 is a project too."""
     listed = "建设年产20万吨铝棒、铝型材、10万吨再生铝产业园基地项目,建成后年实现产值56亿元"
     signed = "合肥中南光电有限公司与百色市签订高效智能光伏组件、铝边框、储能运维产业项目,签约金额达17亿元"
     clause = "羊绒衫深加工建设项目正在进行土地征收工作、江苏鸿业年产5万吨锂电池负极材料项目公司已注册"
@@ -451,6 +452,13 @@ def test_products_listed_after_a_verb_of_building_name_one_project():
         out = tidy([Mention("Project", last, at, at + len(last), rule="tagger")], text)
         assert [m.text for m in out] == [whole or last]
         assert out[0].end == at + len(last) and text[out[0].start:out[0].end] == out[0].text
+    # 甲、乙等丙基地: a base built for the products listed, a project whoever read it as a park
+    base = "投资10亿元建设年产200万千瓦风电叶片、主机等新能源高端装备制造产业基地,填补了"
+    in_news(base)
+    last = "新能源高端装备制造产业基地"
+    at = base.index(last)
+    out = tidy([Mention("IndustrialPark", last, at, at + len(last), rule="suffix")], base)
+    assert [(m.label, m.text) for m in out] == [("Project", "年产200万千瓦风电叶片、主机等" + last)]
 
 
 @pytest.mark.parametrize("text, park", [
@@ -556,3 +564,16 @@ def test_the_longest_form_written_elsewhere_is_taken():
              Mention("Project", "和润汽车工业园项目", 40, 49, rule="tagger")]
     in_news(text)
     assert tidy([cut, *known], text + " " * 50)[0].text == "和润汽车工业园项目"
+
+
+@pytest.mark.parametrize("sentence, found", [
+    ("海南自由贸易港建设项目2021年度第四批集中开工活动", "海南自由贸易港建设项目"),
+    ("宁夏国资国企银川行项目合作洽谈签约会在银川市召开", "宁夏国资国企银川行项目"),
+    ("东营港经济开发区举行新旧动能转换重大工程启动暨2018年重点项目春季集中开工", "新旧动能转换重大工程"),
+])
+def test_a_batch_or_an_event_is_no_project(sentence, found):
+    """What is started or signed in a batch, or met about (…项目2021年度第四批集中开工, …项目合作洽谈签约会),
+    is a programme or an event, not one project."""
+    in_news(sentence)
+    at = sentence.index(found)
+    assert tidy([Mention("Project", found, at, at + len(found), rule="tagger")], sentence) == []

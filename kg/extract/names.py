@@ -575,7 +575,7 @@ _TALLY = re.compile(r"\d+个|[一二三四五六七八九十两几]+[个批类]"
 # what a project's name can hold before 项目 and still name none (新开工项目, 二期项目, 新兴产业项目)
 _GENERIC_PROJECT = re.compile(r"^(?:[一二三四五六七八九十]期|新开工|已开复工|开复工|续建|新建|在建|重点|重大|关联|新兴|"
                               r"产业|招商引资|招商|新签|签约|合作|储备|扩建|技改|配套|优质|亿元以上|[\u4e00-\u9fff]{0,6}类|"
-                              r"[补强延固]链|大型|中小型|小型)*(?:项目|工程|生产基地|基地|生产线)$")
+                              r"[补强延固]链|大型|中小型|小型|楼宇|内部|外部|装修|装饰|土建|主体|砌筑|附属)*(?:项目|工程|生产基地|基地|生产线)$")
 # a company's relation to another standing for its name (公司全资子公司)
 _NAME_VERBS = tuple(lx.NAME_VERBS)
 _NO_COMPANY = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:全资|控股)?子公司")
@@ -624,7 +624,7 @@ def tidy(names: list[Mention], text: str) -> list[Mention]:
                 _tidy_one(one, text, out)
     more = _parks_of_bodies(out) + _company_projects(out, text)
     out = _as_written_elsewhere(sorted(out + more, key=START) if more else out, text)
-    return [_with_listed_products(m, text) if m.label == "Project" else m for m in out]
+    return [_with_listed_products(m, text) if m.label in ("Project", "IndustrialPark") else m for m in out]
 
 
 # what opens a list of products built (建设年产…、…项目, 签订…、…项目)
@@ -636,24 +636,29 @@ _PROPER_IN_ITEM = {"ns", "nz", "nt", "x", "nrt", "nrfg", "eng"}
 def _with_listed_products(m: Mention, text: str) -> Mention:
     """建设年产20万吨甲、乙、10万吨丙基地项目, 签订甲组件、乙、丙产业项目: products listed with 、 after
     a verb of building, the last ending in the head, name one project. Every item before the last is
-    a plain product (no place or brand: 签约项目包括甲乙总部、丙丁基地 are two), as is the last's start."""
-    if m.start < 2 or text[m.start - 1:m.start] != "、" or _proper_start(m.text):
+    a plain product (no place or brand: 签约项目包括甲乙总部、丙丁基地 are two), as is the last's start;
+    建设年产甲、乙等丙产业基地 is one too (a base built for products, not a park)."""
+    if m.start < 2 or text[m.start - 1:m.start] not in ("、", "等") or _proper_start(m.text):
         return m
-    at = m.start - 1   # the 、 before the item being read
+    at = m.start - 1   # the 、 (or 等) after the item being read
+    listed = text[at] == "、"   # (甲、乙等丙基地: 等 ends a list only after a 、)
     while True:
         brk = max(text.rfind("、", 0, at), max((x.end() - 1 for x in _LIST_BREAK.finditer(text, max(0, at - 30), at)),
                                                default=-1))
         if brk >= 0 and text[brk] == "、" and 1 <= at - brk - 1 <= 10:
             if _plain_product(text[brk + 1:at]):
-                at = brk
+                at, listed = brk, True
                 continue
+            return m
+        if not listed:
             return m
         verb = _BUILD_VERB.search(text, brk + 1, at)
         if verb is None:
             return m
         item = text[verb.end():at]
         if 1 <= len(item) <= 12 and _plain_product(item):
-            return dataclasses.replace(m, text=text[verb.end():m.end], start=verb.end(), name="", props=dict(m.props))
+            return dataclasses.replace(m, label="Project", text=text[verb.end():m.end], start=verb.end(), name="",
+                                       props=dict(m.props))
         return m
 
 
@@ -805,6 +810,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         if two and two.group(1).endswith(lx.INSTITUTION_SUFFIXES):
             out.append(_cut(m, 0, two.end(1)))
             m = _cut(m, two.end(1), len(m.text))
+    if m.label == "Project" and _BATCH_AFTER.match(text, m.end):
+        return   # 甲自由贸易港建设项目2021年度第四批集中开工, 乙行项目合作洽谈签约会: a batch or an event
     if m.label == "Project":
         clause = _CLAUSE_BEFORE_PROJECT.match(m.text)
         if clause and len(m.text) - clause.end() >= 2:
@@ -827,6 +834,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
 # or an event joined to it (甲企业座谈会暨项目集中签约)
 _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
                                     r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
+# what follows a programme's or an event's name, not a project's: a batch started or signed together
+_BATCH_AFTER = re.compile(r"(?:\d{4}年度?)?第[一二三四五六七八九十\d]+批|集中(?:开工|签约|开复工|竣工|投产)|合作洽谈|签约会|推介会|启动暨")
 # the parts of a park (甲产业新城核心区, 乙航天城起步区)
 _PARK_PART = re.compile(r"(?:核心区|起步区|启动区|拓展区)$")
 PARK_HEADS = tuple(lx.PARK_SUFFIXES)
