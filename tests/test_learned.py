@@ -611,3 +611,10 @@ def test_a_group_opening_a_companys_name_is_its_parent(extract_text):
     assert power in seeds and cloud in dev
     for text in (power, cloud):
         assert not facts_of(extract_text(text), "SUBSIDIARY_OF")
+
+
+def test_a_region_in_brackets_says_where_a_park_or_project_is(extract_text):
+    """甲经济技术开发区(乙区)28个…项目: the park is in the region bracketed after it."""
+    text = "3月23日,乌鲁木齐经济技术开发区(头屯河区)28个市级重点建设项目集中开工"
+    assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    assert ("乌鲁木齐经济技术开发区", "LOCATED_IN", "头屯河区") in facts_of(extract_text(text), "LOCATED_IN")

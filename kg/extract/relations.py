@@ -202,6 +202,8 @@ def extract_relations(ctx: Context, sentences: list[Sentence]) -> list[Fact]:
             _names(ctx, s, ms, add)
         if not labels.isdisjoint(PLACES):
             _located(ctx, s, ms, add)
+        if "Region" in labels and not labels.isdisjoint(("IndustrialPark", "Project")):
+            _bracketed_place(ctx, s, ms, add)
         if "Company" in labels:
             _firms_of_park(ctx, s, ms, add)
             _listed_projects_land(ctx, s, ms, add)
@@ -286,6 +288,19 @@ def _park_of_body(ctx, m: Mention) -> Mention | None:
         return None
     key = park_key(_TRAILING_BRACKET.sub("", head.group()))
     return next((p for p in ctx.parks() if park_key(p.name) == key), None)
+
+
+def _bracketed_place(ctx, s, ms, add):
+    """甲经济技术开发区（乙区）, 丙丁（赣州）42GWh动力电池项目: a region in brackets right after a park
+    or project, or between a project's owner and its name, says where it is."""
+    text = ctx.text
+    for i, r in enumerate(ms):
+        if r.label != "Region" or text[r.start - 1:r.start] not in ("（", "(") or text[r.end:r.end + 1] not in ("）", ")"):
+            continue
+        before = [m for m in ms[:i] if m.end == r.start - 1 and m.label in ("IndustrialPark", "Project")]
+        after = [m for m in ms[i + 1:] if m.start == r.end + 1 and m.label == "Project"]
+        for m in before or after:
+            add(m, "LOCATED_IN", r, "bracketed-place", 0.7)
 
 
 def _located(ctx, s, ms, add):
