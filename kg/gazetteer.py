@@ -254,8 +254,9 @@ class Gazetteer:
 
     def _park_heads(self, text: str, seg: "_Segmentation", counties) -> list:
         """Two-character county short forms are everyday words (新兴, 合作) and never count alone;
-        one that heads a park's name counts where the same text names that county in full
-        (铜梁高新区 in an article that names 铜梁区): the park is the county's."""
+        one counts where the same text names that county in full, as a word of its own (落地洪湖
+        in an article that names 洪湖市) or heading a park's name (铜梁高新区 beside 铜梁区: the park
+        is the county's)."""
         out = []
         for d in counties:
             for alias in d.aliases:
@@ -264,7 +265,8 @@ class Gazetteer:
                 start = text.find(alias)
                 while start >= 0:
                     end = start + 2
-                    if _PARK_HEAD.match(text, end) and seg.tokens.is_boundary(start):
+                    if (_PARK_HEAD.match(text, end) and seg.tokens.is_boundary(start)) \
+                            or (seg.whole_token(start, end) and text[end:end + 1] != "族"):
                         out.append((start, end, alias, "county-short", [d]))
                     start = text.find(alias, end)
         return out

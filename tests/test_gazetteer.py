@@ -177,3 +177,12 @@ def test_seed_files(gz):
     assert not found & {"合作市", "新兴县", "大新县", "新平彝族傣族自治县", "巴彦县"}
     assert all(a.end <= b.start for a, b in zip(ms, ms[1:]))
     assert all(text[m.start:m.end] == m.text for m in ms)
+
+
+def test_a_two_character_county_form_counts_where_the_county_is_named_in_full(gz):
+    """落地洪湖 in an article that names 洪湖市: the county-level city; alone, 新兴 is an everyday word."""
+    text = "总投资15亿元!11个项目落地洪湖!\n9月1日,洪湖市举行招商引资集中签约仪式。"
+    news = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news" / "texts"
+    assert text.split("\n")[0] in "".join(p.read_text("utf-8") for p in sorted(news.glob("*.txt")))
+    assert [(m.text, m.name) for m in gz.find(text)] == [("洪湖", "洪湖市"), ("洪湖市", "洪湖市")]
+    assert [m.text for m in gz.find("落实新兴产业政策")] == []

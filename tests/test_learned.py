@@ -505,9 +505,9 @@ def test_a_head_of_government_is_a_person_only_with_the_government_named(extract
 
 
 def test_a_project_opening_with_a_place_and_a_brand_is_the_brands(gazetteer):
-    """浙江甲乙吴忠新经济产业园项目, 上海丙丁风力…项目: a place, then a word jieba does not know, open
-    the name of the company whose project it is; a place alone (河北雄安新区…) or a joint venture's
-    name (甲乙-丙丁…) opens none."""
+    """浙江甲乙吴忠新经济产业园项目, 上海丙丁风力…项目: a province or city, then a word jieba does not
+    know, open the name of the company whose project it is; a place alone (河北雄安新区…), a
+    county's (文昌甲乙…: named after its place) or a joint venture's name (甲乙-丙丁…) opens none."""
     from kg.extract.shortnames import owner_before_product
     from kg.model import Mention
     for owner, project in WUZHONG_OWNERS:
@@ -515,9 +515,10 @@ def test_a_project_opening_with_a_place_and_a_brand_is_the_brands(gazetteer):
         m = Mention("Project", text, 0, len(text), rule="tagger")
         company, rest = owner_before_product(m, gazetteer.find(text))
         assert (company.text, rest.text) == (owner, project)
-    for text in ("河北雄安新区建设项目", "厦门百利-龙程海洋科技孵化园项目"):
+    for text in ("河北雄安新区建设项目", "厦门百利-龙程海洋科技孵化园项目", "文昌鲲诚现代海水养殖创新产业园项目"):
         m = Mention("Project", text, 0, len(text), rule="tagger")
-        assert owner_before_product(m, gazetteer.find(text)) is None
+        regions = gazetteer.find(text + "。文昌市")   # (the county named in full makes 文昌 count)
+        assert owner_before_product(m, [r for r in regions if r.end <= len(text)]) is None
 
 
 def test_an_outlet_in_a_credit_or_source_line_is_no_mention(extract_text):

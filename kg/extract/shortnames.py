@@ -269,6 +269,8 @@ def owner_before_product(project: Mention, regions: list[Mention]) -> tuple[Ment
         nxt = [r for r in regions if r.start == at and r.end <= project.end]
         if not nxt:
             break
+        if any(r.level not in ("Province", "City") for r in nxt):
+            return None   # 甲县乙丙…项目: a county's project is named after its place (the guide's gold)
         at = max(r.end for r in nxt)
     place = at - project.start or len(leading_province(name))
     if not place:
