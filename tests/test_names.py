@@ -577,3 +577,16 @@ def test_a_batch_or_an_event_is_no_project(sentence, found):
     in_news(sentence)
     at = sentence.index(found)
     assert tidy([Mention("Project", found, at, at + len(found), rule="tagger")], sentence) == []
+
+
+def test_items_listed_before_n_projects_are_projects():
+    """乌兰工业园青海尚品驼奶加工、鼎诚工贸年产10万吨活性石灰等3个项目: each item no name covers is a
+    project (the park opening it is where it is); firms standing for projects (甲实业、乙科技等12个
+    项目) and a clause before the list are not."""
+    from kg.extract.names import find_listed_projects
+    text = "乌兰工业园青海尚品驼奶加工、鼎诚工贸年产10万吨活性石灰等3个项目已开复工建设"
+    firms = "并集体为牧童实业、恩科科技、翔达交通、泛瑞磁电等12个项目落地奠基"
+    in_news(text, firms)
+    park = Mention("IndustrialPark", "乌兰工业园", 0, 5, rule="suffix")
+    assert [m.text for m in find_listed_projects(text, [park])] == ["青海尚品驼奶加工", "鼎诚工贸年产10万吨活性石灰"]
+    assert find_listed_projects(firms, []) == []

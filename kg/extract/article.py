@@ -15,7 +15,7 @@ from operator import attrgetter
 
 from kg.extract.coref import find_anaphora
 from kg.extract.industries import find_industries, industry_name, named_industry
-from kg.extract.names import find_bare_bodies, find_names, tidy
+from kg.extract.names import find_bare_bodies, find_listed_projects, find_names, tidy
 from kg.extract.people import find_people, titled
 from kg.extract.quantities import find_quantities, quantity_props
 from kg.extract.relations import Context, extract_relations, heading_end, mentions_by_sentence
@@ -93,6 +93,9 @@ def recognise_all(articles: list[Article], gazetteer: Gazetteer | None = None,
         if bare:
             names = sorted(names + bare, key=START)
         listed = tidy(find_listed_companies(a.text, t, names + regions), a.text)
+        projects = find_listed_projects(a.text, names + listed)
+        if projects:
+            names = sorted(names + projects, key=START)
         out.append(FirstPass(a, t, regions, names, inner, listed,
                              [m for m in mine if m.label not in NAME_LABELS]))
     return out

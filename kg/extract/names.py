@@ -866,3 +866,32 @@ def _label_by_suffix(text: str, before: int = 0) -> str | None:
 def _cut(m: Mention, a: int, b: int) -> Mention:
     """m's name from its a-th to its b-th character (a new mention: the one given may be shared)."""
     return dataclasses.replace(m, text=m.text[a:b], start=m.start + a, end=m.start + b, name="", props=dict(m.props))
+
+
+# names listed before 等N个项目 (甲工业园乙丙驼奶加工、丁戊年产10万吨活性石灰等3个项目)
+_LISTED_PROJECTS = re.compile(r"((?:[^、，。；：,;:！？\s“”]{4,30}、)+[^、，。；：,;:！？\s“”]{4,30})等(?:\d+|[一二三四五六七八九十两几]+)个项目")
+
+
+def find_listed_projects(text: str, taken: Sequence[Mention]) -> list[Mention]:
+    """Items listed before 等N个项目 that no name found covers are projects, named by owner and
+    product (甲乙钾资源产品精深加工); a park opening an item is where the project is, not its name."""
+    out: list[Mention] = []
+    spans = None
+    for m in _LISTED_PROJECTS.finditer(text):
+        if spans is None:
+            spans = Spans.of([n for n in taken if n.label != "Region"])
+        at = m.start(1)
+        for item in m.group(1).split("、"):
+            start, end = at, at + len(item)
+            at = end + 1
+            park = next((n for n in taken if n.label == "IndustrialPark" and n.start == start and n.end < end), None)
+            if park is not None:
+                start = park.end
+            lead = _LEADING_WORDS.match(text[start:end])
+            if lead:
+                start += lead.end()
+            # (甲乙实业、丙丁科技等12个项目: firms standing for their projects, read as companies;
+            # 并集体为甲乙实业: a clause before the list)
+            if end - start >= 6 and not spans.overlaps(start, end) and not _stop_pos(tag_of(Tokens(text[start:end]).words[0])):
+                out.append(Mention("Project", text[start:end], start, end, rule="listed-projects", confidence=0.6))
+    return out
