@@ -590,3 +590,14 @@ def test_items_listed_before_n_projects_are_projects():
     park = Mention("IndustrialPark", "乌兰工业园", 0, 5, rule="suffix")
     assert [m.text for m in find_listed_projects(text, [park])] == ["青海尚品驼奶加工", "鼎诚工贸年产10万吨活性石灰"]
     assert find_listed_projects(firms, []) == []
+
+
+def test_a_place_then_zhong_opens_a_registered_name_and_a_company_ends_a_parks_walk():
+    """甘肃|中|大…有限公司: 中 after a province opens the brand; 甲乙股份有限公司大宗物流产业园建设项目:
+    the company is the owner, the park's name does not run over it."""
+    text = "甘肃中大铝型材有限公司年产1万吨铝合金型材生产线、酒泉赛诺农业有限公司年产4万吨番茄酱加工生产线"
+    other = "上亿国际汽车城项目、德邦物流股份有限公司大宗物流产业园建设项目等与主导产业相配套"
+    in_news(text, other)
+    assert "甘肃中大铝型材有限公司" in {m.text for m in tidy(names(text), text)}
+    got = {(m.label, m.text) for m in tidy(names(other), other)}
+    assert ("Company", "德邦物流股份有限公司") in got and ("Project", "大宗物流产业园建设项目") in got

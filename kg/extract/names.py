@@ -156,6 +156,8 @@ def _stops(w: str, label: str, after_number: bool) -> int:
         return _STOPS  # 市长|张三代表甲市政府: a title ends the organisation's name it follows
     if label == "IndustrialPark" and w.endswith(lx.PARK_SUFFIXES):
         return _STOPS  # 某经济技术开发区某工业园区: two parks, the second PART_OF the first
+    if label == "IndustrialPark" and w.endswith(("有限公司", "有限责任公司")):
+        return _STOPS  # 甲乙股份有限公司|大宗物流产业园: the owner before what it builds
     if pos == "x" and len(w) > 1 and w[0] in "至在从与和及向对为将把被由以":
         return _GLUED  # jieba glued a preposition to an unknown name: 至|托清
     if w == "未来" and project:
@@ -263,6 +265,8 @@ def _inside_legal_name(words: list[str], j: int) -> bool:
     pos = tag_of(w)
     if w in lx.BOUNDARY_WORDS:
         return (w in lx.NAME_VERBS or pos == "vn") and j + 1 < len(words) and (words[j + 1] in lx.NAME_VERBS or words[j + 1].endswith("公司"))
+    if w == "中":   # 甲省|中|大乙丙有限公司: 中 opening a brand after a place
+        return j > 0 and tag_of(words[j - 1]) == "ns"
     if pos not in _SOFT_IN_LEGAL_NAMES:
         return False
     if pos in ("j", "i"):
