@@ -601,3 +601,13 @@ def test_a_place_then_zhong_opens_a_registered_name_and_a_company_ends_a_parks_w
     assert "甘肃中大铝型材有限公司" in {m.text for m in tidy(names(text), text)}
     got = {(m.label, m.text) for m in tidy(names(other), other)}
     assert ("Company", "德邦物流股份有限公司") in got and ("Project", "大宗物流产业园建设项目") in got
+
+
+def test_a_given_name_may_be_a_verb_between_its_title_and_a_comma():
+    """副总经理杨自强、戚科骏等: 自强 is a verb, but nothing follows the name as a predicate; 王明表示 at a
+    text's end is 王明."""
+    from kg.extract.people import find_people
+    text = "晋陵投资集团有限公司董事长王伟明、总经理高轶、纪委书记周峰、副总经理杨自强、戚科骏等出席签约仪式。"
+    in_news(text)
+    assert [p.text for p in find_people(text)] == ["王伟明", "高轶", "周峰", "杨自强", "戚科骏"]
+    assert [p.text for p in find_people("董事长王明表示")] == ["王明"]

@@ -51,6 +51,16 @@ def _valid(name: str) -> bool:
     return not (_is_common_word(name) or (len(given) == 2 and _is_verb(given)) or given in _FOLLOW)
 
 
+def _valid_before_a_stop(name: str) -> bool:
+    """_valid, but a two-character given name may be a verb (杨自强, 李建设) where the name stands
+    between its title and a comma or 等: nothing can follow it as a predicate there."""
+    n = _surname_len(name)
+    given = name[n:]
+    return _valid(name) or (n > 0 and len(given) == 2 and all(_CJK.match(c) for c in name)
+                            and not any(c in _NOT_NAME_CHARS for c in given) and not _is_common_word(name)
+                            and given not in _FOLLOW and given not in _FORMS_OF_ADDRESS)
+
+
 def _is_verb(word: str) -> bool:
     from kg.language.tokens import _tags
 
@@ -77,7 +87,8 @@ def _followed(text: str, pos: int) -> bool:
         return True
     from kg.language.tokens import _tags
 
-    return _tags().get(text[pos:pos + 2], "x").startswith(("v", "ad", "d", "p"))
+    two = text[pos:pos + 2]
+    return len(two) == 2 and _tags().get(two, "x").startswith(("v", "ad", "d", "p"))
 
 
 _ADVERBS = frozenset("都也还就又正已将曾")
@@ -129,7 +140,9 @@ def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
     for m in _BEFORE.finditer(text):
         for n in (3, 2, 4):
             name = text[m.end():m.end() + n]
-            if len(name) == n and _valid(name) and _followed(text, m.end() + n):
+            after = text[m.end() + n:m.end() + n + 1]
+            if len(name) == n and (_valid(name) or (n == 3 and after and after in "、，,。；等" and _valid_before_a_stop(name))) \
+                    and _followed(text, m.end() + n):
                 add(m.end(), m.end() + n, m.group(), m.start(), m.end(), "title-then-name")
                 _sharing_the_title(text, m, m.end() + n, add)
                 break
