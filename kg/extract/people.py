@@ -52,8 +52,8 @@ def _valid(name: str) -> bool:
 
 
 def _valid_before_a_stop(name: str) -> bool:
-    """_valid, but a two-character given name may be a verb (杨自强, 李建设) where the name stands
-    between its title and a comma or 等: nothing can follow it as a predicate there."""
+    """_valid, but a two-character given name may be a verb (杨自强, 郑向东) where the name stands
+    between its title and a comma, 等 or a reporting verb (出席, 表示…): the name's end is sure."""
     n = _surname_len(name)
     given = name[n:]
     return _valid(name) or (n > 0 and len(given) == 2 and all(_CJK.match(c) for c in name)
@@ -141,7 +141,8 @@ def find_people(text: str, orgs: Sequence[Mention] = ()) -> list[Mention]:
         for n in (3, 2, 4):
             name = text[m.end():m.end() + n]
             after = text[m.end() + n:m.end() + n + 1]
-            if len(name) == n and (_valid(name) or (n == 3 and after and after in "、，,。；等" and _valid_before_a_stop(name))) \
+            stop = after and (after in "、，,。；等" or text.startswith(_FOLLOW, m.end() + n))
+            if len(name) == n and (_valid(name) or (n == 3 and stop and _valid_before_a_stop(name))) \
                     and _followed(text, m.end() + n):
                 add(m.end(), m.end() + n, m.group(), m.start(), m.end(), "title-then-name")
                 _sharing_the_title(text, m, m.end() + n, add)
