@@ -191,6 +191,7 @@ class Gazetteer:
         counties = {d.adcode: d for *_, kind, ds in hits if kind == "full" for d in ds if d.level == "County"}
         if counties:
             hits += self._park_heads(text, seg, counties.values())
+        hits += self._county_parks(text, seg)
         hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
         taken = [False] * (len(text) + 1)
         mentions = []
@@ -269,6 +270,31 @@ class Gazetteer:
                             or (seg.whole_token(start, end) and text[end:end + 1] != "族"):
                         out.append((start, end, alias, "county-short", [d]))
                     start = text.find(alias, end)
+        return out
+
+    def _county_parks(self, text: str, seg: "_Segmentation") -> list:
+        """甲乙高新园区, 甲乙经济开发区 where the text never names 甲乙县 in full: a county's
+        two-character form that jieba reads as a place name (新兴产业园 is no 新兴县's) heading a
+        park's name is the county."""
+        out = []
+        for head in _PARK_HEAD.finditer(text) if "区" in text or "园" in text else ():
+            start = head.start() - 2
+            d = self._place_forms().get(text[start:head.start()]) if start >= 0 else None
+            if d is not None and seg.tokens.is_boundary(start):
+                out.append((start, head.start(), text[start:head.start()], "county-short", [d]))
+        return out
+
+    @lru_cache(maxsize=1)
+    def _place_forms(self) -> dict[str, Division]:
+        """The counties' unambiguous two-character forms that jieba tags as place names."""
+        from kg.language.tokens import tag_of
+        out = {}
+        for key, entries in self._names.items():
+            ds = {e.division.adcode: e.division for e in entries}
+            if len(key) == 2 and len(ds) == 1:
+                d = next(iter(ds.values()))
+                if d.level == "County" and d.name[0] == key[0] and tag_of(key) == "ns":
+                    out[key] = d
         return out
 
     def _after_parent(self, text: str, start: int, d: Division) -> bool:

@@ -186,3 +186,14 @@ def test_a_two_character_county_form_counts_where_the_county_is_named_in_full(gz
     assert text.split("\n")[0] in "".join(p.read_text("utf-8") for p in sorted(news.glob("*.txt")))
     assert [(m.text, m.name) for m in gz.find(text)] == [("洪湖", "洪湖市"), ("洪湖市", "洪湖市")]
     assert [m.text for m in gz.find("落实新兴产业政策")] == []
+
+
+def test_a_county_form_heading_a_park_is_the_county(gz):
+    """新昌高新园区, 诸暨经济开发区 with no 新昌县 or 诸暨市 in the text: the county's form, a place name
+    to jieba, heading a park; 新兴产业园 is no park of 新兴县 (jieba reads 新兴 as a word)."""
+    news = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "news" / "texts"
+    dev = "".join(p.read_text("utf-8") for p in sorted(news.glob("*.txt")))
+    for text, county in (("新昌高新园区一方面", "新昌县"), ("杭州港二期是诸暨经济开发区管", "诸暨市")):
+        assert text in dev
+        assert county in [m.name for m in gz.find(text)]
+    assert gz.find("新兴产业园建设") == []
