@@ -611,3 +611,12 @@ def test_a_given_name_may_be_a_verb_between_its_title_and_a_comma():
     in_news(text)
     assert [p.text for p in find_people(text)] == ["王伟明", "高轶", "周峰", "杨自强", "戚科骏"]
     assert [p.text for p in find_people("董事长王明表示")] == ["王明"]
+
+
+def test_the_leaders_of_an_industry_are_companies():
+    """以甲乙为龙头的汽车产业: the leader is a company, whatever jieba's tag of its name, unless it is a
+    common word (以企业为龙头) or an industry."""
+    text = "以江淮为龙头的汽车及其配套产业、以TCL为龙头的家电及配套产业、以泰禾为龙头的智能制造产业"
+    in_news(text)
+    assert [m.text for m in find_listed_companies(text, Tokens(text), [])] == ["江淮", "TCL", "泰禾"]
+    assert find_listed_companies("以企业为龙头", Tokens("以企业为龙头"), []) == []

@@ -173,9 +173,30 @@ ENUM_FIRMS_PROJECTS = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)+[\u4e00-\u
 _NOT_IN_FIRST_ITEM = ("v", "p", "c", "u", "d", "r", "q", "w", "t", "y", "e", "o")
 
 
+# 以甲乙为龙头的…产业: the firm an industry is led by
+_LEADER = re.compile(r"以([\u4e00-\u9fffA-Za-z]{2,8}?)为龙头")
+
+
+def _leaders(text: str, occupied: list[Mention]) -> list[Mention]:
+    """Companies named as the leaders of an industry (以甲乙为龙头的汽车产业): Latin letters or a word
+    that is not a common one (a brand, an abbreviation, a word jieba does not know); not an
+    industry, a project or a place the text names (those are taken)."""
+    taken = Spans.of(occupied)
+    out = []
+    for m in _LEADER.finditer(text):
+        name, start, end = m.group(1), m.start(1), m.end(1)
+        if taken.overlaps(start, end) or name in lx.INDUSTRY_TERMS or name.endswith(("项目", "产业", "园区", "集群")):
+            continue
+        tag = tag_of(name)
+        if name.isascii() or not (tag in _COMMON_WORD or tag.startswith("v")):
+            out.append(Mention("Company", name, start, end, rule="leader-of-industry", confidence=0.6))
+    return out
+
+
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
     等N个项目 when most of them end like a company's short name (甲乙实业、丙丁科技…)."""
+    found = _leaders(text, occupied) if "为龙头" in text else []
     matches = list(ENUM_COMPANIES.finditer(text)) if _ENUM_END.search(text) else []
     if "项目" in text:
         for match in ENUM_FIRMS_PROJECTS.finditer(text):
@@ -183,9 +204,8 @@ def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> l
             if 2 * sum(i.endswith(_DESCRIPTOR_ENDS) and len(i) >= 4 for i in items) > len(items):
                 matches.append(match)
     if not matches:
-        return []
+        return found
     spans = [(m.start, m.end) for m in occupied]
-    found = []
     for match in matches:
         pos = match.start(1)
         items = match.group(1).split("、")
