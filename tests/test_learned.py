@@ -619,3 +619,17 @@ def test_a_region_in_brackets_says_where_a_park_or_project_is(extract_text):
     text = "3月23日,乌鲁木齐经济技术开发区(头屯河区)28个市级重点建设项目集中开工"
     assert text in "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
     assert ("乌鲁木齐经济技术开发区", "LOCATED_IN", "头屯河区") in facts_of(extract_text(text), "LOCATED_IN")
+
+
+def test_the_firms_a_project_is_built_by_are_companies(extract_text):
+    """由甲乙和丙丁投资建设的…项目, 甲乙承建的…风电场: the builders, named bare, are companies and
+    DEVELOPS the project; 自由贸易港建设 holds no 由."""
+    dev = "".join(p.read_text("utf-8") for p in sorted((DEV / "texts").glob("*.txt")))
+    built = "此次集中开工的项目还包括四川能投承建的美姑县风电场"
+    assert built in dev
+    companies = {m.text for m in extract_text(SICHUAN).mentions if m.label == "Company"}
+    assert {"四川发展", "中国五冶"} <= companies
+    assert ("四川发展", "DEVELOPS", "彭州市航空博览孵化园及军民融合科技中心项目") in facts_of(extract_text(SICHUAN), "DEVELOPS")
+    assert "四川能投" in {m.text for m in extract_text(built).mentions if m.label == "Company"}
+    assert not [m for m in extract_text("7月13日,海南自由贸易港建设项目2021年度第四批集中开工活动在全省同步举行。").mentions
+                if m.label == "Company"]

@@ -182,21 +182,57 @@ def _leaders(text: str, occupied: list[Mention]) -> list[Mention]:
     that is not a common one (a brand, an abbreviation, a word jieba does not know); not an
     industry, a project or a place the text names (those are taken)."""
     taken = Spans.of(occupied)
-    out = []
-    for m in _LEADER.finditer(text):
-        name, start, end = m.group(1), m.start(1), m.end(1)
-        if taken.overlaps(start, end) or name in lx.INDUSTRY_TERMS or name.endswith(("项目", "产业", "园区", "集群")):
-            continue
-        tag = tag_of(name)
-        if name.isascii() or not (tag in _COMMON_WORD or tag.startswith("v")):
-            out.append(Mention("Company", name, start, end, rule="leader-of-industry", confidence=0.6))
-    return out
+    return [Mention("Company", m.group(1), m.start(1), m.end(1), rule="leader-of-industry", confidence=0.6)
+            for m in _LEADER.finditer(text) if _bare_firm(m.group(1), m.start(1), m.end(1), taken)]
+
+
+def _bare_firm(name: str, start: int, end: int, taken: Spans) -> bool:
+    """Whether `name`, where the grammar wants a firm, names one: Latin letters or a word that is
+    not a common one (a brand, an abbreviation, a word jieba does not know), and no industry,
+    project, park or anything already found there."""
+    if taken.overlaps(start, end) or name in lx.INDUSTRY_TERMS or name in lx.GENERIC_MODIFIERS \
+            or name.endswith(("项目", "产业", "园区", "集群")):
+        return False
+    tag = tag_of(name)
+    return name.isascii() or not (tag in _COMMON_WORD or tag.startswith("v"))
+
+
+# 由甲乙和丙丁投资建设的…: the firms that build (甲乙承建的… is read off the words before 承建)
+_BUILT_BY = re.compile(r"由([\u4e00-\u9fffA-Za-z]{2,8}?)(?:[和与、]([\u4e00-\u9fffA-Za-z]{2,8}?))?(?:共同)?"
+                       r"(?:投资建设|投资兴建|出资建设|投资|承建)")
+_NOT_IN_FIRM = ("w", "p", "c", "u", "r", "d", "m", "q", "t")
+
+
+def _builders(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
+    """The firms a project is built by (由甲乙和丙丁投资建设的…, 甲乙承建的…), named bare. A region
+    may open a firm's name (四川甲乙), not be all of it."""
+    taken = Spans.of([m for m in occupied if m.label != "Region"])
+    regions = {(m.start, m.end) for m in occupied if m.label == "Region"}
+    spans = []
+    for m in _BUILT_BY.finditer(text):
+        if toks.is_boundary(m.start()):   # (自由贸易港建设: 由 inside a word)
+            spans += [(m.start(g), m.end(g)) for g in (1, 2) if m.group(g) is not None]
+    at = text.find("承建的")
+    while at > 0:
+        k, start = toks.index_at(at - 1), at
+        while k >= 0 and at - toks.starts[k] <= 8 and toks.words[k] not in lx.BOUNDARY_WORDS \
+                and not toks[k].pos.startswith(_NOT_IN_FIRM):
+            start = toks.starts[k]
+            k -= 1
+        if start < at and toks.is_boundary(at):
+            spans.append((start, at))
+        at = text.find("承建的", at + 3)
+    return [Mention("Company", text[a:b], a, b, rule="built-by", confidence=0.6) for a, b in spans
+            if b - a >= 2 and (a, b) not in regions and toks.is_boundary(a) and toks.is_boundary(b)
+            and _bare_firm(text[a:b], a, b, taken)]
 
 
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
     等N个项目 when most of them end like a company's short name (甲乙实业、丙丁科技…)."""
     found = _leaders(text, occupied) if "为龙头" in text else []
+    if "由" in text or "承建" in text:
+        found += _builders(text, toks, occupied + found)
     matches = list(ENUM_COMPANIES.finditer(text)) if _ENUM_END.search(text) else []
     if "项目" in text:
         for match in ENUM_FIRMS_PROJECTS.finditer(text):
