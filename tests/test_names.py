@@ -620,3 +620,12 @@ def test_the_leaders_of_an_industry_are_companies():
     in_news(text)
     assert [m.text for m in find_listed_companies(text, Tokens(text), [])] == ["江淮", "TCL", "泰禾"]
     assert find_listed_companies("以企业为龙头", Tokens("以企业为龙头"), []) == []
+
+
+def test_parties_to_a_deal_named_bare_are_companies():
+    """甲乙循环与丙丁新能源签订…: both parties, named bare, are companies; 甲与乙代表双方签署 names people."""
+    text = "此外,芳源循环与象屿新能源签订了《年度战略合作协议》"
+    people = "蒋军成与高轶代表双方签署"
+    in_news(text, people)
+    assert sorted(m.text for m in find_listed_companies(text, Tokens(text), [])) == ["芳源循环", "象屿新能源"]
+    assert find_listed_companies(people, Tokens(people), []) == []

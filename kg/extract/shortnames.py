@@ -227,12 +227,41 @@ def _builders(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]
             and _bare_firm(text[a:b], a, b, taken)]
 
 
+# 甲乙新能源与丙丁稀土签订/共建…: two parties to a deal
+_SIGNED = re.compile(r"与([\u4e00-\u9fffA-Za-z]{4,8}?)(?:签订|签署|签约|共建|达成|携手)")
+
+
+def _signers(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
+    """The parties to a deal named bare (甲乙循环与丙丁新能源签订…, 甲省乙丙与丁戊稀土共建…): the one
+    after 与 and the one that opens the clause before it, four to eight characters each (shorter
+    ones are people as often as firms), not common words, places or anything found."""
+    taken = Spans.of([m for m in occupied if m.label != "Region"])
+    regions = {(m.start, m.end) for m in occupied if m.label == "Region"}
+    spans = []
+    for m in _SIGNED.finditer(text):
+        if not (toks.is_boundary(m.start(1)) and toks.is_boundary(m.end(1))):
+            continue
+        spans.append((m.start(1), m.end(1)))
+        k, start = toks.index_at(m.start() - 1), m.start()
+        while k >= 0 and m.start() - toks.starts[k] <= 8 and toks.words[k] not in lx.BOUNDARY_WORDS \
+                and not toks[k].pos.startswith(_NOT_IN_FIRM):
+            start = toks.starts[k]
+            k -= 1
+        if (k < 0 or toks[k].pos == "w") and m.start() - start >= 4:   # the clause opens with it
+            spans.append((start, m.start()))
+    return [Mention("Company", text[a:b], a, b, rule="party-to-a-deal", confidence=0.6) for a, b in spans
+            if (a, b) not in regions and _bare_firm(text[a:b], a, b, taken)
+            and not any(w in lx.BOUNDARY_WORDS for w in toks.words[toks.index_at(a):toks.index_at(b - 1) + 1])]
+
+
 def find_listed_companies(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """Names listed before 等N家企业 (甲磁材、乙新材等5家企业) are companies; so are those before
     等N个项目 when most of them end like a company's short name (甲乙实业、丙丁科技…)."""
     found = _leaders(text, occupied) if "为龙头" in text else []
     if "由" in text or "承建" in text:
         found += _builders(text, toks, occupied + found)
+    if "与" in text:
+        found += _signers(text, toks, occupied + found)
     matches = list(ENUM_COMPANIES.finditer(text)) if _ENUM_END.search(text) else []
     if "项目" in text:
         for match in ENUM_FIRMS_PROJECTS.finditer(text):
