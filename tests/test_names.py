@@ -629,3 +629,14 @@ def test_parties_to_a_deal_named_bare_are_companies():
     in_news(text, people)
     assert sorted(m.text for m in find_listed_companies(text, Tokens(text), [])) == ["芳源循环", "象屿新能源"]
     assert find_listed_companies(people, Tokens(people), []) == []
+
+
+def test_a_verb_of_building_before_what_is_built_is_no_part_of_the_project():
+    """投建8万吨…项目, 新建年产…: the verb goes; 建设银行… is a name."""
+    text = "中一科技:拟设控股子公司投建8万吨先进电子材料产业基地项目"
+    in_news(text)
+    start = text.index("投建")
+    m = Mention("Project", text[start:], start, len(text), rule="tagger")
+    assert [x.text for x in tidy([m], text)] == ["8万吨先进电子材料产业基地项目"]
+    m = Mention("Project", "建设银行项目", 0, 6, rule="tagger")
+    assert [x.text for x in tidy([m], "建设银行项目")] == ["建设银行项目"]

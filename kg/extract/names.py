@@ -837,7 +837,9 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
 # a clause before a project's name: its subject and what it is doing (公司正在实施二期扩建项目, 已开始装修工程),
 # or an event joined to it (甲企业座谈会暨项目集中签约)
 _CLAUSE_BEFORE_PROJECT = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:正在|已经|已|开始|即将)(?:实施|建设|开展|进行|推进)?"
-                                    r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨")
+                                    r"|^[\u4e00-\u9fff]*?(?:会|仪式|活动)暨"
+                                    # 投建8万吨…项目, 新建年产…: the verb of building before what is built
+                                    r"|^(?:投资建设|开工建设|投资兴建|投建|新建|兴建|扩建|建设)(?=[0-9０-９]|年产)")
 # what follows a programme's or an event's name, not a project's: a batch started or signed together
 _BATCH_AFTER = re.compile(r"(?:\d{4}年度?)?第[一二三四五六七八九十\d]+批|集中(?:开工|签约|开复工|竣工|投产)|合作洽谈|签约会|推介会|启动暨")
 # the parts of a park (甲产业新城核心区, 乙航天城起步区)
