@@ -640,3 +640,10 @@ def test_a_verb_of_building_before_what_is_built_is_no_part_of_the_project():
     assert [x.text for x in tidy([m], text)] == ["8万吨先进电子材料产业基地项目"]
     m = Mention("Project", "建设银行项目", 0, 6, rule="tagger")
     assert [x.text for x in tidy([m], "建设银行项目")] == ["建设银行项目"]
+
+
+def test_a_departments_short_name_before_a_title_jieba_glued_on():
+    """市经济信息委副主任: jieba cuts 委副, the title after the name ends it all the same."""
+    text = "市政府副秘书长周青、市经济信息委副主任杨正华、市生态环境局副局长陈卫"
+    in_news(text)
+    assert "市经济信息委" in {m.text for m in names(text)}

@@ -369,7 +369,8 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
     orgs = _scan(text, toks, heads, ORG_SCAN_LABELS, {}, regions_at)
     region_ends = {e: s for s, e in region_spans}
     for m in _ABBREVIATED.finditer(text):
-        if toks.is_boundary(m.start()) and toks.is_boundary(m.end()):
+        # (甲经济信息委副主任: jieba glues 委副; a title after the name ends it all the same)
+        if toks.is_boundary(m.start()) and (toks.is_boundary(m.end()) or _TITLE_AT.match(text, m.end())):
             start = _department_start(text, toks, m.start(), region_ends)
             orgs.append(Mention("Institution", text[start:m.end()], start, m.end(), rule="abbreviation", confidence=0.85))
     orgs, inner = _outermost(orgs)
