@@ -883,6 +883,8 @@ def find_listed_projects(text: str, taken: Sequence[Mention]) -> list[Mention]:
     """Items listed before 等N个项目 that no name found covers are projects, named by owner and
     product (甲乙钾资源产品精深加工); a park opening an item is where the project is, not its name."""
     out: list[Mention] = []
+    if "个项目" not in text or "、" not in text:
+        return out   # (most articles hold no such list: trying the pattern everywhere costs)
     spans = None
     for m in _LISTED_PROJECTS.finditer(text):
         if spans is None:
