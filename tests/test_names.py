@@ -647,3 +647,11 @@ def test_a_departments_short_name_before_a_title_jieba_glued_on():
     text = "市政府副秘书长周青、市经济信息委副主任杨正华、市生态环境局副局长陈卫"
     in_news(text)
     assert "市经济信息委" in {m.text for m in names(text)}
+
+
+def test_two_firms_read_as_one_are_split_at_yu():
+    """甲乙与丙丁共建…: 与 is in no brand; a tagger's company spanning it is two."""
+    text = "江苏嘉轩与北方稀土共建稀土永磁电机生产基地"
+    in_seed("001", text)
+    m = Mention("Company", "江苏嘉轩与北方稀土", 0, 9, rule="tagger", name_evidence=NameEvidence.TAGGER)
+    assert [x.text for x in tidy([m], text)] == ["江苏嘉轩", "北方稀土"]

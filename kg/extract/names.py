@@ -751,6 +751,10 @@ def _split_at_verb(m: Mention) -> list[Mention]:
     joins two phrases; each that ends like a name is one, and without one the whole is a clause."""
     verb = _VERB_INSIDE.search(m.text, 2)
     if verb is None:
+        if m.label == "Company" and "与" in m.text[2:-2] and not m.text.endswith(("有限公司", "有限责任公司")):
+            # 甲乙与丙丁: two firms the tagger read as one (与 is in no brand)
+            at = m.text.index("与", 2)
+            return [x for x in (_cut(m, 0, at), _cut(m, at + 1, len(m.text))) if len(x.text) >= 2]
         return [m]
     parts = [_labelled(_cut(m, 0, verb.start())), _labelled(_cut(m, verb.end(), len(m.text)))]
     if not any(parts):
