@@ -655,3 +655,12 @@ def test_two_firms_read_as_one_are_split_at_yu():
     in_seed("001", text)
     m = Mention("Company", "江苏嘉轩与北方稀土", 0, 9, rule="tagger", name_evidence=NameEvidence.TAGGER)
     assert [x.text for x in tidy([m], text)] == ["江苏嘉轩", "北方稀土"]
+
+
+def test_a_head_with_nothing_before_it_is_no_name():
+    """一是研发中心、产品建设项目: once the opener goes, 研发中心 is a kind of body, no name."""
+    text = "项目建设主要内容有三个方面:一是研发中心、产品建设项目,二是大型生产基地"
+    in_news(text)
+    start = text.index("一是")
+    m = Mention("Institution", "一是研发中心", start, start + 6, rule="suffix:研发中心")
+    assert tidy([m], text) == []

@@ -789,6 +789,8 @@ def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
         return   # 这是政府, 其中公司: a clause's opening and a bare head, no name
     elif example and len(m.text) >= 5:
         m = _cut(m, example.end(), len(m.text))   # ，如甲乙集团、…
+    if m.text in SUFFIX_LABEL and not lx.BARE_BODY.fullmatch(m.text) and m.text not in ABBREVIATED_INSTITUTIONS:
+        return   # (一是)研发中心: a head with nothing before it is a kind, no name (管委会 is a body)
     if m.label == "IndustrialPark" and _TALLY.search(m.text):
         return   # 甲、乙两个工业园区, 第一个绿色低碳示范园区: a count of parks
     part = _PARK_PART.search(m.text) if m.label == "IndustrialPark" else None
