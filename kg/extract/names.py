@@ -447,7 +447,7 @@ def _scan(text: str, toks: Tokens, heads, labels: tuple[str, ...], blockers, reg
         name = text[start:end]
         core = text[start:s_start] if s_start > start else ""
         if name in lx.GENERIC_HEADS or (_generic(core, toks, start, s_start, label, regions, suffix) and not (
-                # 甲乙食品有限公司饮料生产线: a company's project needs no proper word of its own
+                # 甲乙食品有限公司丙丁生产线: a company's project needs no proper word of its own
                 len(core) >= 2 and core not in lx.GENERIC_MODIFIERS and _owned(text, start, owners))):
             continue
         if COUNT_PHRASE.match(name) and label != "Project":
@@ -881,13 +881,13 @@ def _cut(m: Mention, a: int, b: int) -> Mention:
     return dataclasses.replace(m, text=m.text[a:b], start=m.start + a, end=m.start + b, name="", props=dict(m.props))
 
 
-# names listed before 等N个项目 (甲工业园乙丙驼奶加工、丁戊年产10万吨活性石灰等3个项目)
+# names listed before 等N个项目 (甲工业园乙丙某产品加工、丁戊年产N万吨某产品等3个项目)
 _LISTED_PROJECTS = re.compile(r"((?:[^、，。；：,;:！？\s“”]{4,30}、)+[^、，。；：,;:！？\s“”]{4,30})等(?:\d+|[一二三四五六七八九十两几]+)个项目")
 
 
 def find_listed_projects(text: str, taken: Sequence[Mention]) -> list[Mention]:
     """Items listed before 等N个项目 that no name found covers are projects, named by owner and
-    product (甲乙钾资源产品精深加工); a park opening an item is where the project is, not its name."""
+    product (甲乙某资源产品精深加工); a park opening an item is where the project is, not its name."""
     out: list[Mention] = []
     if "个项目" not in text or "、" not in text:
         return out   # (most articles hold no such list: trying the pattern everywhere costs)

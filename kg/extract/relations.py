@@ -291,7 +291,7 @@ def _park_of_body(ctx, m: Mention) -> Mention | None:
 
 
 def _bracketed_place(ctx, s, ms, add):
-    """甲经济技术开发区（乙区）, 丙丁（赣州）42GWh动力电池项目: a region in brackets right after a park
+    """甲经济技术开发区（乙区）, 丁戊（己市）NGWh动力电池项目: a region in brackets right after a park
     or project, or between a project's owner and its name, says where it is."""
     text = ctx.text
     for i, r in enumerate(ms):

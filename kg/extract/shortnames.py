@@ -344,7 +344,7 @@ _PLACE_AFTER = ("镇", "乡", "村", "街", "县", "区", "新区", "市", "旗"
 
 
 def owner_before_product(project: Mention, regions: list[Mention]) -> tuple[Mention, Mention] | None:
-    """上海甲乙风力发电设备…项目, 浙江丙丁吴忠新经济产业园项目: a project whose name opens with a
+    """上海甲乙风力发电设备…项目, 浙江丙丁戊市新经济产业园项目: a project whose name opens with a
     place and then a word jieba does not know (a brand) is that company's (place + brand), the
     rest naming the project; return (company, project without it), or None. A joint venture's
     name (甲乙-丙丁…项目) is the project's own."""
@@ -378,7 +378,7 @@ _NATIONAL = ("中国", "中华", "全国", "国家", "国际")
 
 
 def owner_before_place(project: Mention, regions: list[Mention]) -> tuple[Mention, Mention] | None:
-    """甲乙太原旗舰康养社区项目, 丙丁（赣州）42GWh动力电池项目: a brand of two to four characters
+    """甲乙丙市康养社区项目, 丁戊（己市）NGWh动力电池项目: a brand of two to four characters
     before a place that the project's name holds is its owner's; return (company, project without
     it, and without the place when bracketed), or None. Unbracketed, the brand must be a word
     jieba does not know or reads as a name (新建太原… opens with a verb)."""
