@@ -104,7 +104,7 @@ def _name_key(label: str, name: str) -> str:
 
 def _bare_bodies(here: list[Mention], doc: str, index: int, choices: dict[int, tuple | str]) -> set[int]:
     """A body named by its level alone (市委, 省政府, 管委会) is its article's: the one fuller name
-    of the article that ends with it (厦门市委; 人民政府 read as 政府), else a node of the
+    of the article that ends with it (甲市委; 人民政府 read as 政府), else a node of the
     article's own under the bare name, never one every article's 市委 would join. The bare word
     is no alias of the fuller name: the ids of the mentions that join one (their names unsaid)."""
     bare = [m for m in here if m.label == "Institution" and BARE_BODY.fullmatch(m.name)]
@@ -131,7 +131,7 @@ def _text_unions(here: list[Mention], text: str) -> list[tuple[str, str]]:
         by_start.setdefault((b.label, b.start), []).append(b)
         by_label.setdefault(b.label, []).append(b)
     for a in here:
-        # 海军军医大学第一附属医院（长海医院）: a bracketed name right after a name is its alias
+        # 甲大学第一附属医院（乙医院）: a bracketed name right after a name is its alias
         if text[a.end:a.end + 1] in ("（", "("):
             for b in by_start.get((a.label, a.end + 1), ()):
                 if text[b.end:b.end + 1] in "）)":

@@ -334,11 +334,11 @@ def _generic(core: str, toks: Tokens, start: int, stop: int, label: str, regions
     if regions.start_within(start, stop):
         return False
     if len(suffix) >= 5 and len(core) >= 2:
-        return False  # 草业技术创新中心: a head this specific makes any core a name
+        return False  # 甲乙技术创新中心: a head this specific makes any core a name
     if label == "Project" and CAPACITY.search(core) and not COUNT_PHRASE.match(core):
         return False  # 年产5万吨光伏玻璃项目, 20万千瓦风电项目: what is built, and how much, names it
     if len(core) >= 4 and (len(suffix) >= 3 or suffix in ("大学", "医院", "学院")) and label != "Project":
-        return False  # 动物疫苗技术创新中心: a specific head after a long descriptive core
+        return False  # 甲乙丙丁技术创新中心: a specific head after a long descriptive core
     if label == "IndustrialPark" and any(ind in core for ind in lx.INDUSTRIES):
         return False
     i = toks.index_at(start)
@@ -360,7 +360,7 @@ def find_names(text: str, toks: Tokens, regions: Sequence[Mention] = ()) -> tupl
     Region mentions (from the gazetteer) count as name parts, whatever jieba's tag. Projects are
     found after organisations, whose names end a project name going left (the owner, not the name).
     Returns (mentions, inner): `inner` holds shorter names nested inside a found one (the park in
-    呼和浩特市市场监督管理局经济技术开发区分局), which relation rules read but which are not entities.
+    甲市市场监督管理局经济技术开发区分局), which relation rules read but which are not entities.
     """
     region_spans = [(m.start, m.end) for m in regions]
     regions_at = _Regions(sorted(rs for rs, _ in region_spans), _tokens_inside(toks, region_spans))
@@ -773,14 +773,14 @@ def _split_two_projects(m: Mention) -> list[Mention]:
     return [m]
 
 
-# the last characters of the names of bodies (院, 委, 办, 局, 中心, 党中央, 西交大…)
+# the last characters of the names of bodies (院, 委, 办, 局, 中心, 党中央, 甲交大…)
 _BODY_ENDS = tuple("院校委办局部厅会所站馆社台报网署司处队室组联协盟央大") + ("中心", "政府")
 
 
 def _tidy_one(m: Mention, text: str, out: list[Mention]) -> None:
     """`m` tidied, appended to `out` (with a second name it held), or dropped."""
     if m.label == "Institution" and m.name_evidence is NameEvidence.TAGGER and not m.text.endswith(_BODY_ENDS):
-        m.label = "Company"   # 甲乙新百超…项目: a name with no body's ending is a business's
+        m.label = "Company"   # 甲乙丙丁…项目: a name with no body's ending is a business's
     lead = _LEADING_WORDS.match(m.text)
     example = _EXAMPLE.match(m.text) if m.start > 0 and text[m.start - 1:m.start] in "，,：:" else None
     if lead and len(m.text) - lead.end() >= 3:

@@ -52,7 +52,7 @@ def _valid(name: str) -> bool:
 
 
 def _valid_before_a_stop(name: str) -> bool:
-    """_valid, but a two-character given name may be a verb (杨自强, 郑向东) where the name stands
+    """_valid, but a two-character given name may be a verb (甲自强, 乙向东) where the name stands
     between its title and a comma, 等 or a reporting verb (出席, 表示…): the name's end is sure."""
     n = _surname_len(name)
     given = name[n:]
@@ -82,7 +82,7 @@ def _followed(text: str, pos: int) -> bool:
     """Whether a name may end at `pos`: punctuation, a word of _FOLLOW, an adverb (都, 已…) or a
     two-character verb, adverb or preposition (充满, 迅速, 作为, 通过) follows."""
     if text[pos - 1:pos + 1] in _FORMS_OF_ADDRESS:
-        return False   # 郑力先|生出席: the name ends before 先生
+        return False   # 甲乙先|生出席: the name ends before 先生
     if pos >= len(text) or text[pos] in PUNCT or text.startswith(_FOLLOW, pos) or text[pos] in _ADVERBS:
         return True
     from kg.language.tokens import _tags

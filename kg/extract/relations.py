@@ -268,7 +268,7 @@ def _names(ctx, s, ms, add):
             # park's (the most specific place its name gives)
             add(m, "LOCATED_IN", park, "body-of-park", 0.75)
         elif inside:
-            # the last place named inside is the nearest: 北京一零一中呼和浩特分校 is in 呼和浩特
+            # the last place named inside is the nearest: 甲市某中学乙市分校 is in 乙市
             add(m, "LOCATED_IN", inside[-1], "name-contains-region", 0.85)
         for p in ctx.inner:
             if p.label == "IndustrialPark" and m.start <= p.start and p.end <= m.end and m.label != "IndustrialPark":
@@ -662,7 +662,7 @@ def _positions(ctx, s, ms, add):
             t_start = p.title_start if p.title_start is not None else p.start
             title = text[max(0, t_start - 1):p.title_end if p.title_end is not None else p.start]
             kind = next((k for t, k in _TITLE_OF_KIND if title.endswith(t)), ())
-            for ending in kind:   # the university before its schools (常州大学, 环境与安全工程学院)
+            for ending in kind:   # the university before its schools (甲大学, 乙丙学院)
                 bodies = {m.name: m for m in ctx.mentions if m.label == "Institution" and not m.coref
                           and m.name.endswith(ending)}
                 if bodies:

@@ -329,7 +329,7 @@ def owner_before_output(project: Mention, text: str, regions: list[Mention]) -> 
     if not place and len(brand) < 3:
         return None
     if not place and text.count(brand) < 2 and not (len(brand) >= 4 and tag_of(Tokens(brand).words[-1]) in _BRAND_TAGS):
-        # (a brand ending in a word jieba does not know names itself: 甲集乙瑞科6万立方米…)
+        # (a brand ending in a word jieba does not know names itself: 甲乙丙科6万立方米…)
         core = next((brand[:-len(d)] for d in DESCRIPTORS if brand.endswith(d)), "")
         if len(core) < 2 or core in lx.INDUSTRY_TERMS or core in lx.GENERIC_MODIFIERS or tag_of(core) in _COMMON_WORD \
                 or any(r.start == project.start and r.end == project.start + len(core) for r in regions):

@@ -153,7 +153,7 @@ _GLUED_TITLE = re.compile(r"([局厅院所校站社馆行处科部台])\1长")
 
 
 def _unglue_titles(words: list[str]) -> list[str]:
-    """jieba reads 局局长 as one word, hiding the name's head (太和县经济和信息化局|局长): split it."""
+    """jieba reads 局局长 as one word, hiding the name's head (甲县经济和信息化局|局长): split it."""
     out = []
     for w in words:
         if _GLUED_TITLE.fullmatch(w):
