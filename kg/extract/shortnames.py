@@ -203,6 +203,18 @@ _BUILT_BY = re.compile(r"由([\u4e00-\u9fffA-Za-z]{2,8}?)(?:[和与、]([\u4e00-
 _NOT_IN_FIRM = ("w", "p", "c", "u", "r", "d", "m", "q", "t")
 
 
+def _firm_before(toks: Tokens, at: int) -> tuple[int, int]:
+    """Where a firm's name ending at `at` starts, walking left over up to eight characters of
+    words that are no boundary word, verb of the clause or particle; and the index of the word
+    that stopped the walk (-1 at the text's start)."""
+    k, start = toks.index_at(at - 1), at
+    while k >= 0 and at - toks.starts[k] <= 8 and toks.words[k] not in lx.BOUNDARY_WORDS \
+            and not toks[k].pos.startswith(_NOT_IN_FIRM):
+        start = toks.starts[k]
+        k -= 1
+    return start, k
+
+
 def _builders(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
     """The firms a project is built by (由甲乙和丙丁投资建设的…, 甲乙承建的…), named bare. A region
     may open a firm's name (四川甲乙), not be all of it."""
@@ -214,11 +226,7 @@ def _builders(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]
             spans += [(m.start(g), m.end(g)) for g in (1, 2) if m.group(g) is not None]
     at = text.find("承建的")
     while at > 0:
-        k, start = toks.index_at(at - 1), at
-        while k >= 0 and at - toks.starts[k] <= 8 and toks.words[k] not in lx.BOUNDARY_WORDS \
-                and not toks[k].pos.startswith(_NOT_IN_FIRM):
-            start = toks.starts[k]
-            k -= 1
+        start, _ = _firm_before(toks, at)
         if start < at and toks.is_boundary(at):
             spans.append((start, at))
         at = text.find("承建的", at + 3)
@@ -242,11 +250,7 @@ def _signers(text: str, toks: Tokens, occupied: list[Mention]) -> list[Mention]:
         if not (toks.is_boundary(m.start(1)) and toks.is_boundary(m.end(1))):
             continue
         spans.append((m.start(1), m.end(1)))
-        k, start = toks.index_at(m.start() - 1), m.start()
-        while k >= 0 and m.start() - toks.starts[k] <= 8 and toks.words[k] not in lx.BOUNDARY_WORDS \
-                and not toks[k].pos.startswith(_NOT_IN_FIRM):
-            start = toks.starts[k]
-            k -= 1
+        start, k = _firm_before(toks, m.start())
         if (k < 0 or toks[k].pos == "w") and m.start() - start >= 4:   # the clause opens with it
             spans.append((start, m.start()))
     return [Mention("Company", text[a:b], a, b, rule="party-to-a-deal", confidence=0.6) for a, b in spans
