@@ -52,8 +52,9 @@ TEMPLATES = ("c", "p1", "n1", "p1c", "cn1", "p2p1", "n1n2", "kp", "kn", "wt", "r
              "lsn", "w", "h", "hpn", "sur", "tp")
 _SHIFT = 56
 _ABSENT = -1                  # a character without this feature (no word, no hint, no surname)
-_PAD = ord("^")
-_DENSE_LIMIT = 1 << 18        # templates whose values stay below this are looked up in a table               # beyond either end of the text, as CRF feature templates usually pad
+_PAD = ord("^")               # beyond either end of the text, as CRF feature templates usually pad
+_PREFIXES = (np.arange(len(TEMPLATES), dtype=np.int64) << _SHIFT)[:, None]
+_DENSE_LIMIT = 1 << 18        # templates whose values stay below this are looked up in a table
 
 # Where the Viterbi pass may cut an article into clauses: no name runs across these (、 does:
 # projects are named X、Y、Z项目; a comma between digits is a thousands separator).
@@ -107,19 +108,29 @@ def _tag_code(tag: str) -> int:
     return int.from_bytes(tag.encode("ascii")[:4], "little")
 
 
-_WORD_CODES: dict[str, tuple[int, int]] = {}
+_WORD_IDS: dict[str, int] = {}                 # word → its row in _WORD_TABLE
+_WORD_TABLE = np.zeros((1024, 2), dtype=np.int64)
 
 
-def _word_codes(w: str) -> tuple[int, int]:
-    """A word's (tag code, word code): the CRC32 of words of 2 to 6 characters, absent otherwise."""
-    c = _WORD_CODES[w] = (_tag_code(tag_of(w)), zlib.crc32(w.encode("utf-8")) if 1 < len(w) <= 6 else _ABSENT)
-    return c
+def _word_id(w: str) -> int:
+    """A new word's row in _WORD_TABLE: (tag code, the CRC32 of words of 2 to 6 characters, absent
+    otherwise). The table holds every word seen, so an article's words cost a dict lookup each."""
+    global _WORD_TABLE
+    i = len(_WORD_IDS)
+    if i == len(_WORD_TABLE):
+        _WORD_TABLE = np.concatenate([_WORD_TABLE, np.zeros_like(_WORD_TABLE)])
+    _WORD_TABLE[i] = (_tag_code(tag_of(w)), zlib.crc32(w.encode("utf-8")) if 1 < len(w) <= 6 else _ABSENT)
+    _WORD_IDS[w] = i
+    return i
 
 
 def _token_columns(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per character: its word's tag, its place in the word (B/M/E/S as 1..4) and its word."""
-    known, make = _WORD_CODES.get, _word_codes
-    codes = np.array([known(w) or make(w) for w in tokens.words], dtype=np.int64).reshape(-1, 2)
+    known = _WORD_IDS.get
+    ids = [known(w, -1) for w in tokens.words]
+    if -1 in ids:
+        ids = [i if i >= 0 else known(w, -1) if w in _WORD_IDS else _word_id(w) for w, i in zip(tokens.words, ids)]
+    codes = _WORD_TABLE[ids]
     ends = np.array(tokens.ends, dtype=np.int64)
     lengths = np.diff(ends, prepend=0)
     tag = np.repeat(codes[:, 0], lengths)
@@ -194,9 +205,10 @@ def keys(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequ
         kp << 8 | cls, cls << 8 | kn, tag << 8 | place, _spread(n, regions, False), ends, starts,
         _shift(starts, -1, 0), word, np.where(hint > 0, hint, _ABSENT), hpn, sur, tp,
     )
-    out = np.empty((len(TEMPLATES), n), dtype=np.int64)
-    for r, values in enumerate(rows):
-        out[r] = np.where(values == _ABSENT, _ABSENT, (r << _SHIFT) | values)
+    out = np.stack(rows)
+    absent = out == _ABSENT                  # every present value is >= 0
+    out |= _PREFIXES
+    out[absent] = _ABSENT
     return out
 
 
@@ -247,6 +259,44 @@ class Clauses:
         return c
 
 
+class _HashTable:
+    """One template's keys (words, character pairs: too many values for a table) in an
+    open-addressing hash table, so looking up a whole article's keys is a few vector operations
+    (a multiply, a shift, a gather and a compare) where a binary search took a dozen steps."""
+
+    _MULTIPLIER = -0x61C8864680B583EB     # 2^64 / golden ratio, as a signed 64-bit number
+
+    def __init__(self, run: np.ndarray, lo: int):
+        self.bits = max(4, int(len(run) - 1).bit_length() + 2)        # at most a quarter full
+        self.mask = (1 << self.bits) - 1
+        self.lo, self.empty = lo, len(run)
+        self.keys = np.append(run, -2)      # an empty place's key: no key, nor an absent feature (-1)
+        self.slots = np.full(1 << self.bits, self.empty, dtype=np.int64)
+        for i, h in enumerate(self._hash(run).tolist()):
+            while self.slots[h] != self.empty:        # linear probing
+                h = (h + 1) & self.mask
+            self.slots[h] = i
+
+    def _hash(self, k: np.ndarray) -> np.ndarray:
+        return ((k * self._MULTIPLIER) >> (64 - self.bits)) & self.mask   # (wraps, as meant)
+
+    def rows(self, k: np.ndarray, unknown: int) -> np.ndarray:
+        """The weight row of each key in `k`, `unknown` for a key the model lacks."""
+        h = self._hash(k)
+        at = self.slots[h]
+        found = self.keys[at] == k
+        out = np.where(found, at + self.lo, unknown)
+        todo = np.flatnonzero(~found & (at != self.empty))      # collided: probe on
+        step = 1
+        while todo.size:
+            at = self.slots[(h[todo] + step) & self.mask]
+            hit = self.keys[at] == k[todo]
+            out[todo[hit]] = at[hit] + self.lo
+            todo = todo[~hit & (at != self.empty)]
+            step += 1
+        return out
+
+
 class Model:
     """The tagger's weights: sorted feature keys, their weight rows, the transition matrix."""
 
@@ -258,15 +308,15 @@ class Model:
         self.labels = labels
         # each template's keys are one run of the sorted array (its number is the top byte)
         cuts = np.searchsorted(keys, np.arange(len(TEMPLATES) + 1, dtype=np.int64) << _SHIFT)
-        self._runs = [(r, int(lo), keys[lo:hi], self._dense(keys[lo:hi], r, int(lo)))
+        self._runs = [(r, int(lo), self._table(keys[lo:hi], r, int(lo)))
                       for r, (lo, hi) in enumerate(zip(cuts, cuts[1:])) if hi > lo]
 
-    def _dense(self, run: np.ndarray, r: int, lo: int) -> np.ndarray | None:
+    def _table(self, run: np.ndarray, r: int, lo: int) -> np.ndarray | _HashTable:
         """For a template whose values are small numbers (characters, classes, hints): a table
-        value → weight row, so looking one up is an index, not a binary search."""
+        value → weight row, so looking one up is an index; for the others a hash table."""
         values = run - (r << _SHIFT)
         if values[-1] >= _DENSE_LIMIT:
-            return None
+            return _HashTable(run, lo)
         table = np.full(int(values[-1]) + 1, len(self.keys), dtype=np.int32)
         table[values] = np.arange(lo, lo + len(run), dtype=np.int32)
         return table
@@ -298,16 +348,14 @@ class Model:
         template by template, each in its own short run of keys)."""
         out = np.zeros((k.shape[1], self.weights.shape[1]))
         unknown = len(self.keys)
-        for r, lo, run, dense in self._runs:
+        for r, lo, table in self._runs:
             kr = k[r]
-            if dense is not None:
-                v = kr - (r << _SHIFT)      # (absent features are negative)
-                ok = (v >= 0) & (v < len(dense))
-                out += self.weights[np.where(ok, dense[np.where(ok, v, 0)], unknown)]
+            if isinstance(table, _HashTable):
+                out += self.weights[table.rows(kr, unknown)]
                 continue
-            i = np.searchsorted(run, kr)
-            i[i == len(run)] = 0
-            out += self.weights[np.where(run[i] == kr, i + lo, unknown)]
+            v = kr - (r << _SHIFT)      # (absent features are negative)
+            ok = (v >= 0) & (v < len(table))
+            out += self.weights[np.where(ok, table[np.where(ok, v, 0)], unknown)]
         return out
 
     def decode(self, emit: np.ndarray, clauses: Clauses) -> np.ndarray:
