@@ -266,10 +266,10 @@ class _HashTable:
 
     _MULTIPLIER = -0x61C8864680B583EB     # 2^64 / golden ratio, as a signed 64-bit number
 
-    def __init__(self, run: np.ndarray, lo: int):
+    def __init__(self, run: np.ndarray):
         self.bits = max(4, int(len(run) - 1).bit_length() + 2)        # at most a quarter full
         self.mask = (1 << self.bits) - 1
-        self.lo, self.empty = lo, len(run)
+        self.empty = len(run)
         self.keys = np.append(run, -2)      # an empty place's key: no key, nor an absent feature (-1)
         self.slots = np.full(1 << self.bits, self.empty, dtype=np.int64)
         for i, h in enumerate(self._hash(run).tolist()):
@@ -280,46 +280,88 @@ class _HashTable:
     def _hash(self, k: np.ndarray) -> np.ndarray:
         return ((k * self._MULTIPLIER) >> (64 - self.bits)) & self.mask   # (wraps, as meant)
 
-    def rows(self, k: np.ndarray, unknown: int) -> np.ndarray:
-        """The weight row of each key in `k`, `unknown` for a key the model lacks."""
+    def codes(self, k: np.ndarray) -> np.ndarray:
+        """For each key in `k`, 1 + its place in the run, 0 for a key the model lacks."""
         h = self._hash(k)
         at = self.slots[h]
         found = self.keys[at] == k
-        out = np.where(found, at + self.lo, unknown)
+        out = np.where(found, at + 1, 0)
         todo = np.flatnonzero(~found & (at != self.empty))      # collided: probe on
         step = 1
         while todo.size:
             at = self.slots[(h[todo] + step) & self.mask]
             hit = self.keys[at] == k[todo]
-            out[todo[hit]] = at[hit] + self.lo
+            out[todo[hit]] = at[hit] + 1
             todo = todo[~hit & (at != self.empty)]
             step += 1
         return out
 
 
+class _DenseTable:
+    """One template's keys whose values are small numbers (characters, classes, hints): a table
+    value → code, so looking one up is an index."""
+
+    def __init__(self, run: np.ndarray, prefix: int):
+        values = run - prefix
+        self.prefix = prefix
+        self.size = int(values[-1]) + 1
+        self.table = np.zeros(self.size + 1, dtype=np.int64)    # the last place: any other value
+        self.table[values] = np.arange(1, len(run) + 1)
+
+    def codes(self, k: np.ndarray) -> np.ndarray:
+        """For each key in `k`, 1 + its place in the run, 0 for a key the model lacks."""
+        v = k - self.prefix                 # (absent features are negative)
+        return self.table[np.where((v >= 0) & (v < self.size), v, self.size)]
+
+
+_GROUP_KEYS = 128       # templates with at most this many keys are looked up jointly,
+_GROUP_ROWS = 4096      # in tables of at most this many rows
+
+
 class Model:
-    """The tagger's weights: sorted feature keys, their weight rows, the transition matrix."""
+    """The tagger's weights: sorted feature keys, their weight rows, the transition matrix.
+
+    Scoring a character sums one weight row per template. Templates with few keys (classes,
+    hints, word tags) are grouped, each group's rows summed beforehand for every combination of
+    its members' keys, so the group costs one row; the others add their rows only where the
+    model has the key, when that is rare (character pairs, words)."""
 
     def __init__(self, keys: np.ndarray, weights: np.ndarray, transitions: np.ndarray, labels: list[str]):
         self.keys = keys
-        # one zero row past the end: where an unknown key points
-        self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]))])
+        self.weights = weights
         self.transitions = transitions
         self.labels = labels
         # each template's keys are one run of the sorted array (its number is the top byte)
         cuts = np.searchsorted(keys, np.arange(len(TEMPLATES) + 1, dtype=np.int64) << _SHIFT)
-        self._runs = [(r, int(lo), self._table(keys[lo:hi], r, int(lo)))
-                      for r, (lo, hi) in enumerate(zip(cuts, cuts[1:])) if hi > lo]
+        zero = np.zeros((1, weights.shape[1]))
+        runs = []
+        for r, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+            if hi > lo:
+                run = keys[lo:hi]
+                table = _HashTable(run) if run[-1] - (r << _SHIFT) >= _DENSE_LIMIT else _DenseTable(run, r << _SHIFT)
+                runs.append((r, table, np.vstack([zero, weights[lo:hi]])))   # code 0: no key, no weight
+        runs.sort(key=lambda x: len(x[2]))
+        self._singles: list[tuple[int, _DenseTable | _HashTable, np.ndarray]] = []
+        self._groups: list[tuple[list[tuple[int, _DenseTable | _HashTable, int]], np.ndarray]] = []
+        group: list = []
+        for r, table, w in runs:
+            if len(w) > _GROUP_KEYS:
+                self._singles.append((r, table, w))
+                continue
+            if group and np.prod([len(m[2]) for m in group]) * len(w) > _GROUP_ROWS:
+                self._close(group)
+                group = []
+            group.append((r, table, w))
+        self._close(group)
 
-    def _table(self, run: np.ndarray, r: int, lo: int) -> np.ndarray | _HashTable:
-        """For a template whose values are small numbers (characters, classes, hints): a table
-        value → weight row, so looking one up is an index; for the others a hash table."""
-        values = run - (r << _SHIFT)
-        if values[-1] >= _DENSE_LIMIT:
-            return _HashTable(run, lo)
-        table = np.full(int(values[-1]) + 1, len(self.keys), dtype=np.int32)
-        table[values] = np.arange(lo, lo + len(run), dtype=np.int32)
-        return table
+    def _close(self, group: list) -> None:
+        """A group's table: row (c1 * K2 + c2) * K3 + c3 ... holds the sum of its members' rows."""
+        if not group:
+            return
+        table = group[0][2]
+        for _, _, w in group[1:]:
+            table = (table[:, None, :] + w[None, :, :]).reshape(-1, w.shape[1])
+        self._groups.append(([(r, t, len(w)) for r, t, w in group], table))
 
     @classmethod
     def load(cls, path: str) -> Model:
@@ -334,7 +376,7 @@ class Model:
         import io
         import zipfile
 
-        arrays = {"keys": self.keys, "weights": self.weights[:-1], "transitions": self.transitions,
+        arrays = {"keys": self.keys, "weights": self.weights, "transitions": self.transitions,
                   "labels": np.array(self.labels)}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             for name, a in arrays.items():
@@ -344,18 +386,22 @@ class Model:
                            buf.getvalue(), zipfile.ZIP_DEFLATED)
 
     def emissions(self, k: np.ndarray) -> np.ndarray:
-        """Per character, the score of each label: the weights of its features, summed (looked up
-        template by template, each in its own short run of keys)."""
-        out = np.zeros((k.shape[1], self.weights.shape[1]))
-        unknown = len(self.keys)
-        for r, lo, table in self._runs:
-            kr = k[r]
-            if isinstance(table, _HashTable):
-                out += self.weights[table.rows(kr, unknown)]
-                continue
-            v = kr - (r << _SHIFT)      # (absent features are negative)
-            ok = (v >= 0) & (v < len(table))
-            out += self.weights[np.where(ok, table[np.where(ok, v, 0)], unknown)]
+        """Per character, the score of each label: the weights of its features, summed."""
+        n = k.shape[1]
+        out = np.zeros((n, self.weights.shape[1]))
+        for members, table in self._groups:
+            code = np.zeros(n, dtype=np.int64)
+            for r, look, size in members:
+                code *= size
+                code += look.codes(k[r])
+            out += table[code]
+        for r, look, w in self._singles:
+            code = look.codes(k[r])
+            at = np.flatnonzero(code)
+            if len(at) * 3 < n:
+                out[at] += w[code[at]]
+            else:
+                out += w[code]
         return out
 
     def decode(self, emit: np.ndarray, clauses: Clauses) -> np.ndarray:
