@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import jieba
-import numpy as np
 
 from kg import ingest
 from kg.extract import article, tagger
@@ -43,7 +42,7 @@ def one_run(pages: list[list]) -> dict[str, float]:
             regions, names, _ = article.rule_names(a, gazetteer, toks)
             items.append((a.text, toks, regions, article.rule_hints(a.text, names)))
         t1 = time.perf_counter()
-        keys = np.concatenate([tagger.keys(*it) for it in items], axis=1)
+        keys = tagger.keys_all(items)
         t2 = time.perf_counter()
         emit = model.emissions(keys)
         t3 = time.perf_counter()

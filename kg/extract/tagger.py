@@ -124,14 +124,14 @@ def _word_id(w: str) -> int:
     return i
 
 
-def _token_columns(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per character: its word's tag, its place in the word (B/M/E/S as 1..4) and its word."""
+def _token_columns(words: list[str], ends: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per character: its word's tag, its place in the word (B/M/E/S as 1..4) and its word
+    (`words` cover the text end to end; `ends`: where each ends)."""
     known = _WORD_IDS.get
-    ids = [known(w, -1) for w in tokens.words]
+    ids = [known(w, -1) for w in words]
     if -1 in ids:
-        ids = [i if i >= 0 else known(w, -1) if w in _WORD_IDS else _word_id(w) for w, i in zip(tokens.words, ids)]
+        ids = [i if i >= 0 else known(w, -1) if w in _WORD_IDS else _word_id(w) for w, i in zip(words, ids)]
     codes = _WORD_TABLE[ids]
-    ends = np.array(tokens.ends, dtype=np.int64)
     lengths = np.diff(ends, prepend=0)
     tag = np.repeat(codes[:, 0], lengths)
     word = np.repeat(codes[:, 1], lengths)
@@ -144,66 +144,95 @@ def _token_columns(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.n
     return tag, place, word
 
 
-def _spread(n: int, mentions, labelled: bool) -> np.ndarray:
-    """Per character: B/I/E (+ label) of the mention over it, 0 elsewhere."""
-    out = np.zeros(n, dtype=np.int64)
-    for m in mentions:
-        if 0 <= m.start < m.end <= n:
-            lab = _LABEL_CODE.get(m.label, 0) << 2 if labelled else 0
-            if labelled:
-                out[m.start] = 1 | lab
-                out[m.start + 1:m.end - 1] = 2 | lab
-                if m.end - m.start > 1:
-                    out[m.end - 1] = 3 | lab
-            else:
-                out[m.start] = 1
-                out[m.start + 1:m.end] = 2
+def _spread(texts: _Batch, mentions: Sequence[Sequence[Mention]], labelled: bool) -> np.ndarray:
+    """Per character: B/I/E (+ label) of the mention over it, 0 elsewhere (`mentions`: each
+    text's, in its own offsets)."""
+    out = np.zeros(texts.n, dtype=np.int64)
+    for off, n, ms in zip(texts.starts.tolist(), texts.lengths.tolist(), mentions):
+        for m in ms:
+            if 0 <= m.start < m.end <= n:
+                s, e = off + m.start, off + m.end
+                if labelled:
+                    lab = _LABEL_CODE.get(m.label, 0) << 2
+                    out[s] = 1 | lab
+                    out[s + 1:e - 1] = 2 | lab
+                    if e - s > 1:
+                        out[e - 1] = 3 | lab
+                else:
+                    out[s] = 1
+                    out[s + 1:e] = 2
     return out
 
 
-def _shift(a: np.ndarray, k: int, pad: int) -> np.ndarray:
-    """a moved k places right (k > 0: each character sees the one k before it) or left."""
-    out = np.full_like(a, pad)
-    if k > 0:
-        out[k:] = a[:-k] if k < len(a) else out[k:]
-    else:
-        out[:k] = a[-k:] if -k < len(a) else out[:k]
-    return out
+class _Batch:
+    """Texts laid end to end, as `keys` reads them: where each starts and how long it is."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.text = "".join(texts)
+        self.n = len(self.text)
+        self.lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        self.starts = np.cumsum(self.lengths) - self.lengths
+
+    def shift(self, a: np.ndarray, k: int, pad: int) -> np.ndarray:
+        """a moved k places right (k > 0: each character sees the one k before it) or left,
+        `pad` beyond either end of each text."""
+        out = np.full_like(a, pad)
+        if k > 0:
+            out[k:] = a[:-k] if k < len(a) else out[k:]
+        else:
+            out[:k] = a[-k:] if -k < len(a) else out[:k]
+        if len(self.starts) > 1:
+            for j in range(abs(k)):
+                at = self.starts + j if k > 0 else self.starts + self.lengths - 1 - j
+                out[at[j < self.lengths]] = pad
+        return out
 
 
 def keys(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequence[Mention] = ()) -> np.ndarray:
     """The feature keys of every character: an array (len(TEMPLATES), len(text)), -1 where a
     character lacks a feature. `hints`: what the rules propose (names, people), so the model
     learns when to trust them and where their boundaries go wrong."""
-    n = len(text)
-    c0 = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    p1, n1 = _shift(c0, 1, _PAD), _shift(c0, -1, _PAD)
-    p2, n2 = _shift(c0, 2, _PAD), _shift(c0, -2, _PAD)
+    return keys_all([(text, tokens, regions, hints)])
+
+
+def keys_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Mention]]]) -> np.ndarray:
+    """`keys` of several texts (text, tokens, regions, hints), side by side: each text's as it
+    has them alone (nothing is seen across texts), made in one go, which costs far less than
+    one text at a time (most of the cost is per array operation, and an article is short)."""
+    texts = _Batch([it[0] for it in items])
+    n, shift = texts.n, texts.shift
+    c0 = np.frombuffer(texts.text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    p1, n1 = shift(c0, 1, _PAD), shift(c0, -1, _PAD)
+    p2, n2 = shift(c0, 2, _PAD), shift(c0, -2, _PAD)
     table = _class_table()
     cls = np.where(c0 < 0x10000, table[np.minimum(c0, 0xFFFF)], _CLASS_OF["O"])
-    kp, kn = _shift(cls, 1, 0), _shift(cls, -1, 0)
-    tag, place, word = _token_columns(tokens, n)
+    kp, kn = shift(cls, 1, 0), shift(cls, -1, 0)
+    words = [w for it in items for w in it[1].words]
+    ends = np.array([e + off for it, off in zip(items, texts.starts.tolist()) for e in it[1].ends], dtype=np.int64)
+    tag, place, word = _token_columns(words, ends, n)
     # the longest lexicon word ending at each character (class, length up to 4), and the class of
     # the first one starting at each
-    ends = np.zeros(n, dtype=np.int64)
+    lex_ends = np.zeros(n, dtype=np.int64)
     best = np.zeros(n, dtype=np.int64)
-    for i, (k, c) in _lexicon().iter(text):
-        if k > best[i]:
-            best[i] = k
-            ends[i] = c << 8 | min(k, 4)
-    starts = np.zeros(n, dtype=np.int64)
+    lex = _lexicon()
+    for off, t in zip(texts.starts.tolist(), (it[0] for it in items)):
+        for i, (k, c) in lex.iter(t):
+            if k > best[off + i]:
+                best[off + i] = k
+                lex_ends[off + i] = c << 8 | min(k, 4)
+    lex_starts = np.zeros(n, dtype=np.int64)
     hit = np.nonzero(best)[0][::-1]       # backwards: the word that ends first wins
-    starts[hit + 1 - best[hit]] = ends[hit] >> 8
-    hint = _spread(n, hints, True)
+    lex_starts[hit + 1 - best[hit]] = lex_ends[hit] >> 8
+    hint = _spread(texts, [it[3] for it in items], True)
     hint_first = np.where(hint > 0, (hint & 3), 0)     # B/I/E without the label
-    hp, hn = _shift(hint_first, 1, 0), _shift(hint_first, -1, 0)
+    hp, hn = shift(hint_first, 1, 0), shift(hint_first, -1, 0)
     hpn = np.where(hint > 0, 1 << 16 | hp << 8 | hint_first, 2 << 16 | hn << 8 | hp)
-    tp = np.where((place == 1) | (place == 4), _shift(tag, 1, 0), 0)
+    tp = np.where((place == 1) | (place == 4), shift(tag, 1, 0), 0)
     sur = np.where((c0 < 0x10000) & _surnames()[np.minimum(c0, 0xFFFF)], 1, _ABSENT)
     rows = (
         c0, p1, n1, p1 << 21 | c0, c0 << 21 | n1, p2 << 21 | p1, n1 << 21 | n2,
-        kp << 8 | cls, cls << 8 | kn, tag << 8 | place, _spread(n, regions, False), ends, starts,
-        _shift(starts, -1, 0), word, np.where(hint > 0, hint, _ABSENT), hpn, sur, tp,
+        kp << 8 | cls, cls << 8 | kn, tag << 8 | place, _spread(texts, [it[2] for it in items], False),
+        lex_ends, lex_starts, shift(lex_starts, -1, 0), word, np.where(hint > 0, hint, _ABSENT), hpn, sur, tp,
     )
     out = np.stack(rows)
     absent = out == _ABSENT                  # every present value is >= 0
@@ -533,7 +562,7 @@ def tag_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Menti
         at.append(at[-1] + len(t))
     if not at[-1]:
         return [[] for _ in items]
-    k = np.concatenate([keys(*it) for it in items if it[0]], axis=1)
+    k = keys_all(items)
     found = _model(model_path()).spans(k, Clauses(texts))
     # each text's spans, in its own offsets (no span runs across texts: clauses end where they do)
     out: list[list[tuple[int, int, str]]] = [[] for _ in items]
