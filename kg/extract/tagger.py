@@ -296,7 +296,7 @@ class _HashTable:
     _MULTIPLIER = -0x61C8864680B583EB     # 2^64 / golden ratio, as a signed 64-bit number
 
     def __init__(self, run: np.ndarray):
-        self.bits = max(4, int(len(run) - 1).bit_length() + 2)        # at most a quarter full
+        self.bits = max(4, int(len(run) - 1).bit_length() + 3)        # at most an eighth full
         self.mask = (1 << self.bits) - 1
         self.empty = len(run)
         self.keys = np.append(run, -2)      # an empty place's key: no key, nor an absent feature (-1)
@@ -453,26 +453,35 @@ class Model:
         lens, first = lens[order], clauses.starts[order]
         C, m = len(lens), int(lens[0])
         live = np.searchsorted(-lens, -np.arange(m), side="left")   # clauses longer than t
+        # The characters in step order: step t's block holds the t-th character of each clause
+        # longer than t, clause by clause, so each step reads and writes slices, not gathers.
+        at = np.concatenate([[0], np.cumsum(live)])
+        step = np.repeat(np.arange(m), live)
+        chars = first[np.arange(len(step)) - at[step]] + step
+        e = emit[chars]
+        at_, live_ = at.tolist(), live.tolist()
         # Forward: the best score of each (clause, label) at each step, scores laid out (previous
         # label, clause, label) so the max over the previous label is an elementwise maximum of
         # 13 contiguous slabs (a max or argmax along a short axis costs per row, ten times more).
-        scores = np.empty((m, C, L), dtype=np.float32)
-        scores[0] = emit[first]
+        scores = np.empty_like(e)
+        scores[:C] = e[:C]
         buf = np.empty((L, C, L), dtype=np.float32)
         for t in range(1, m):
-            a = live[t]
-            s = np.add(scores[t - 1, :a].T[:, :, None], trans[:, None, :], out=buf[:, :a])
-            np.add(s.max(axis=0), emit[first[:a] + t], out=scores[t, :a])
+            a, here, before = live_[t], at_[t], at_[t - 1]
+            s = np.add(scores[before:before + a].T[:, :, None], trans[:, None, :], out=buf[:, :a])
+            np.add(s.max(axis=0), e[here:here + a], out=scores[here:here + a])
         # Backward: the best path's labels, each step's previous label found again from the
         # scores for the one label chosen (an argmax over 13 values per clause, not per label)
-        cur = scores[lens - 1, np.arange(C)].argmax(axis=1)
-        labels = np.empty(n, dtype=np.int64)
+        cur = scores[at[lens - 1] + np.arange(C)].argmax(axis=1)
+        best = np.empty(len(e), dtype=np.int64)
         into = trans.T
         for t in range(m - 1, 0, -1):
-            a = live[t]                # the clauses with a character at t: their labels are known
-            labels[first[:a] + t] = cur[:a]
-            cur[:a] = (scores[t - 1, :a] + into[cur[:a]]).argmax(axis=1)
-        labels[first] = cur
+            a, here, before = live_[t], at_[t], at_[t - 1]     # the clauses with a character at t
+            best[here:here + a] = cur[:a]
+            cur[:a] = (scores[before:before + a] + into[cur[:a]]).argmax(axis=1)
+        best[:C] = cur
+        labels = np.empty(n, dtype=np.int64)
+        labels[chars] = best
         return labels
 
     def tag(self, k: np.ndarray, clauses: Clauses) -> list[str]:
