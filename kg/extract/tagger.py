@@ -458,27 +458,27 @@ class Model:
         at = np.concatenate([[0], np.cumsum(live)])
         step = np.repeat(np.arange(m), live)
         chars = first[np.arange(len(step)) - at[step]] + step
-        e = emit[chars]
+        e = np.ascontiguousarray(emit[chars].T)       # (label, character in step order)
         at_, live_ = at.tolist(), live.tolist()
-        # Forward: the best score of each (clause, label) at each step, scores laid out (previous
-        # label, clause, label) so the max over the previous label is an elementwise maximum of
-        # 13 contiguous slabs (a max or argmax along a short axis costs per row, ten times more).
+        # Forward: the best score of each (label, clause) at each step, laid out (previous label,
+        # label, clause) so that every operation runs along the clauses (a long contiguous axis)
+        # and the max over the previous label is an elementwise maximum of 13 contiguous slabs.
         scores = np.empty_like(e)
-        scores[:C] = e[:C]
-        buf = np.empty((L, C, L), dtype=np.float32)
+        scores[:, :C] = e[:, :C]
+        buf = np.empty((L, L, C), dtype=np.float32)
+        into = trans[:, :, None]
         for t in range(1, m):
             a, here, before = live_[t], at_[t], at_[t - 1]
-            s = np.add(scores[before:before + a].T[:, :, None], trans[:, None, :], out=buf[:, :a])
-            np.add(s.max(axis=0), e[here:here + a], out=scores[here:here + a])
+            s = np.add(scores[:, None, before:before + a], into, out=buf[:, :, :a])
+            np.add(s.max(axis=0), e[:, here:here + a], out=scores[:, here:here + a])
         # Backward: the best path's labels, each step's previous label found again from the
         # scores for the one label chosen (an argmax over 13 values per clause, not per label)
-        cur = scores[at[lens - 1] + np.arange(C)].argmax(axis=1)
-        best = np.empty(len(e), dtype=np.int64)
-        into = trans.T
+        cur = scores[:, at[lens - 1] + np.arange(C)].argmax(axis=0)
+        best = np.empty(len(chars), dtype=np.int64)
         for t in range(m - 1, 0, -1):
             a, here, before = live_[t], at_[t], at_[t - 1]     # the clauses with a character at t
             best[here:here + a] = cur[:a]
-            cur[:a] = (scores[before:before + a] + into[cur[:a]]).argmax(axis=1)
+            cur[:a] = (scores[:, before:before + a] + trans[:, cur[:a]]).argmax(axis=0)
         best[:C] = cur
         labels = np.empty(n, dtype=np.int64)
         labels[chars] = best
