@@ -23,6 +23,7 @@ import bisect
 import os
 import re
 import zlib
+from itertools import chain
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -86,7 +87,7 @@ def _lexicon():
     a = ahocorasick.Automaton()
     for w, c in _SUFFIX.items():
         if len(w) > 1:
-            a.add_word(w, (len(w), ord(c)))
+            a.add_word(w, len(w) << 32 | ord(c))     # (length, class) in one number
     a.make_automaton()
     return a
 
@@ -124,15 +125,19 @@ def _word_id(w: str) -> int:
     return i
 
 
-def _token_columns(words: list[str], ends: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _token_columns(words: list[list[str]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per character: its word's tag, its place in the word (B/M/E/S as 1..4) and its word
-    (`words` cover the text end to end; `ends`: where each ends)."""
-    known = _WORD_IDS.get
-    ids = [known(w, -1) for w in words]
-    if -1 in ids:
-        ids = [i if i >= 0 else known(w, -1) if w in _WORD_IDS else _word_id(w) for w, i in zip(words, ids)]
+    (`words`: each text's, covering it end to end)."""
+    count = sum(map(len, words))
+    try:
+        ids = np.fromiter(map(_WORD_IDS.__getitem__, chain.from_iterable(words)), np.int64, count)
+    except KeyError:              # words not seen before: give them rows, then look again
+        for w in set(chain.from_iterable(words)).difference(_WORD_IDS):
+            _word_id(w)
+        ids = np.fromiter(map(_WORD_IDS.__getitem__, chain.from_iterable(words)), np.int64, count)
+    lengths = np.fromiter(map(len, chain.from_iterable(words)), np.int64, count)
+    ends = np.cumsum(lengths)
     codes = _WORD_TABLE[ids]
-    lengths = np.diff(ends, prepend=0)
     tag = np.repeat(codes[:, 0], lengths)
     word = np.repeat(codes[:, 1], lengths)
     # place in the word: S for one-character words, else B, M…, E
@@ -207,19 +212,19 @@ def keys_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Ment
     table = _class_table()
     cls = np.where(c0 < 0x10000, table[np.minimum(c0, 0xFFFF)], _CLASS_OF["O"])
     kp, kn = shift(cls, 1, 0), shift(cls, -1, 0)
-    words = [w for it in items for w in it[1].words]
-    ends = np.array([e + off for it, off in zip(items, texts.starts.tolist()) for e in it[1].ends], dtype=np.int64)
-    tag, place, word = _token_columns(words, ends, n)
+    tag, place, word = _token_columns([it[1].words for it in items], n)
     # the longest lexicon word ending at each character (class, length up to 4), and the class of
     # the first one starting at each
-    lex_ends = np.zeros(n, dtype=np.int64)
-    best = np.zeros(n, dtype=np.int64)
     lex = _lexicon()
-    for off, t in zip(texts.starts.tolist(), (it[0] for it in items)):
-        for i, (k, c) in lex.iter(t):
-            if k > best[off + i]:
-                best[off + i] = k
-                lex_ends[off + i] = c << 8 | min(k, 4)
+    hits = np.array([(off + i, v) for off, t in zip(texts.starts.tolist(), (it[0] for it in items))
+                     for i, v in lex.iter(t)], dtype=np.int64).reshape(-1, 2)
+    at, length, c = hits[:, 0], hits[:, 1] >> 32, hits[:, 1] & 0xFFFFFFFF
+    first = np.lexsort((-length, at))          # per character, its longest word first
+    first = first[np.r_[True, at[first][1:] != at[first][:-1]]] if len(first) else first
+    best = np.zeros(n, dtype=np.int64)
+    best[at[first]] = length[first]
+    lex_ends = np.zeros(n, dtype=np.int64)
+    lex_ends[at[first]] = c[first] << 8 | np.minimum(length[first], 4)
     lex_starts = np.zeros(n, dtype=np.int64)
     hit = np.nonzero(best)[0][::-1]       # backwards: the word that ends first wins
     lex_starts[hit + 1 - best[hit]] = lex_ends[hit] >> 8
