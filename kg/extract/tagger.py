@@ -204,6 +204,21 @@ def keys_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Ment
     """`keys` of several texts (text, tokens, regions, hints), side by side: each text's as it
     has them alone (nothing is seen across texts), made in one go, which costs far less than
     one text at a time (most of the cost is per array operation, and an article is short)."""
+    out = values_all(items)
+    absent = out == _ABSENT                  # every present value is >= 0
+    out |= _PREFIXES
+    out[absent] = _ABSENT
+    return out
+
+
+def _values(k: np.ndarray) -> np.ndarray:
+    """Keys without their template numbers (what `values_all` gives)."""
+    return np.where(k >= 0, k & ((1 << _SHIFT) - 1), _ABSENT)
+
+
+def values_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Mention]]]) -> np.ndarray:
+    """`keys_all` without the template numbers: each row its template's values, -1 where a
+    character lacks the feature (what the model looks up; the keys are for training)."""
     texts = _Batch([it[0] for it in items])
     n, shift = texts.n, texts.shift
     c0 = np.frombuffer(texts.text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
@@ -239,11 +254,7 @@ def keys_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Ment
         kp << 8 | cls, cls << 8 | kn, tag << 8 | place, _spread(texts, [it[2] for it in items], False),
         lex_ends, lex_starts, shift(lex_starts, -1, 0), word, np.where(hint > 0, hint, _ABSENT), hpn, sur, tp,
     )
-    out = np.stack(rows)
-    absent = out == _ABSENT                  # every present value is >= 0
-    out |= _PREFIXES
-    out[absent] = _ABSENT
-    return out
+    return np.stack(rows)
 
 
 def features(text: str, tokens: Tokens, regions: Sequence[Mention] = (), hints: Sequence[Mention] = ()) -> list[list[str]]:
@@ -301,6 +312,7 @@ class _HashTable:
     _MULTIPLIER = -0x61C8864680B583EB     # 2^64 / golden ratio, as a signed 64-bit number
 
     def __init__(self, run: np.ndarray):
+        """`run`: the template's values (without its number), ascending."""
         self.bits = max(4, int(len(run) - 1).bit_length() + 3)        # at most an eighth full
         self.mask = (1 << self.bits) - 1
         self.empty = len(run)
@@ -315,7 +327,7 @@ class _HashTable:
         return ((k * self._MULTIPLIER) >> (64 - self.bits)) & self.mask   # (wraps, as meant)
 
     def codes(self, k: np.ndarray) -> np.ndarray:
-        """For each key in `k`, 1 + its place in the run, 0 for a key the model lacks."""
+        """For each value in `k`, 1 + its place in the run, 0 for one the model lacks."""
         h = self._hash(k)
         at = self.slots[h]
         found = self.keys[at] == k
@@ -335,17 +347,15 @@ class _DenseTable:
     """One template's keys whose values are small numbers (characters, classes, hints): a table
     value → code, so looking one up is an index."""
 
-    def __init__(self, run: np.ndarray, prefix: int):
-        values = run - prefix
-        self.prefix = prefix
+    def __init__(self, values: np.ndarray):
         self.size = int(values[-1]) + 1
-        self.table = np.zeros(self.size + 1, dtype=np.int64)    # the last place: any other value
-        self.table[values] = np.arange(1, len(run) + 1)
+        self.table = np.zeros(self.size + 1, dtype=np.int64)    # the last place: larger values, and -1
+        self.table[values] = np.arange(1, len(values) + 1)
 
-    def codes(self, k: np.ndarray) -> np.ndarray:
-        """For each key in `k`, 1 + its place in the run, 0 for a key the model lacks."""
-        v = k - self.prefix                 # (absent features are negative)
-        return self.table[np.where((v >= 0) & (v < self.size), v, self.size)]
+    def codes(self, v: np.ndarray) -> np.ndarray:
+        """For each value in `v`, 1 + its place in the run, 0 for one the model lacks (an absent
+        feature, -1, reads the table's last place, which is 0 too)."""
+        return self.table[np.minimum(v, self.size)]
 
 
 _GROUP_KEYS = 128       # templates with at most this many keys are looked up jointly,
@@ -372,8 +382,8 @@ class Model:
         runs = []
         for r, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
             if hi > lo:
-                run = keys[lo:hi]
-                table = _HashTable(run) if run[-1] - (r << _SHIFT) >= _DENSE_LIMIT else _DenseTable(run, r << _SHIFT)
+                run = keys[lo:hi] - (r << _SHIFT)
+                table = _HashTable(run) if run[-1] >= _DENSE_LIMIT else _DenseTable(run)
                 runs.append((r, table, np.vstack([zero, weights[lo:hi].astype(np.float32)])))   # code 0: no key, no weight
         runs.sort(key=lambda x: len(x[2]))
         self._singles: list[tuple[int, _DenseTable | _HashTable, np.ndarray]] = []
@@ -421,7 +431,11 @@ class Model:
                            buf.getvalue(), zipfile.ZIP_DEFLATED)
 
     def emissions(self, k: np.ndarray) -> np.ndarray:
-        """Per character, the score of each label: the weights of its features, summed."""
+        """Per character, the score of each label: the weights of its features (keys), summed."""
+        return self.scores(_values(k))
+
+    def scores(self, k: np.ndarray) -> np.ndarray:
+        """`emissions` of feature values (`values_all`)."""
         n = k.shape[1]
         out = np.zeros((n, self.weights.shape[1]), dtype=np.float32)
         for members, table in self._groups:
@@ -496,7 +510,11 @@ class Model:
     def spans(self, k: np.ndarray, clauses: Clauses) -> list[tuple[int, int, str]]:
         """`spans(self.tag(k, clauses))`, reading only the characters not labelled O; no span runs
         across a clause's start."""
-        ids = self.decode(self.emissions(k), clauses)
+        return self.spans_of(self.emissions(k), clauses)
+
+    def spans_of(self, emit: np.ndarray, clauses: Clauses) -> list[tuple[int, int, str]]:
+        """`spans` of the emissions `emit`."""
+        ids = self.decode(emit, clauses)
         starts = set(clauses.starts.tolist())
         at = np.flatnonzero(ids != self.labels.index("O")).tolist()
         names = [self.labels[i] for i in ids[at].tolist()]
@@ -576,8 +594,8 @@ def tag_all(items: Sequence[tuple[str, Tokens, Sequence[Mention], Sequence[Menti
         at.append(at[-1] + len(t))
     if not at[-1]:
         return [[] for _ in items]
-    k = keys_all(items)
-    found = _model(model_path()).spans(k, Clauses(texts))
+    model = _model(model_path())
+    found = model.spans_of(model.scores(values_all(items)), Clauses(texts))
     # each text's spans, in its own offsets (no span runs across texts: clauses end where they do)
     out: list[list[tuple[int, int, str]]] = [[] for _ in items]
     for s, e, label in found:
