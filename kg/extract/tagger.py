@@ -10,9 +10,10 @@ seen because its features are about shape and context, not about particular name
 
 Why numbers, not strings: every feature is a 64-bit key computed for all characters at once with
 numpy (template number in the top byte, the value below: a character's code point, two code points,
-a word's CRC), and the model is a sorted key array with a weight row per key. Tagging is then a
-sorted lookup, a sum and a Viterbi pass run over all clauses of an article side by side, which is
-what keeps the tagger within the build's speed budget (string features fed to CRFsuite cost twice
+a word's CRC), and the model is a sorted key array with a weight row per key. Tagging a file's
+articles is then a table or hash lookup per template of their feature values (`values_all`, the
+keys without the template number), a sum and a Viterbi pass run over all their clauses side by
+side (`Model`), which is what keeps the tagger within the build's speed budget (string features fed to CRFsuite cost twice
 jieba's segmentation). Training still uses CRFsuite (`scripts/train_tagger.py`), on the same keys
 written as hex strings, and `convert` turns its model into `kg/data/tagger.npz`; decoding a clause
 here gives the labels CRFsuite gives (tested). Deterministic, CPU-only and offline.
